@@ -1,0 +1,39 @@
+package smmu.hw;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The host machine's hardware: physical memory, its page allocator, the physical SMMUv3 instances
+ * and the PCI endpoints behind them.
+ */
+@ProviderType
+public interface HostPlatform {
+
+	PhysicalMemory memory();
+
+	/** Allocator for host kernel pages (tables, queues). */
+	FrameAllocator allocator();
+
+	List<Smmu> smmus();
+
+	Optional<Smmu> smmu(String id);
+
+	List<PciEndpoint> endpoints();
+
+	/**
+	 * Creates an SMMU over a memory image and a saved register state, for inspection: register values
+	 * are loaded without side effects (queued commands are not replayed).
+	 *
+	 * @param id new instance id (must be unused)
+	 * @param memory the memory image
+	 * @param registers register offset -> value
+	 */
+	Smmu attachSnapshot(String id, PhysicalMemory memory, Map<Integer, Long> registers);
+
+	/** Removes an SMMU created by {@link #attachSnapshot}. */
+	boolean detach(String id);
+}
