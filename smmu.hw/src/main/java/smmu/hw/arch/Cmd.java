@@ -29,7 +29,7 @@ public final class Cmd {
 	public static final Field CFGI_RANGE = Field.of("Range", 1, 4, 0);
 	// TLBI
 	public static final Field TLBI_NUM = Field.of("NUM", 0, 16, 12);
-	public static final Field TLBI_SCALE = Field.of("SCALE", 0, 25, 20);
+	public static final Field TLBI_SCALE = Field.of("SCALE", 0, 24, 20);
 	public static final Field TLBI_VMID = Field.of("VMID", 0, 47, 32);
 	public static final Field TLBI_ASID = Field.of("ASID", 0, 63, 48);
 	public static final Field TLBI_LEAF = Field.of("Leaf", 1, 0, 0);
