@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -25,6 +25,8 @@ import smmu.hw.TranslationResult;
 import smmu.hw.arch.Cd;
 import smmu.hw.arch.Regs;
 import smmu.hw.arch.Ste;
+import smmu.hw.impl.xlate.EventSink;
+import smmu.hw.impl.xlate.TranslationEngine;
 import smmu.hw.snapshot.QemuTranslations.Translation;
 
 /**
@@ -47,20 +49,23 @@ class SnapshotTranslationTest {
 	}
 
 	/**
-	 * {@code new smmu.hw.impl.SmmuDevice(spec, memory)} then {@code restore(registers)}. Reflection
-	 * only so that this file compiles before the device model is on the branch: replace it by the
-	 * two direct calls once it is.
+	 * {@code new SmmuDevice(spec, memory, sink -> new SmmuTranslationEngine(spec, memory, sink))} then
+	 * {@code restore(registers)}. Reflection only so that this file compiles before the device model
+	 * is on the branch: replace it by the direct calls once it is.
 	 */
 	static Smmu attach(SmmuSpec spec, PhysicalMemory memory, Map<Integer, Long> registers) throws Exception {
+		Constructor<?> engine = Class.forName("smmu.hw.impl.xlate.SmmuTranslationEngine")
+				.getConstructor(SmmuSpec.class, PhysicalMemory.class, EventSink.class);
 		Class<?> device = Class.forName("smmu.hw.impl.SmmuDevice");
-		Constructor<?> ctor;
+		Function<EventSink, TranslationEngine> engines = sink -> {
+			try {
+				return (TranslationEngine) engine.newInstance(spec, memory, sink);
+			} catch (ReflectiveOperationException e) {
+				throw new IllegalStateException(e);
+			}
+		};
 		try {
-			ctor = device.getConstructor(SmmuSpec.class, PhysicalMemory.class);
-		} catch (NoSuchMethodException e) {
-			throw new AssertionError("SmmuDevice constructors: " + Arrays.toString(device.getConstructors()), e);
-		}
-		try {
-			Object smmu = ctor.newInstance(spec, memory);
+			Object smmu = device.getConstructor(SmmuSpec.class, PhysicalMemory.class, Function.class).newInstance(spec, memory, engines);
 			device.getMethod("restore", Map.class).invoke(smmu, registers);
 			return (Smmu) smmu;
 		} catch (InvocationTargetException e) {
