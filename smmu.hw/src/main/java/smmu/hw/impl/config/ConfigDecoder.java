@@ -21,6 +21,17 @@ import smmu.hw.impl.xlate.StreamTable;
  * Stream table lookup (linear and 2-level), STE decode, CD table lookup (linear, 4K and 64K leaf tables,
  * through stage 2 when nested) and CD decode, validated as QEMU's decode_ste / decode_cd and the
  * architecture (Arm IHI 0070) where QEMU simplifies. Stateless and thread-safe.
+ * <p>
+ * Where this departs from QEMU (following the architecture):
+ * <ul>
+ * <li>A 2-level L2 table holds 2^(Span-1) STEs; a StreamID beyond it is C_BAD_STREAMID (QEMU: C_BAD_STE, 2^Span).</li>
+ * <li>STE.Config abort returns an abort without event; S2AA64 = 0 is C_BAD_STE (QEMU asserts).</li>
+ * <li>Granules not advertised by IDR5 are invalid; HADx counts only with IDR3.HAD.</li>
+ * <li>SubstreamIDs (QEMU uses CD 0 only): S1CDMax, S1DSS, linear and 2-level CD tables (S1Fmt 1 and 2);
+ * a SubstreamID on a stream without stage 1, or SubstreamID 0 with S1DSS = SSID0, is C_BAD_SUBSTREAMID;
+ * the S1CDMax and S1STALLD checks apply to stage-1 configurations only, S1STALLD only when IDR0.STALL_MODEL != 0.</li>
+ * <li>Nested: the stage-1 TTBs stay IPAs (the walker translates every stage-1 table address).</li>
+ * </ul>
  */
 public final class ConfigDecoder {
 
