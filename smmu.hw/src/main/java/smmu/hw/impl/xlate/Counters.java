@@ -1,0 +1,56 @@
+package smmu.hw.impl.xlate;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import smmu.hw.EventType;
+import smmu.hw.impl.config.FetchListener;
+
+/**
+ * One thread's counters of an engine. Only the owning thread writes them, with opaque stores (a plain add
+ * on the hot path, no lock prefix, no shared cache line); {@code stats()} sums every thread's block with
+ * opaque reads. It is also the listener that counts configuration fetches and table descriptor reads.
+ */
+final class Counters implements FetchListener {
+	static final int TRANSLATIONS = 0, TLB_HITS = 1, TLB_MISSES = 2, CFG_HITS = 3, CFG_MISSES = 4, STE = 5, STE_L1 = 6,
+			CD = 7, CD_L1 = 8, READS = 9, FAULTS = READS + 8, ABORTS = FAULTS + EventType.values().length, SIZE = ABORTS + 1;
+
+	private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+	private static final EventType[] TYPES = EventType.values();
+	// padding keeps two threads' blocks off one cache line
+	private static final int PAD = 8;
+
+	private final long[] c = new long[PAD + SIZE + PAD];
+
+	void add(int i) {
+		int k = PAD + i;
+		LONGS.setOpaque(c, k, (long) LONGS.getOpaque(c, k) + 1);
+	}
+
+	long get(int i) {
+		return (long) LONGS.getOpaque(c, PAD + i);
+	}
+
+	void fault(EventType type) {
+		add(type == null ? ABORTS : FAULTS + type.ordinal());
+	}
+
+	static EventType faultType(int i) {
+		return TYPES[i - FAULTS];
+	}
+
+	@Override
+	public void fetched(Kind kind, long address, long value) {
+		add(switch (kind) {
+			case L1STD -> STE_L1;
+			case STE -> STE;
+			case L1CD -> CD_L1;
+			case CD -> CD;
+		});
+	}
+
+	@Override
+	public void descriptorRead(int stage, int level, long address, long descriptor) {
+		add(READS + ((stage - 1) & 1) * 4 + (level & 3));
+	}
+}

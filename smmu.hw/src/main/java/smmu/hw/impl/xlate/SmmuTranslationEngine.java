@@ -1,0 +1,347 @@
+package smmu.hw.impl.xlate;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import smmu.hw.CacheStats;
+import smmu.hw.Event;
+import smmu.hw.EventType;
+import smmu.hw.PhysicalMemory;
+import smmu.hw.SmmuSpec;
+import smmu.hw.SmmuStats;
+import smmu.hw.TableEntry;
+import smmu.hw.TranslationRequest;
+import smmu.hw.TranslationResult;
+import smmu.hw.TranslationResult.Aborted;
+import smmu.hw.TranslationResult.Path;
+import smmu.hw.TranslationResult.Translated;
+import smmu.hw.Walk;
+import smmu.hw.impl.cache.ConfigCache;
+import smmu.hw.impl.cache.Tlb;
+import smmu.hw.impl.config.ConfigDecoder;
+import smmu.hw.impl.config.Decoded;
+import smmu.hw.impl.config.FetchListener;
+import smmu.hw.impl.config.StreamConfig;
+import smmu.hw.impl.walk.PageTableWalker;
+import smmu.hw.impl.walk.S2Regime;
+import smmu.hw.impl.walk.WalkResult;
+
+/**
+ * The translation half of an SMMUv3: configuration cache, {@link ConfigDecoder}, TLB and
+ * {@link PageTableWalker}, with the counters of {@link #stats()}.
+ * <p>
+ * Caches: the configuration cache holds one decoded configuration per (StreamID, SubstreamID), STE and CD
+ * together, so CFGI_CD also refetches the STE of that key. The TLB holds leaf translations tagged (VMID,
+ * ASID, kind). Both replace FIFO when full and are disabled by a capacity of 0. A TLB hit that lacks the
+ * permission the access needs is not used: the access walks, and the walk reports the fault exactly.
+ * Faults, configuration errors and aborts are never cached.
+ * <p>
+ * Concurrency: translations run lock-free on the hit path; fills and invalidations take the cache's
+ * monitor. An invalidation bumps the cache's generation after removing, and a fill is refused if the
+ * generation moved since its lookup, so a walk that raced with an invalidation never inserts what that
+ * invalidation was meant to remove.
+ */
+public final class SmmuTranslationEngine implements TranslationEngine {
+
+	private static final Aborted CONFIG_ABORT = new Aborted(null, "STE.Config = abort");
+
+	private final EventSink sink;
+	private final PageTableWalker walker;
+	private final ConfigDecoder decoder;
+	private final Tlb tlb;
+	private final ConfigCache<StreamConfig> configs;
+	private final boolean tlbOn, configsOn;
+	private final List<Counters> blocks = new ArrayList<>();
+	private final ThreadLocal<Counters> counters = ThreadLocal.withInitial(this::newCounters);
+	// guarded by blocks
+	private long[] baseline = new long[Counters.SIZE];
+	private long tlbInsertBase, tlbInvalBase, cfgInsertBase, cfgInvalBase;
+
+	public SmmuTranslationEngine(SmmuSpec spec, PhysicalMemory memory, EventSink sink) {
+		this.sink = sink;
+		this.walker = new PageTableWalker(memory);
+		this.decoder = new ConfigDecoder(spec, memory, walker);
+		this.tlb = new Tlb(spec.tlbCapacity());
+		this.configs = new ConfigCache<>(spec.configCacheCapacity());
+		this.tlbOn = tlb.enabled();
+		this.configsOn = configs.enabled();
+	}
+
+	private Counters newCounters() {
+		Counters c = new Counters();
+		synchronized (blocks) {
+			blocks.add(c);
+		}
+		return c;
+	}
+
+	@Override
+	public TranslationResult translate(StreamTable table, TranslationRequest request) {
+		Counters c = counters.get();
+		c.add(Counters.TRANSLATIONS);
+		long tlbGeneration = tlb.generation();
+		int sid = request.sid(), ssid = request.ssid();
+		StreamConfig cfg = null;
+		if (configsOn) {
+			long generation = configs.generation();
+			cfg = configs.get(sid, ssid);
+			if (cfg == null) {
+				c.add(Counters.CFG_MISSES);
+				Decoded d = decoder.decode(table, sid, ssid, request.iova(), request.write(), c);
+				if (!d.ok()) {
+					return configFault(d, c);
+				}
+				cfg = d.config();
+				configs.put(sid, ssid, cfg, generation);
+			} else {
+				c.add(Counters.CFG_HITS);
+			}
+		} else {
+			Decoded d = decoder.decode(table, sid, ssid, request.iova(), request.write(), c);
+			if (!d.ok()) {
+				return configFault(d, c);
+			}
+			cfg = d.config();
+		}
+		long iova = request.iova();
+		boolean write = request.write();
+		if (cfg.kind() != StreamConfig.TRANSLATE) {
+			return untranslated(cfg, request, c);
+		}
+		if (cfg.s1() == null && (iova >>> cfg.inputBits()) != 0) {
+			return inputTooLarge(cfg.s2(), request, c);
+		}
+		Tlb.Entry e;
+		if (tlbOn) {
+			e = tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
+			if (e != null && e.permits(write)) {
+				c.add(Counters.TLB_HITS);
+				return new Translated(e.output(iova), Path.TLB_HIT);
+			}
+			c.add(Counters.TLB_MISSES);
+		}
+		WalkResult w = walker.translate(cfg.s1(), cfg.s2(), iova, write, c);
+		if (!w.ok()) {
+			Event ev = walkEvent(w, request);
+			if (w.record()) {
+				sink.record(ev);
+			}
+			c.fault(ev.type());
+			return new Aborted(ev, reason(w));
+		}
+		if (tlbOn) {
+			tlb.insert(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova, w.pa(), w.ipa(), w.mappingSize(),
+					w.s1Writable(), w.s2Readable(), w.s2Writable(), tlbGeneration);
+		}
+		return new Translated(w.pa(), Path.WALK);
+	}
+
+	private TranslationResult configFault(Decoded d, Counters c) {
+		if (d.record()) {
+			sink.record(d.error());
+		}
+		c.fault(d.error().type());
+		return new Aborted(d.error(), d.reason());
+	}
+
+	private TranslationResult untranslated(StreamConfig cfg, TranslationRequest request, Counters c) {
+		switch (cfg.kind()) {
+			case StreamConfig.BYPASS:
+				return new Translated(request.iova(), Path.BYPASS);
+			case StreamConfig.DISABLED: {
+				Event e = Event.config(EventType.F_STREAM_DISABLED, request.sid(), request.ssid(), 0, 0);
+				if (c != null) {
+					sink.record(e);
+					c.fault(e.type());
+				}
+				return new Aborted(e, "S1DSS = terminate: transaction without SubstreamID");
+			}
+			default:
+				if (c != null) {
+					c.fault(null);
+				}
+				return CONFIG_ABORT;
+		}
+	}
+
+	/** IHI 0070: with stage 1 bypassed, an input beyond the IAS is a stage-1 Address size fault. */
+	private TranslationResult inputTooLarge(S2Regime s2, TranslationRequest request, Counters c) {
+		Event e = new Event(EventType.F_ADDR_SIZE, request.sid(), request.ssid(), request.iova(), 0, false, Event.CLASS_IN,
+				!request.write());
+		if (c != null) {
+			if (s2.recordFaults()) {
+				sink.record(e);
+			}
+			c.fault(e.type());
+		}
+		return new Aborted(e, "input address beyond the IAS");
+	}
+
+	private static Event walkEvent(WalkResult w, TranslationRequest request) {
+		long address2 = w.fault() == EventType.F_WALK_EABT ? w.fetchAddress() : w.s2() ? w.ipa() : 0;
+		return new Event(w.fault(), request.sid(), request.ssid(), request.iova(), address2, w.s2(), w.faultClass(),
+				!request.write());
+	}
+
+	private static String reason(WalkResult w) {
+		return (w.s2() ? "stage 2 " : "stage 1 ") + w.fault().name();
+	}
+
+	@Override
+	public Walk walk(StreamTable table, TranslationRequest request) {
+		Trace t = new Trace();
+		Decoded d = decoder.decode(table, request.sid(), request.ssid(), request.iova(), request.write(), t);
+		TranslationResult r;
+		if (!d.ok()) {
+			r = new Aborted(d.error(), d.reason());
+		} else {
+			StreamConfig cfg = d.config();
+			long iova = request.iova();
+			if (cfg.kind() != StreamConfig.TRANSLATE) {
+				r = untranslated(cfg, request, null);
+			} else if (cfg.s1() == null && (iova >>> cfg.inputBits()) != 0) {
+				r = inputTooLarge(cfg.s2(), request, null);
+			} else {
+				WalkResult w = walker.translate(cfg.s1(), cfg.s2(), iova, request.write(), t);
+				r = w.ok() ? new Translated(w.pa(), Path.WALK) : new Aborted(walkEvent(w, request), reason(w));
+			}
+		}
+		return new Walk(List.copyOf(t.steps), r);
+	}
+
+	@Override
+	public TableEntry readSte(StreamTable table, int sid) {
+		return decoder.findSte(table, sid, Event.NO_SSID, FetchListener.NONE);
+	}
+
+	@Override
+	public TableEntry readCd(StreamTable table, int sid, int ssid) {
+		return decoder.findCd(table, sid, ssid);
+	}
+
+	// ---- configuration cache invalidation
+
+	@Override
+	public void invalidateSte(int sid) {
+		long s = sid & 0xffffffffL;
+		configs.invalidateSids(s, s);
+	}
+
+	@Override
+	public void invalidateSteRange(int sid, int range) {
+		long mask = range >= 31 ? 0xffffffffL : (1L << (Math.max(range, 0) + 1)) - 1;
+		long s = sid & 0xffffffffL;
+		configs.invalidateSids(s & ~mask, s | mask);
+	}
+
+	@Override
+	public void invalidateCd(int sid, int ssid) {
+		// CD 0 is also the CD of transactions without a SubstreamID (S1CDMax = 0 or S1DSS = SSID0)
+		if (ssid == 0 || ssid == Event.NO_SSID) {
+			configs.invalidate(sid, 0, Event.NO_SSID);
+		} else {
+			configs.invalidate(sid, ssid, ssid);
+		}
+	}
+
+	@Override
+	public void invalidateCdAll(int sid) {
+		invalidateSte(sid);
+	}
+
+	// ---- TLB invalidation
+
+	@Override
+	public void invalidateAll() {
+		tlb.invalidateAll();
+	}
+
+	@Override
+	public void invalidateVmid(int vmid) {
+		tlb.invalidateVmid(vmid);
+	}
+
+	@Override
+	public void invalidateStage1(int vmid) {
+		tlb.invalidateStage1(vmid);
+	}
+
+	@Override
+	public void invalidateAsid(int vmid, int asid) {
+		tlb.invalidateAsid(vmid, asid);
+	}
+
+	@Override
+	public void invalidateVa(int vmid, int asid, long addr, long length, boolean leaf) {
+		tlb.invalidateVa(vmid, asid, asid == ANY_ASID, addr, length);
+	}
+
+	@Override
+	public void invalidateIpa(int vmid, long ipa, long length, boolean leaf) {
+		tlb.invalidateIpa(vmid, ipa, length);
+	}
+
+	// ---- statistics
+
+	private long[] sums() {
+		long[] s = new long[Counters.SIZE];
+		synchronized (blocks) {
+			for (Counters c : blocks) {
+				for (int i = 0; i < s.length; i++) {
+					s[i] += c.get(i);
+				}
+			}
+		}
+		return s;
+	}
+
+	@Override
+	public SmmuStats stats() {
+		long[] s = sums();
+		long tlbIns, tlbInv, cfgIns, cfgInv;
+		synchronized (blocks) {
+			for (int i = 0; i < s.length; i++) {
+				s[i] -= baseline[i];
+			}
+			tlbIns = tlb.insertions() - tlbInsertBase;
+			tlbInv = tlb.invalidations() - tlbInvalBase;
+			cfgIns = configs.insertions() - cfgInsertBase;
+			cfgInv = configs.invalidations() - cfgInvalBase;
+		}
+		long tlbHits = s[Counters.TLB_HITS], tlbMisses = s[Counters.TLB_MISSES];
+		long cfgHits = s[Counters.CFG_HITS], cfgMisses = s[Counters.CFG_MISSES];
+		List<CacheStats> caches = List.of(
+				new CacheStats("tlb", tlbHits + tlbMisses, tlbHits, tlbMisses, tlbIns, tlbInv, tlb.size(), tlb.capacity()),
+				new CacheStats("config", cfgHits + cfgMisses, cfgHits, cfgMisses, cfgIns, cfgInv, configs.size(), configs.capacity()));
+		long[][] reads = new long[2][4];
+		for (int i = 0; i < 8; i++) {
+			reads[i / 4][i % 4] = s[Counters.READS + i];
+		}
+		Map<String, Long> faults = new LinkedHashMap<>();
+		for (int i = Counters.FAULTS; i < Counters.ABORTS; i++) {
+			if (s[i] != 0) {
+				faults.put(Counters.faultType(i).name(), s[i]);
+			}
+		}
+		if (s[Counters.ABORTS] != 0) {
+			faults.put("ABORT", s[Counters.ABORTS]);
+		}
+		return new SmmuStats(caches, s[Counters.STE], s[Counters.STE_L1], s[Counters.CD], s[Counters.CD_L1], reads,
+				s[Counters.TRANSLATIONS], Collections.unmodifiableMap(faults), Map.of(), 0, 0);
+	}
+
+	@Override
+	public void resetStats() {
+		long[] s = sums();
+		synchronized (blocks) {
+			baseline = s;
+			tlbInsertBase = tlb.insertions();
+			tlbInvalBase = tlb.invalidations();
+			cfgInsertBase = configs.insertions();
+			cfgInvalBase = configs.invalidations();
+		}
+	}
+}

@@ -1,0 +1,230 @@
+package smmu.hw.impl.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+class TlbTest {
+	static final int[] S4K = { 12, 21, 30 };
+	static final int VM = 7, AS = 3;
+
+	final Tlb tlb = new Tlb(64);
+
+	boolean put(int kind, int vmid, int asid, long iova, long pa, long size) {
+		return tlb.insert(vmid, asid, kind, S4K, iova, pa, pa, size, true, true, true, tlb.generation());
+	}
+
+	Tlb.Entry get(int kind, int vmid, int asid, long iova) {
+		return tlb.lookup(vmid, asid, kind, S4K, iova);
+	}
+
+	@Test
+	void hitCoversTheWholeMapping() {
+		assertTrue(put(Tlb.STAGE1, VM, AS, 0x4020_1234L, 0x9060_1234L, 2 << 20));
+		Tlb.Entry e = get(Tlb.STAGE1, VM, AS, 0x403f_fff8L);
+		assertNotNull(e);
+		assertEquals(0x907f_fff8L, e.output(0x403f_fff8L));
+		assertEquals(0x4020_0000L, e.inputBase());
+		assertEquals(2 << 20, e.size());
+		assertNull(get(Tlb.STAGE1, VM, AS, 0x4040_0000L));
+		assertNull(get(Tlb.STAGE1, VM, AS, 0x401f_f000L));
+		assertNull(get(Tlb.STAGE1, VM, AS + 1, 0x4020_0000L));
+		assertNull(get(Tlb.STAGE1, VM + 1, AS, 0x4020_0000L));
+		assertNull(get(Tlb.NESTED, VM, AS, 0x4020_0000L));
+		assertNull(tlb.lookup(VM, AS, Tlb.STAGE1, new int[] { 12 }, 0x4020_0000L));
+	}
+
+	@Test
+	void mappingSizesOutsideTheProbeSetAreRoundedDown() {
+		// a 64K mapping (stage-2 64K page under a stage-1 2M block) becomes a 4K entry
+		assertTrue(put(Tlb.NESTED, VM, AS, 0x1_0001_2345L, 0x8_0001_2345L, 64 << 10));
+		Tlb.Entry e = get(Tlb.NESTED, VM, AS, 0x1_0001_2000L);
+		assertEquals(4096, e.size());
+		assertNull(get(Tlb.NESTED, VM, AS, 0x1_0001_3000L));
+		assertFalse(tlb.insert(VM, AS, Tlb.STAGE1, S4K, 0, 0, 0, 2048, true, true, true, tlb.generation()));
+	}
+
+	@Test
+	void permissions() {
+		tlb.insert(VM, AS, Tlb.NESTED, S4K, 0x1000, 0x2000, 0x3000, 4096, false, true, true, tlb.generation());
+		tlb.insert(VM, AS, Tlb.NESTED, S4K, 0x5000, 0x2000, 0x3000, 4096, true, false, true, tlb.generation());
+		tlb.insert(VM, AS, Tlb.NESTED, S4K, 0x6000, 0x2000, 0x3000, 4096, true, true, false, tlb.generation());
+		Tlb.Entry a = get(Tlb.NESTED, VM, AS, 0x1000), b = get(Tlb.NESTED, VM, AS, 0x5000), c = get(Tlb.NESTED, VM, AS, 0x6000);
+		assertTrue(a.permits(false));
+		assertFalse(a.permits(true));
+		assertFalse(b.permits(false));
+		assertTrue(b.permits(true));
+		assertTrue(c.permits(false));
+		assertFalse(c.permits(true));
+		assertEquals(0x3000, a.ipaBase());
+	}
+
+	@Test
+	void staleGenerationIsRefused() {
+		long g = tlb.generation();
+		tlb.invalidateAsid(99, 99); // even an invalidation that removes nothing
+		assertFalse(tlb.insert(VM, AS, Tlb.STAGE1, S4K, 0x1000, 0x2000, 0x2000, 4096, true, true, true, g));
+		assertNull(get(Tlb.STAGE1, VM, AS, 0x1000));
+		assertEquals(0, tlb.insertions());
+	}
+
+	@Test
+	void capacityZeroDisables() {
+		Tlb off = new Tlb(0);
+		assertFalse(off.enabled());
+		assertFalse(off.insert(VM, AS, Tlb.STAGE1, S4K, 0x1000, 0x2000, 0x2000, 4096, true, true, true, off.generation()));
+		assertNull(off.lookup(VM, AS, Tlb.STAGE1, S4K, 0x1000));
+	}
+
+	@Test
+	void fifoEvictionWhenFull() {
+		Tlb small = new Tlb(4);
+		for (int i = 0; i < 4; i++) {
+			small.insert(VM, AS, Tlb.STAGE1, S4K, i * 4096L, 0x10_0000L + i * 4096L, 0, 4096, true, true, true, small.generation());
+		}
+		small.invalidateVa(VM, AS, false, 4096, 4096); // page 1 leaves
+		small.insert(VM, AS, Tlb.STAGE1, S4K, 4 * 4096L, 0, 0, 4096, true, true, true, small.generation());
+		assertEquals(4, small.size());
+		small.insert(VM, AS, Tlb.STAGE1, S4K, 5 * 4096L, 0, 0, 4096, true, true, true, small.generation());
+		assertEquals(4, small.size());
+		assertNull(small.lookup(VM, AS, Tlb.STAGE1, S4K, 0)); // oldest
+		for (int p : new int[] { 2, 3, 4, 5 }) {
+			assertNotNull(small.lookup(VM, AS, Tlb.STAGE1, S4K, p * 4096L), "page " + p);
+		}
+		assertEquals(1, small.evictions());
+		assertEquals(1, small.invalidations());
+		assertEquals(6, small.insertions());
+	}
+
+	@Test
+	void reinsertReplaces() {
+		put(Tlb.STAGE1, VM, AS, 0x1000, 0x2000, 4096);
+		put(Tlb.STAGE1, VM, AS, 0x1000, 0x7000, 4096);
+		assertEquals(1, tlb.size());
+		assertEquals(0x7000, get(Tlb.STAGE1, VM, AS, 0x1000).output(0x1000));
+	}
+
+	private void fill() {
+		tlb.invalidateAll();
+		put(Tlb.STAGE1, 1, 10, 0x0000_1000L, 0xa000, 4096);
+		put(Tlb.STAGE1, 1, 11, 0x0000_1000L, 0xb000, 4096);
+		put(Tlb.NESTED, 1, 10, 0x0020_0000L, 0xc0_0000, 2 << 20);
+		put(Tlb.STAGE2, 1, -1, 0x0000_1000L, 0xd000, 4096);
+		put(Tlb.STAGE2, 1, -1, 0x4000_0000L, 0x8000_0000L, 1 << 30);
+		put(Tlb.STAGE1, 2, 10, 0x0000_1000L, 0xe000, 4096);
+		put(Tlb.STAGE2, 2, -1, 0x0000_1000L, 0xf000, 4096);
+	}
+
+	private String present() {
+		StringBuilder b = new StringBuilder();
+		b.append(get(Tlb.STAGE1, 1, 10, 0x1000) != null ? 'a' : '-');
+		b.append(get(Tlb.STAGE1, 1, 11, 0x1000) != null ? 'b' : '-');
+		b.append(get(Tlb.NESTED, 1, 10, 0x20_0000) != null ? 'c' : '-');
+		b.append(get(Tlb.STAGE2, 1, -1, 0x1000) != null ? 'd' : '-');
+		b.append(get(Tlb.STAGE2, 1, -1, 0x4000_0000L) != null ? 'e' : '-');
+		b.append(get(Tlb.STAGE1, 2, 10, 0x1000) != null ? 'f' : '-');
+		b.append(get(Tlb.STAGE2, 2, -1, 0x1000) != null ? 'g' : '-');
+		return b.toString();
+	}
+
+	@Test
+	void invalidationReach() {
+		fill();
+		assertEquals("abcdefg", present());
+		tlb.invalidateAll();
+		assertEquals("-------", present());
+		fill();
+		assertEquals(5, tlb.invalidateVmid(1));
+		assertEquals("-----fg", present());
+		fill();
+		assertEquals(3, tlb.invalidateStage1(1));
+		assertEquals("---de" + "fg", present());
+		fill();
+		assertEquals(2, tlb.invalidateAsid(1, 10));
+		assertEquals("-b-defg", present());
+		fill();
+		// NH_VA: intersection with the whole 2M entry, not only its base
+		assertEquals(1, tlb.invalidateVa(1, 10, false, 0x3f_f000L, 4096));
+		assertEquals("ab-defg", present());
+		fill();
+		assertEquals(2, tlb.invalidateVa(1, 0, true, 0x1000, 4096)); // VAA: every ASID, stage-2 entries stay
+		assertEquals("--cdefg", present());
+		fill();
+		assertEquals(0, tlb.invalidateVa(1, 10, false, 0x2000, 0x1e_0000)); // ends just below the 2M entry
+		assertEquals("abcdefg", present());
+		fill();
+		assertEquals(1, tlb.invalidateVa(1, 10, false, 0xfff, 2)); // straddles into page 1
+		assertEquals("-bcdefg", present());
+		fill();
+		// S2_IPA: stage-2-only entries of the VMID; the combined entry at IPA 0xc0_0000 stays
+		assertEquals(1, tlb.invalidateIpa(1, 0x7fff_f000L, 0x2000));
+		assertEquals("abcd-fg", present());
+		fill();
+		assertEquals(0, tlb.invalidateIpa(1, 0x20_0000, 2 << 20));
+		assertEquals("abcdefg", present());
+		fill();
+		assertEquals(2, tlb.invalidateIpa(1, 0, -1L >>> 1));
+		assertEquals("abc--fg", present());
+	}
+
+	@Test
+	void vaInvalidationIgnoresTheTopByte() {
+		put(Tlb.STAGE1, 1, 10, 0xff00_0000_0000_1000L, 0xa000, 4096);
+		put(Tlb.STAGE1, 1, 10, 0xffff_ffff_ffe0_0000L, 0xa000, 4096);
+		assertEquals(1, tlb.invalidateVa(1, 10, false, 0x0000_0000_0000_1000L, 4096));
+		assertEquals(1, tlb.invalidateVa(1, 10, false, 0x00ff_ffff_ffe0_0000L, Long.MAX_VALUE));
+		assertEquals(0, tlb.size());
+	}
+
+	/** Random inserts and removals against a map: backward-shift deletion never loses or keeps an entry. */
+	@Test
+	void randomOperationsMatchAReferenceModel() {
+		Tlb small = new Tlb(200);
+		Map<Long, Long> model = new HashMap<>();
+		Random r = new Random(42);
+		for (int step = 0; step < 200_000; step++) {
+			long page = r.nextInt(400);
+			int op = r.nextInt(10);
+			if (op < 6) {
+				if (model.size() == 200 && !model.containsKey(page)) {
+					continue;
+				}
+				long out = r.nextInt(1 << 20) * 4096L;
+				assertTrue(small.insert(1, 1, Tlb.STAGE1, S4K, page << 12, out, out, 4096, true, true, true, small.generation()));
+				model.put(page, out);
+			} else if (op < 9) {
+				small.invalidateVa(1, 1, false, page << 12, 4096);
+				model.remove(page);
+			} else {
+				Tlb.Entry e = small.lookup(1, 1, Tlb.STAGE1, S4K, page << 12);
+				Long want = model.get(page);
+				if (want == null) {
+					assertNull(e);
+				} else {
+					assertEquals(want.longValue(), e.output(page << 12));
+				}
+			}
+			assertEquals(model.size(), small.size());
+		}
+		for (long page = 0; page < 400; page++) {
+			Tlb.Entry e = small.lookup(1, 1, Tlb.STAGE1, S4K, page << 12);
+			assertEquals(model.containsKey(page), e != null);
+		}
+		assertEquals(0, small.evictions());
+	}
+
+	@Test
+	void sameInstanceUntilInvalidated() {
+		put(Tlb.STAGE1, VM, AS, 0x1000, 0x2000, 4096);
+		assertSame(get(Tlb.STAGE1, VM, AS, 0x1000), get(Tlb.STAGE1, VM, AS, 0x1fff));
+	}
+}
