@@ -6,6 +6,8 @@ import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
 
+import smmu.hw.driver.SmmuDriver;
+
 /**
  * The host machine's hardware: physical memory, its page allocator, the physical SMMUv3 instances
  * and the PCI endpoints behind them.
@@ -23,6 +25,12 @@ public interface HostPlatform {
 	Optional<Smmu> smmu(String id);
 
 	List<PciEndpoint> endpoints();
+
+	/**
+	 * The driver-library instance that probed and enabled an SMMU at boot (the host kernel's view of
+	 * it), or empty for SMMUs that were not probed (snapshots, or probing disabled by configuration).
+	 */
+	Optional<SmmuDriver> driver(String smmuId);
 
 	/**
 	 * Creates an SMMU over a memory image and a saved register state, for inspection: register values

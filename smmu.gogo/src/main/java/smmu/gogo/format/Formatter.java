@@ -76,9 +76,12 @@ public final class Formatter {
 		}
 		for (RecordComponent rc : tables) {
 			Collection<?> c = (Collection<?>) value(rc, r);
+			if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '\n') {
+				sb.append('\n');
+			}
 			sb.append('\n').append(rc.getName()).append(" (").append(c.size()).append(")\n");
 			if (!c.isEmpty()) {
-				sb.append(table(new ArrayList<>(c)));
+				sb.append(table(new ArrayList<>(c))).append('\n');
 			}
 		}
 		return stripNewline(sb);

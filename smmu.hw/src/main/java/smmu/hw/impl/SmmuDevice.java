@@ -74,6 +74,11 @@ public final class SmmuDevice implements Smmu {
 	 * @param memory the physical memory the SMMU's accesses go to
 	 * @param engineFactory builds the translation half, given where it records events
 	 */
+	/** An SMMU with the full translation engine. */
+	public static SmmuDevice create(SmmuSpec spec, PhysicalMemory memory) {
+		return new SmmuDevice(spec, memory, sink -> new smmu.hw.impl.xlate.SmmuTranslationEngine(spec, memory, sink));
+	}
+
 	public SmmuDevice(SmmuSpec spec, PhysicalMemory memory, Function<EventSink, TranslationEngine> engineFactory) {
 		this.spec = spec;
 		this.memory = memory;

@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import smmu.hw.Event;
@@ -25,8 +21,7 @@ import smmu.hw.TranslationResult;
 import smmu.hw.arch.Cd;
 import smmu.hw.arch.Regs;
 import smmu.hw.arch.Ste;
-import smmu.hw.impl.xlate.EventSink;
-import smmu.hw.impl.xlate.TranslationEngine;
+import smmu.hw.impl.SmmuDevice;
 import smmu.hw.snapshot.QemuTranslations.Translation;
 
 /**
@@ -34,7 +29,6 @@ import smmu.hw.snapshot.QemuTranslations.Translation;
  * SMMUv3 translated (and that was still mapped when the VM stopped) to the same address, with the
  * same permission.
  */
-@Disabled("enabled when the device model is merged")
 class SnapshotTranslationTest {
 
 	/** The QEMU SMMUv3 as the guest saw it: its ID registers, at the virt machine's address. */
@@ -48,29 +42,10 @@ class SnapshotTranslationTest {
 				id.getOrDefault(Regs.AIDR, 0L).intValue(), 256, 64);
 	}
 
-	/**
-	 * {@code new SmmuDevice(spec, memory, sink -> new SmmuTranslationEngine(spec, memory, sink))} then
-	 * {@code restore(registers)}. Reflection only so that this file compiles before the device model
-	 * is on the branch: replace it by the direct calls once it is.
-	 */
-	static Smmu attach(SmmuSpec spec, PhysicalMemory memory, Map<Integer, Long> registers) throws Exception {
-		Constructor<?> engine = Class.forName("smmu.hw.impl.xlate.SmmuTranslationEngine")
-				.getConstructor(SmmuSpec.class, PhysicalMemory.class, EventSink.class);
-		Class<?> device = Class.forName("smmu.hw.impl.SmmuDevice");
-		Function<EventSink, TranslationEngine> engines = sink -> {
-			try {
-				return (TranslationEngine) engine.newInstance(spec, memory, sink);
-			} catch (ReflectiveOperationException e) {
-				throw new IllegalStateException(e);
-			}
-		};
-		try {
-			Object smmu = device.getConstructor(SmmuSpec.class, PhysicalMemory.class, Function.class).newInstance(spec, memory, engines);
-			device.getMethod("restore", Map.class).invoke(smmu, registers);
-			return (Smmu) smmu;
-		} catch (InvocationTargetException e) {
-			throw e.getCause() instanceof Exception ex ? ex : e;
-		}
+	static Smmu attach(SmmuSpec spec, PhysicalMemory memory, Map<Integer, Long> registers) {
+		SmmuDevice smmu = SmmuDevice.create(spec, memory);
+		smmu.restore(registers);
+		return smmu;
 	}
 
 	private static Smmu attachFixture(String regsFile) throws Exception {

@@ -1,0 +1,319 @@
+package smmu.gogo.hw;
+
+import java.io.IOException;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import smmu.gogo.hw.Views.CacheRow;
+import smmu.gogo.hw.Views.CountRow;
+import smmu.gogo.hw.Views.EntryView;
+import smmu.gogo.hw.Views.FieldRow;
+import smmu.gogo.hw.Views.ReadRow;
+import smmu.gogo.hw.Views.RegisterRow;
+import smmu.gogo.hw.Views.SmmuRow;
+import smmu.gogo.hw.Views.StatsView;
+import smmu.gogo.hw.Views.WalkRow;
+import smmu.gogo.hw.Views.WalkView;
+import smmu.hw.CacheStats;
+import smmu.hw.HostPlatform;
+import smmu.hw.PciEndpoint;
+import smmu.hw.Smmu;
+import smmu.hw.SmmuStats;
+import smmu.hw.SparseMemory;
+import smmu.hw.TableEntry;
+import smmu.hw.TranslationRequest;
+import smmu.hw.TranslationResult;
+import smmu.hw.Walk;
+import smmu.hw.arch.Cd;
+import smmu.hw.arch.Field;
+import smmu.hw.arch.Regs;
+import smmu.hw.arch.Ste;
+import smmu.hw.snapshot.RamImage;
+import smmu.hw.snapshot.RegisterState;
+
+/** The smmu:* commands: inspect physical SMMUs, their structures, walks and counters. */
+@Component(service = SmmuCommands.class)
+@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "snapshot", "detach" })
+public class SmmuCommands {
+	private final HostPlatform host;
+
+	@Activate
+	public SmmuCommands(@Reference HostPlatform host) {
+		this.host = host;
+	}
+
+	@Descriptor("list the SMMU instances of the host")
+	public List<SmmuRow> list() {
+		List<SmmuRow> rows = new ArrayList<>();
+		for (Smmu s : host.smmus()) {
+			rows.add(row(s));
+		}
+		return rows;
+	}
+
+	@Descriptor("list the host PCI endpoints and the SMMU and StreamID of each")
+	public List<PciEndpoint> devices() {
+		return host.endpoints();
+	}
+
+	@Descriptor("show an SMMU's registers, decoded")
+	public List<RegisterRow> regs(@Descriptor("SMMU id (see smmu:list)") String smmu) {
+		Smmu s = smmu(smmu);
+		List<RegisterRow> rows = new ArrayList<>();
+		for (Object[] r : REGISTERS) {
+			String name = (String) r[0];
+			int off = (Integer) r[1];
+			boolean wide = (Boolean) r[2];
+			long v = wide ? s.read64(off) : s.read32(off) & 0xffff_ffffL;
+			rows.add(new RegisterRow(name, off, v, decode(name, v)));
+		}
+		return rows;
+	}
+
+	@Descriptor("show the STE the SMMU finds for a StreamID, decoded")
+	public EntryView ste(@Descriptor("SMMU id") String smmu, @Descriptor("StreamID (decimal or 0x-hex)") String sid) {
+		TableEntry e = smmu(smmu).readSte(Args.u32("sid", sid));
+		return entry("STE", e, Ste.class);
+	}
+
+	@Descriptor("show the CD the SMMU finds for a StreamID and SubstreamID, decoded")
+	public EntryView cd(@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid,
+			@Descriptor("SubstreamID (default 0)") String ssid) {
+		TableEntry e = smmu(smmu).readCd(Args.u32("sid", sid), Math.max(0, Args.ssid(ssid)));
+		return entry("CD", e, Cd.class);
+	}
+
+	@Descriptor("show the CD for SubstreamID 0")
+	public EntryView cd(@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid) {
+		return cd(smmu, sid, "0");
+	}
+
+	@Descriptor("walk the tables for an address, showing every descriptor read by stage and level (no caches, no events)")
+	public WalkView walk(@Descriptor("SubstreamID") @Parameter(names = "--ssid", absentValue = "-1") String ssid,
+			@Descriptor("a write access") @Parameter(names = "--write", presentValue = "true", absentValue = "false") boolean write,
+			@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid, @Descriptor("input address") String iova) {
+		TranslationRequest r = request(sid, iova, ssid, write);
+		Walk w = smmu(smmu).walk(r);
+		return new WalkView(describe(r), w.steps().stream().map(WalkRow::of).toList(), w.result());
+	}
+
+	@Descriptor("translate an address as a device transaction: prints the output address or the event")
+	public TranslationResult translate(@Descriptor("SubstreamID") @Parameter(names = "--ssid", absentValue = "-1") String ssid,
+			@Descriptor("a write access") @Parameter(names = "--write", presentValue = "true", absentValue = "false") boolean write,
+			@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid, @Descriptor("input address") String iova) {
+		return smmu(smmu).translate(request(sid, iova, ssid, write));
+	}
+
+	@Descriptor("show an SMMU's counters: caches, fetches, table reads by stage and level, faults, commands")
+	public StatsView stats(@Descriptor("SMMU id") String smmu) {
+		SmmuStats s = smmu(smmu).stats();
+		List<CacheRow> caches = new ArrayList<>();
+		for (CacheStats c : s.caches()) {
+			caches.add(new CacheRow(c.name(), c.lookups(), c.hits(), c.misses(), String.format("%.1f%%", 100 * c.hitRate()),
+					c.insertions(), c.invalidations(), c.entries(), c.capacity()));
+		}
+		List<ReadRow> reads = new ArrayList<>();
+		for (int st = 0; st < 2; st++) {
+			long[] l = s.tableReads()[st];
+			reads.add(new ReadRow("S" + (st + 1), l[0], l[1], l[2], l[3]));
+		}
+		return new StatsView(smmu, s.translations(), s.steFetches(), s.steL1Fetches(), s.cdFetches(), s.cdL1Fetches(),
+				s.eventsRecorded(), s.eventsLost(), caches, reads, counts(s.faults()), counts(s.commands()));
+	}
+
+	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: a raw RAM image (as pmemsave writes it, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")
+	public SmmuRow snapshot(
+			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
+			@Descriptor("new SMMU id") String id, @Descriptor("RAM image file") String ram,
+			@Descriptor("guest-physical base of the image (e.g. 0x40000000)") String base,
+			@Descriptor("register file: QEMU trace log or offset=value lines") String regs)
+			throws IOException {
+		if (host.smmu(id).isPresent()) {
+			throw new IllegalArgumentException("an SMMU named '" + id + "' exists already");
+		}
+		Path ramPath = existing(ram), regsPath = existing(regs);
+		Map<Integer, Long> registers = RegisterState.read(regsPath);
+		SparseMemory memory = new SparseMemory(paBits);
+		RamImage.load(ramPath, Args.number("base", base), memory);
+		return row(host.attachSnapshot(id, memory, registers));
+	}
+
+	@Descriptor("remove an SMMU created by smmu:snapshot")
+	public String detach(@Descriptor("SMMU id") String id) {
+		smmu(id);
+		if (!host.detach(id)) {
+			throw new IllegalArgumentException(id + " is a host SMMU, not a snapshot: it cannot be detached");
+		}
+		return id + " detached";
+	}
+
+	private Smmu smmu(String id) {
+		return host.smmu(id).orElseThrow(() -> new IllegalArgumentException("no SMMU named '" + id + "' (have: "
+				+ String.join(", ", host.smmus().stream().map(Smmu::id).toList()) + ")"));
+	}
+
+	private static Path existing(String file) {
+		Path p = Path.of(file);
+		if (!Files.isReadable(p)) {
+			throw new IllegalArgumentException("cannot read " + p.toAbsolutePath());
+		}
+		return p;
+	}
+
+	private static TranslationRequest request(String sid, String iova, String ssid, boolean write) {
+		return new TranslationRequest(Args.u32("sid", sid), Args.ssid(ssid), Args.number("iova", iova), write);
+	}
+
+	private static String describe(TranslationRequest r) {
+		return String.format("sid=0x%x%s iova=0x%x %s", r.sid(), r.ssid() < 0 ? "" : String.format(" ssid=0x%x", r.ssid()), r.iova(),
+				r.write() ? "write" : "read");
+	}
+
+	private SmmuRow row(Smmu s) {
+		int cr0 = s.read32(Regs.CR0ACK);
+		int gbpa = s.read32(Regs.GBPA);
+		int cfg = s.read32(Regs.STRTAB_BASE_CFG);
+		long base = s.read64(Regs.STRTAB_BASE) & Regs.STRTAB_BASE_ADDR_MASK;
+		String st = (int) Regs.STRTAB_CFG_FMT.get(cfg) == Regs.STRTAB_FMT_2LVL
+				? String.format("2-level 2^%d split %d @0x%x", Regs.STRTAB_CFG_LOG2SIZE.get(cfg), Regs.STRTAB_CFG_SPLIT.get(cfg), base)
+				: String.format("linear 2^%d @0x%x", Regs.STRTAB_CFG_LOG2SIZE.get(cfg), base);
+		int idr0 = s.read32(Regs.IDR0);
+		String stages = (Regs.IDR0_S1P.get(idr0) != 0 ? "S1" : "") + (Regs.IDR0_S2P.get(idr0) != 0 ? "+S2" : "");
+		long endpoints = host.endpoints().stream().filter(e -> e.smmu().equals(s.id())).count();
+		return new SmmuRow(s.id(), s.spec().mmioBase(), (cr0 & Regs.CR0_SMMUEN) != 0 ? "yes" : "no",
+				(gbpa & Regs.GBPA_ABORT) != 0 ? "abort" : "bypass", st, stages, s.spec().oasBits(), (int) endpoints);
+	}
+
+	private static List<CountRow> counts(Map<String, Long> m) {
+		return m.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> new CountRow(e.getKey(), e.getValue())).toList();
+	}
+
+	private static EntryView entry(String what, TableEntry e, Class<?> layout) {
+		if (!e.found()) {
+			return new EntryView(what, e.address(), null, e.error() == null ? "not found" : e.error().type().name(), List.of());
+		}
+		List<FieldRow> fields = new ArrayList<>();
+		for (java.lang.reflect.Field f : layout.getFields()) {
+			if (f.getType() == Field.class && Modifier.isStatic(f.getModifiers()) && !f.getName().startsWith("L1_")) {
+				Field field = fieldConstant(f);
+				long v = field.get(e.words());
+				if (field == Ste.S1CTXPTR || field == Ste.S2TTB || field == Cd.TTB0 || field == Cd.TTB1) {
+					v <<= field.lo();
+				}
+				if (v != 0 || field == Ste.V || field == Ste.CONFIG || field == Cd.V) {
+					fields.add(new FieldRow(field.name(), v, meaning(field, v)));
+				}
+			}
+		}
+		return new EntryView(what, e.address(), e.words(), null, fields);
+	}
+
+	private static Field fieldConstant(java.lang.reflect.Field f) {
+		try {
+			return (Field) f.get(null);
+		} catch (IllegalAccessException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static String meaning(Field f, long v) {
+		if (f == Ste.CONFIG) {
+			return Ste.configName((int) v);
+		}
+		if (f == Ste.S1DSS) {
+			return switch ((int) v) {
+				case Ste.S1DSS_TERMINATE -> "terminate";
+				case Ste.S1DSS_BYPASS -> "bypass";
+				case Ste.S1DSS_SSID0 -> "ssid0";
+				default -> "reserved";
+			};
+		}
+		if (f == Ste.S2TG) {
+			return switch ((int) v) {
+				case Ste.S2TG_4K -> "4K";
+				case Ste.S2TG_64K -> "64K";
+				case Ste.S2TG_16K -> "16K";
+				default -> "reserved";
+			};
+		}
+		if (f == Cd.TG0) {
+			int g = Cd.tg0Granule((int) v);
+			return g == 0 ? "reserved" : (g >> 10) + "K";
+		}
+		if (f == Ste.S2PS || f == Cd.IPS) {
+			int bits = Regs.oasBits((int) v);
+			return bits < 0 ? "reserved" : bits + "-bit";
+		}
+		if (f == Ste.S2T0SZ || f == Cd.T0SZ) {
+			return (64 - v) + "-bit input";
+		}
+		return "";
+	}
+
+	private static final Object[][] REGISTERS = {
+			{ "IDR0", Regs.IDR0, false }, { "IDR1", Regs.IDR1, false }, { "IDR2", Regs.IDR2, false }, { "IDR3", Regs.IDR3, false },
+			{ "IDR4", Regs.IDR4, false }, { "IDR5", Regs.IDR5, false }, { "IIDR", Regs.IIDR, false }, { "AIDR", Regs.AIDR, false },
+			{ "CR0", Regs.CR0, false }, { "CR0ACK", Regs.CR0ACK, false }, { "CR1", Regs.CR1, false }, { "CR2", Regs.CR2, false },
+			{ "GBPA", Regs.GBPA, false }, { "IRQ_CTRL", Regs.IRQ_CTRL, false }, { "IRQ_CTRLACK", Regs.IRQ_CTRLACK, false },
+			{ "GERROR", Regs.GERROR, false }, { "GERRORN", Regs.GERRORN, false }, { "STRTAB_BASE", Regs.STRTAB_BASE, true },
+			{ "STRTAB_BASE_CFG", Regs.STRTAB_BASE_CFG, false }, { "CMDQ_BASE", Regs.CMDQ_BASE, true },
+			{ "CMDQ_PROD", Regs.CMDQ_PROD, false }, { "CMDQ_CONS", Regs.CMDQ_CONS, false }, { "EVENTQ_BASE", Regs.EVENTQ_BASE, true },
+			{ "EVENTQ_PROD", Regs.EVENTQ_PROD, false }, { "EVENTQ_CONS", Regs.EVENTQ_CONS, false } };
+
+	private static String decode(String name, long v) {
+		StringBuilder sb = new StringBuilder();
+		switch (name) {
+			case "IDR0" -> fields(sb, v, Regs.IDR0_S1P, Regs.IDR0_S2P, Regs.IDR0_TTF, Regs.IDR0_COHACC, Regs.IDR0_HYP, Regs.IDR0_ATS,
+					Regs.IDR0_ASID16, Regs.IDR0_MSI, Regs.IDR0_PRI, Regs.IDR0_VMID16, Regs.IDR0_CD2L, Regs.IDR0_TTENDIAN,
+					Regs.IDR0_STALL_MODEL, Regs.IDR0_TERM_MODEL, Regs.IDR0_ST_LEVEL);
+			case "IDR1" -> fields(sb, v, Regs.IDR1_SIDSIZE, Regs.IDR1_SSIDSIZE, Regs.IDR1_PRIQS, Regs.IDR1_EVENTQS, Regs.IDR1_CMDQS,
+					Regs.IDR1_ATTR_TYPES_OVR);
+			case "IDR3" -> fields(sb, v, Regs.IDR3_FWB, Regs.IDR3_RIL, Regs.IDR3_BBML);
+			case "IDR5" -> {
+				fields(sb, v, Regs.IDR5_GRAN4K, Regs.IDR5_GRAN16K, Regs.IDR5_GRAN64K, Regs.IDR5_VAX);
+				sb.append(" OAS=").append(Regs.oasBits((int) Regs.IDR5_OAS.get(v))).append("-bit");
+			}
+			case "CR0", "CR0ACK" -> flags(sb, v, "SMMUEN", Regs.CR0_SMMUEN, "PRIQEN", Regs.CR0_PRIQEN, "EVENTQEN", Regs.CR0_EVENTQEN,
+					"CMDQEN", Regs.CR0_CMDQEN);
+			case "GBPA" -> flags(sb, v, "UPDATE", Regs.GBPA_UPDATE, "ABORT", Regs.GBPA_ABORT);
+			case "GERROR", "GERRORN" -> flags(sb, v, "CMDQ_ERR", Regs.GERROR_CMDQ_ERR, "EVENTQ_ABT_ERR", Regs.GERROR_EVENTQ_ABT_ERR,
+					"PRIQ_ABT_ERR", Regs.GERROR_PRIQ_ABT_ERR, "SFM_ERR", Regs.GERROR_SFM_ERR);
+			case "STRTAB_BASE_CFG" -> fields(sb, v, Regs.STRTAB_CFG_FMT, Regs.STRTAB_CFG_SPLIT, Regs.STRTAB_CFG_LOG2SIZE);
+			case "STRTAB_BASE" -> sb.append(String.format("ADDR=0x%x", v & Regs.STRTAB_BASE_ADDR_MASK));
+			case "CMDQ_BASE", "EVENTQ_BASE" -> sb.append(String.format("ADDR=0x%x LOG2SIZE=%d", v & Regs.Q_BASE_ADDR_MASK,
+					Regs.Q_BASE_LOG2SIZE.get(v)));
+			case "CMDQ_CONS" -> sb.append(String.format("ptr=0x%x ERR=%d", v & 0xfffff, Regs.CMDQ_CONS_ERR.get(v)));
+			default -> {
+			}
+		}
+		return sb.toString().trim();
+	}
+
+	private static void fields(StringBuilder sb, long v, Field... fs) {
+		for (Field f : fs) {
+			long x = f.get(v);
+			if (x != 0) {
+				sb.append(' ').append(f.name()).append('=').append(x);
+			}
+		}
+	}
+
+	private static void flags(StringBuilder sb, long v, Object... nameBit) {
+		for (int i = 0; i < nameBit.length; i += 2) {
+			if ((v & (Integer) nameBit[i + 1]) != 0) {
+				sb.append(' ').append(nameBit[i]);
+			}
+		}
+	}
+}

@@ -1,0 +1,40 @@
+package smmu.gogo.hw;
+
+import java.util.List;
+
+import smmu.gogo.format.Hex;
+import smmu.hw.TranslationResult;
+import smmu.hw.WalkStep;
+
+/** The data smmu:* commands return; the formatter renders them. */
+public final class Views {
+	private Views() {}
+
+	public record SmmuRow(String id, @Hex long mmioBase, String enabled, String gbpa, String streamTable, String stages, int oas,
+			int endpoints) {}
+
+	public record RegisterRow(String name, @Hex long offset, @Hex long value, String fields) {}
+
+	public record FieldRow(String field, @Hex long value, String meaning) {}
+
+	public record EntryView(String what, @Hex long address, long[] words, String error, List<FieldRow> fields) {}
+
+	public record WalkRow(String what, String level, @Hex long address, @Hex long descriptor, String note) {
+		public static WalkRow of(WalkStep s) {
+			return new WalkRow(s.what(), s.level() < 0 ? "-" : Integer.toString(s.level()), s.address(), s.value(), s.note());
+		}
+	}
+
+	public record WalkView(String request, List<WalkRow> reads, TranslationResult result) {}
+
+	public record CacheRow(String cache, long lookups, long hits, long misses, String hitRate, long insertions, long invalidations,
+			long entries, long capacity) {}
+
+	public record ReadRow(String stage, long level0, long level1, long level2, long level3) {}
+
+	public record CountRow(String name, long count) {}
+
+	public record StatsView(String smmu, long translations, long steFetches, long steL1Fetches, long cdFetches, long cdL1Fetches,
+			long eventsRecorded, long eventsLost, List<CacheRow> caches, List<ReadRow> tableReads, List<CountRow> faults,
+			List<CountRow> commands) {}
+}

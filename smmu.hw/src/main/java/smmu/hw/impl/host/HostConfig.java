@@ -1,0 +1,31 @@
+package smmu.hw.impl.host;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "SMMU host platform", description = "The host's physical memory, SMMUv3 instances and PCI endpoints")
+public @interface HostConfig {
+	String PID = "smmu.host";
+
+	@AttributeDefinition(description = "Physical SMMUs as id@mmio-base")
+	String[] smmus() default { "smmu0@0x2b400000", "smmu1@0x2b500000" };
+
+	@AttributeDefinition(description = "PCI endpoints as bdf@smmu-id:streamid")
+	String[] endpoints() default { "0000:01:00.0@smmu0:0x100", "0000:01:00.1@smmu0:0x101", "0000:02:00.0@smmu1:0x200",
+			"0000:02:00.1@smmu1:0x201" };
+
+	@AttributeDefinition(description = "Physical address size of host memory in bits")
+	int physicalAddressBits() default 48;
+
+	@AttributeDefinition(description = "Host kernel page allocator window, start-end (exclusive), 0x-hex")
+	String kernelMemory() default "0x80000000-0x100000000";
+
+	@AttributeDefinition(description = "TLB entries per SMMU (0 disables the TLB)")
+	int tlbEntries() default 1024;
+
+	@AttributeDefinition(description = "Configuration cache entries per SMMU (0 disables it)")
+	int configCacheEntries() default 256;
+
+	@AttributeDefinition(description = "Probe and enable every SMMU with the driver library at start (stream table, queues, SMMUEN)")
+	boolean probe() default true;
+}

@@ -1,0 +1,130 @@
+package smmu.hw.impl.host;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.metatype.annotations.Designate;
+
+import smmu.hw.FrameAllocator;
+import smmu.hw.HostPlatform;
+import smmu.hw.PciEndpoint;
+import smmu.hw.PhysicalMemory;
+import smmu.hw.Smmu;
+import smmu.hw.SmmuSpec;
+import smmu.hw.SparseMemory;
+import smmu.hw.driver.SmmuDriver;
+import smmu.hw.impl.SmmuDevice;
+
+/**
+ * The host machine, built from configuration {@value HostConfig#PID} (defaults: two MMU-700-like
+ * SMMUs with two PCI endpoints each), every SMMU probed and enabled by the driver library.
+ */
+@Component(service = HostPlatform.class, configurationPid = HostConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = HostConfig.class)
+public class HostPlatformComponent implements HostPlatform {
+	private final SparseMemory memory;
+	private final FrameAllocator allocator;
+	private final List<Smmu> smmus = new CopyOnWriteArrayList<>();
+	private final Map<String, Smmu> snapshots = new ConcurrentHashMap<>();
+	private final List<PciEndpoint> endpoints;
+	private final Map<String, SmmuDriver> drivers = new ConcurrentHashMap<>();
+
+	@Activate
+	public HostPlatformComponent(HostConfig config) {
+		memory = new SparseMemory(config.physicalAddressBits());
+		long[] window = HostTopology.range(config.kernelMemory());
+		allocator = new FrameAllocator(memory, window[0], window[1]);
+		for (String s : config.smmus()) {
+			SmmuSpec spec = HostTopology.smmu(s).withCaches(config.tlbEntries(), config.configCacheEntries());
+			if (smmu(spec.id()).isPresent()) {
+				throw new IllegalArgumentException("duplicate SMMU id " + spec.id());
+			}
+			SmmuDevice device = SmmuDevice.create(spec, memory);
+			if (config.probe()) {
+				SmmuDriver driver = SmmuDriver.probe(device, memory, allocator);
+				driver.init();
+				drivers.put(spec.id(), driver);
+			}
+			smmus.add(device);
+		}
+		List<PciEndpoint> eps = new ArrayList<>();
+		for (String e : config.endpoints()) {
+			PciEndpoint ep = HostTopology.endpoint(e);
+			if (smmu(ep.smmu()).isEmpty()) {
+				throw new IllegalArgumentException("endpoint " + e + ": no SMMU " + ep.smmu());
+			}
+			eps.add(ep);
+			// as Linux does when a device behind the SMMU is probed: its stream table L2 exists, STE abort
+			driver(ep.smmu()).ifPresent(d -> d.ensureL2(ep.sid()));
+		}
+		endpoints = List.copyOf(eps);
+	}
+
+	@Override
+	public PhysicalMemory memory() {
+		return memory;
+	}
+
+	@Override
+	public FrameAllocator allocator() {
+		return allocator;
+	}
+
+	@Override
+	public List<Smmu> smmus() {
+		return List.copyOf(smmus);
+	}
+
+	@Override
+	public Optional<Smmu> smmu(String id) {
+		for (Smmu s : smmus) {
+			if (s.id().equals(id)) {
+				return Optional.of(s);
+			}
+		}
+		return Optional.empty();
+	}
+
+	@Override
+	public List<PciEndpoint> endpoints() {
+		return endpoints;
+	}
+
+	@Override
+	public Optional<SmmuDriver> driver(String smmuId) {
+		return Optional.ofNullable(drivers.get(smmuId));
+	}
+
+	@Override
+	public synchronized Smmu attachSnapshot(String id, PhysicalMemory image, Map<Integer, Long> registers) {
+		if (smmu(id).isPresent()) {
+			throw new IllegalArgumentException("an SMMU named '" + id + "' exists already");
+		}
+		int[] idr = new int[6];
+		SmmuSpec reference = SmmuSpec.mmu700(id, 0);
+		for (int i = 0; i < 6; i++) {
+			Long v = registers.get(i * 4);
+			idr[i] = v != null ? v.intValue() : reference.idr(i);
+		}
+		SmmuSpec spec = new SmmuSpec(id, 0, idr, reference.iidr(), reference.aidr(), reference.tlbCapacity(),
+				reference.configCacheCapacity());
+		SmmuDevice device = SmmuDevice.create(spec, image);
+		device.restore(registers);
+		smmus.add(device);
+		snapshots.put(id, device);
+		return device;
+	}
+
+	@Override
+	public synchronized boolean detach(String id) {
+		Smmu s = snapshots.remove(id);
+		return s != null && smmus.remove(s);
+	}
+}
