@@ -89,14 +89,14 @@ public class SmmuCommands {
 
 	@Descriptor("show the CD the SMMU finds for a StreamID and SubstreamID, decoded")
 	public EntryView cd(@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid,
-			@Descriptor("SubstreamID (default 0)") String ssid) {
-		TableEntry e = smmu(smmu).readCd(Args.u32("sid", sid), Math.max(0, Args.ssid(ssid)));
+			@Descriptor("SubstreamID") String ssid) {
+		TableEntry e = smmu(smmu).readCd(Args.u32("sid", sid), Args.ssid(ssid));
 		return entry("CD", e, Cd.class);
 	}
 
-	@Descriptor("show the CD for SubstreamID 0")
+	@Descriptor("show the CD a transaction without SubstreamID uses (S1DSS / CD 0)")
 	public EntryView cd(@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid) {
-		return cd(smmu, sid, "0");
+		return cd(smmu, sid, "-1");
 	}
 
 	@Descriptor("walk the tables for an address, showing every descriptor read by stage and level (no caches, no events)")

@@ -34,6 +34,7 @@ public class ScriptRunner {
 			System.out.println("SMMU runtime. Type 'smmu:list' to see the host's SMMUs, 'help' for every command.");
 			return;
 		}
+		keepInteractiveShellStopped(context);
 		Thread t = new Thread(() -> run(context, processor, Path.of(script)), "smmu-script");
 		t.start();
 	}
@@ -71,6 +72,19 @@ public class ScriptRunner {
 			context.getBundle(0).stop();
 		} catch (BundleException e) {
 			Runtime.getRuntime().halt(1);
+		}
+	}
+
+	/** The jline shell (started at a later start level) would run its terminal profile: not in script mode. */
+	private static void keepInteractiveShellStopped(BundleContext context) {
+		for (org.osgi.framework.Bundle b : context.getBundles()) {
+			if ("org.apache.felix.gogo.jline".equals(b.getSymbolicName()) && b.getState() != org.osgi.framework.Bundle.ACTIVE) {
+				try {
+					b.stop();
+				} catch (BundleException e) {
+					System.err.println("warning: cannot keep the interactive shell stopped: " + e.getMessage());
+				}
+			}
 		}
 	}
 
