@@ -17,6 +17,7 @@ import org.osgi.service.component.annotations.Reference;
 
 import smmu.gogo.hw.Views.CacheRow;
 import smmu.gogo.hw.Views.CountRow;
+import smmu.gogo.hw.Views.EndpointRow;
 import smmu.gogo.hw.Views.EntryView;
 import smmu.gogo.hw.Views.FieldRow;
 import smmu.gogo.hw.Views.ReadRow;
@@ -27,7 +28,6 @@ import smmu.gogo.hw.Views.WalkRow;
 import smmu.gogo.hw.Views.WalkView;
 import smmu.hw.CacheStats;
 import smmu.hw.HostPlatform;
-import smmu.hw.PciEndpoint;
 import smmu.hw.Smmu;
 import smmu.hw.SmmuStats;
 import smmu.hw.SparseMemory;
@@ -63,8 +63,8 @@ public class SmmuCommands {
 	}
 
 	@Descriptor("list the host PCI endpoints and the SMMU and StreamID of each")
-	public List<PciEndpoint> devices() {
-		return host.endpoints();
+	public List<EndpointRow> devices() {
+		return host.endpoints().stream().map(e -> new EndpointRow(e.bdf(), e.smmu(), e.sid() & 0xffffffffL)).toList();
 	}
 
 	@Descriptor("show an SMMU's registers, decoded")
@@ -137,13 +137,16 @@ public class SmmuCommands {
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
 			@Descriptor("new SMMU id") String id, @Descriptor("RAM image file") String ram,
 			@Descriptor("guest-physical base of the image (e.g. 0x40000000)") String base,
-			@Descriptor("register file: QEMU trace log or offset=value lines") String regs)
+			@Descriptor("register files, comma-separated, later ones win: QEMU traces of smmuv3_write_mmio or offset=value lines (ID registers at 0x0-0x1c set the instance's IDRs)") String regs)
 			throws IOException {
 		if (host.smmu(id).isPresent()) {
 			throw new IllegalArgumentException("an SMMU named '" + id + "' exists already");
 		}
-		Path ramPath = existing(ram), regsPath = existing(regs);
-		Map<Integer, Long> registers = RegisterState.read(regsPath);
+		Path ramPath = existing(ram);
+		Map<Integer, Long> registers = new java.util.TreeMap<>();
+		for (String f : regs.split(",")) {
+			registers.putAll(RegisterState.read(existing(f.trim())));
+		}
 		SparseMemory memory = new SparseMemory(paBits);
 		RamImage.load(ramPath, Args.number("base", base), memory);
 		return row(host.attachSnapshot(id, memory, registers));

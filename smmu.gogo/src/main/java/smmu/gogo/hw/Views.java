@@ -15,6 +15,8 @@ public final class Views {
 
 	public record RegisterRow(String name, @Hex long offset, @Hex long value, String fields) {}
 
+	public record EndpointRow(String bdf, String smmu, @Hex long sid) {}
+
 	public record FieldRow(String field, @Hex long value, String meaning) {}
 
 	public record EntryView(String what, @Hex long address, long[] words, String error, List<FieldRow> fields) {}

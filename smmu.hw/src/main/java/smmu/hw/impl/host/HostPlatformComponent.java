@@ -113,8 +113,8 @@ public class HostPlatformComponent implements HostPlatform {
 			Long v = registers.get(i * 4);
 			idr[i] = v != null ? v.intValue() : reference.idr(i);
 		}
-		SmmuSpec spec = new SmmuSpec(id, 0, idr, reference.iidr(), reference.aidr(), reference.tlbCapacity(),
-				reference.configCacheCapacity());
+		SmmuSpec spec = new SmmuSpec(id, 0, idr, registers.getOrDefault(0x18, (long) reference.iidr()).intValue(),
+				registers.getOrDefault(0x1c, (long) reference.aidr()).intValue(), reference.tlbCapacity(), reference.configCacheCapacity());
 		SmmuDevice device = SmmuDevice.create(spec, image);
 		device.restore(registers);
 		smmus.add(device);
