@@ -37,7 +37,9 @@ import smmu.hw.impl.walk.WalkResult;
  * together, so CFGI_CD also refetches the STE of that key. The TLB holds leaf translations tagged (VMID,
  * ASID, kind). Both replace FIFO when full and are disabled by a capacity of 0. A TLB hit that lacks the
  * permission the access needs is not used: the access walks, and the walk reports the fault exactly.
- * Faults, configuration errors and aborts are never cached.
+ * Faults and configuration errors are never cached (a valid STE with Config = abort or S1DSS = terminate
+ * is: its transactions abort from the cache). The configuration cache is not keyed by the stream table:
+ * after changing STRTAB_BASE or STRTAB_BASE_CFG the register file invalidates it (CFGI_ALL).
  * <p>
  * Counters: one block per translating thread ({@link Counters}), reset by taking a baseline.
  * <p>
