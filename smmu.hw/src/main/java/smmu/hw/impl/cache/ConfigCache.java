@@ -13,7 +13,7 @@ public final class ConfigCache<V> extends LinearTable<ConfigCache.Slot> {
 		final Object value;
 
 		Slot(long key, Object value) {
-			super(mix(key));
+			super(mix(key ^ key >>> 29));
 			this.key = key;
 			this.value = value;
 		}
@@ -40,7 +40,7 @@ public final class ConfigCache<V> extends LinearTable<ConfigCache.Slot> {
 	@SuppressWarnings("unchecked")
 	public V get(int sid, int ssid) {
 		long key = key(sid, ssid);
-		for (int i = mix(key) & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
+		for (int i = mix(key ^ key >>> 29) & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
 			Node x = slot(i);
 			if (x == null) {
 				return null;

@@ -74,10 +74,9 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		return (Node) SLOTS.getAcquire(slots, i);
 	}
 
+	/** Fibonacci hashing: the high half of the product, whose low bits depend on every bit of {@code z}. */
 	static int mix(long z) {
-		z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-		z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-		return (int) (z ^ (z >>> 31));
+		return (int) ((z * 0x9e3779b97f4a7c15L) >>> 32);
 	}
 
 	/**

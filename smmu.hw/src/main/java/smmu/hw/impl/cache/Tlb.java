@@ -77,7 +77,7 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	}
 
 	private static int hash(int vmid, int asid, int kind, long page, int shift) {
-		return mix(page ^ Long.rotateLeft(((long) vmid << 32) | (asid & 0xffffffffL), 23) ^ ((long) (shift << 2 | kind) << 56));
+		return mix(page + ((long) vmid << 40) + ((long) asid << 20) + ((long) (shift << 2 | kind) << 56));
 	}
 
 	@Override

@@ -37,7 +37,11 @@ import smmu.hw.impl.walk.WalkResult;
  * together, so CFGI_CD also refetches the STE of that key. The TLB holds leaf translations tagged (VMID,
  * ASID, kind). Both replace FIFO when full and are disabled by a capacity of 0. A TLB hit that lacks the
  * permission the access needs is not used: the access walks, and the walk reports the fault exactly.
- * Faults, configuration errors and aborts are never cached.
+ * Faults and configuration errors are never cached (a valid STE with Config = abort or S1DSS = terminate
+ * is: its transactions abort from the cache). The configuration cache is not keyed by the stream table:
+ * after changing STRTAB_BASE or STRTAB_BASE_CFG the register file invalidates it (CFGI_ALL).
+ * <p>
+ * Counters: one block per translating thread ({@link Counters}), reset by taking a baseline.
  * <p>
  * Concurrency: translations run lock-free on the hit path; fills and invalidations take the cache's
  * monitor. An invalidation bumps the cache's generation after removing, and a fill is refused if the
@@ -56,6 +60,8 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	private final boolean tlbOn, configsOn;
 	private final List<Counters> blocks = new ArrayList<>();
 	private final ThreadLocal<Counters> counters = ThreadLocal.withInitial(this::newCounters);
+	// the first translating thread's counters, reachable without the ThreadLocal lookup
+	private Counters first;
 	// guarded by blocks
 	private long[] baseline = new long[Counters.SIZE];
 	private long tlbInsertBase, tlbInvalBase, cfgInsertBase, cfgInvalBase;
@@ -78,45 +84,68 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		return c;
 	}
 
+	private Counters counters() {
+		Counters c = first;
+		if (c != null && c.owner == Thread.currentThread()) {
+			return c;
+		}
+		c = counters.get();
+		if (first == null) {
+			first = c;
+		}
+		return c;
+	}
+
 	@Override
 	public TranslationResult translate(StreamTable table, TranslationRequest request) {
-		Counters c = counters.get();
-		c.add(Counters.TRANSLATIONS);
+		Counters c = counters();
 		long tlbGeneration = tlb.generation();
-		int sid = request.sid(), ssid = request.ssid();
-		StreamConfig cfg = null;
-		if (configsOn) {
-			long generation = configs.generation();
-			cfg = configs.get(sid, ssid);
-			if (cfg == null) {
-				c.add(Counters.CFG_MISSES);
-				Decoded d = decoder.decode(table, sid, ssid, request.iova(), request.write(), c);
-				if (!d.ok()) {
-					return configFault(d, c);
-				}
-				cfg = d.config();
-				configs.put(sid, ssid, cfg, generation);
-			} else {
-				c.add(Counters.CFG_HITS);
+		long cfgGeneration = configs.generation();
+		StreamConfig cfg = configsOn ? configs.get(request.sid(), request.ssid()) : null;
+		boolean tlbProbed = false;
+		if (cfg != null && cfg.tlbKind() != 0 && tlbOn) {
+			long iova = request.iova();
+			// an input beyond the IAS never reaches the TLB, so no entry can match it
+			Tlb.Entry e = tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
+			if (e != null && e.permits(request.write())) {
+				c.add(Counters.FAST_HITS);
+				return new Translated(e.output(iova), Path.TLB_HIT);
 			}
+			tlbProbed = true;
+		}
+		return translateSlow(table, request, cfg, tlbProbed, c, tlbGeneration, cfgGeneration);
+	}
+
+	private TranslationResult translateSlow(StreamTable table, TranslationRequest request, StreamConfig cached, boolean tlbProbed,
+			Counters c, long tlbGeneration, long cfgGeneration) {
+		c.add(Counters.TRANSLATIONS);
+		int sid = request.sid(), ssid = request.ssid();
+		long iova = request.iova();
+		boolean write = request.write();
+		StreamConfig cfg = cached;
+		if (cfg != null) {
+			c.add(Counters.CFG_HITS);
 		} else {
-			Decoded d = decoder.decode(table, sid, ssid, request.iova(), request.write(), c);
+			if (configsOn) {
+				c.add(Counters.CFG_MISSES);
+			}
+			Decoded d = decoder.decode(table, sid, ssid, iova, write, c);
 			if (!d.ok()) {
 				return configFault(d, c);
 			}
 			cfg = d.config();
+			if (configsOn) {
+				configs.put(sid, ssid, cfg, cfgGeneration);
+			}
 		}
-		long iova = request.iova();
-		boolean write = request.write();
 		if (cfg.kind() != StreamConfig.TRANSLATE) {
 			return untranslated(cfg, request, c);
 		}
 		if (cfg.s1() == null && (iova >>> cfg.inputBits()) != 0) {
 			return inputTooLarge(cfg.s2(), request, c);
 		}
-		Tlb.Entry e;
 		if (tlbOn) {
-			e = tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
+			Tlb.Entry e = tlbProbed ? null : tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
 			if (e != null && e.permits(write)) {
 				c.add(Counters.TLB_HITS);
 				return new Translated(e.output(iova), Path.TLB_HIT);
@@ -311,8 +340,9 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			cfgIns = configs.insertions() - cfgInsertBase;
 			cfgInv = configs.invalidations() - cfgInvalBase;
 		}
-		long tlbHits = s[Counters.TLB_HITS], tlbMisses = s[Counters.TLB_MISSES];
-		long cfgHits = s[Counters.CFG_HITS], cfgMisses = s[Counters.CFG_MISSES];
+		long fast = s[Counters.FAST_HITS];
+		long tlbHits = fast + s[Counters.TLB_HITS], tlbMisses = s[Counters.TLB_MISSES];
+		long cfgHits = fast + s[Counters.CFG_HITS], cfgMisses = s[Counters.CFG_MISSES];
 		List<CacheStats> caches = List.of(
 				new CacheStats("tlb", tlbHits + tlbMisses, tlbHits, tlbMisses, tlbIns, tlbInv, tlb.size(), tlb.capacity()),
 				new CacheStats("config", cfgHits + cfgMisses, cfgHits, cfgMisses, cfgIns, cfgInv, configs.size(), configs.capacity()));
@@ -330,7 +360,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			faults.put("ABORT", s[Counters.ABORTS]);
 		}
 		return new SmmuStats(caches, s[Counters.STE], s[Counters.STE_L1], s[Counters.CD], s[Counters.CD_L1], reads,
-				s[Counters.TRANSLATIONS], Collections.unmodifiableMap(faults), Map.of(), 0, 0);
+				fast + s[Counters.TRANSLATIONS], Collections.unmodifiableMap(faults), Map.of(), 0, 0);
 	}
 
 	@Override

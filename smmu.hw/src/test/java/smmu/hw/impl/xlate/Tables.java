@@ -212,7 +212,8 @@ public final class Tables {
 		return new PageTable(true, 12, 39, 1, 0, 1);
 	}
 
-	public PageTable table(boolean stage2, int granule, int inputBits, int startLevel, int concat) {
-		return new PageTable(stage2, granule, inputBits, startLevel, 0, concat);
+	/** Any geometry; tables are addressed at PA + {@code offset} (0 unless nested stage 1). */
+	public PageTable table(boolean stage2, int granule, int inputBits, int startLevel, int concat, long offset) {
+		return new PageTable(stage2, granule, inputBits, startLevel, offset, concat);
 	}
 }

@@ -1,0 +1,130 @@
+package smmu.hw.impl.xlate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+
+import smmu.hw.SmmuSpec;
+import smmu.hw.TranslationRequest;
+import smmu.hw.TranslationResult;
+import smmu.hw.TranslationResult.Path;
+import smmu.hw.TranslationResult.Translated;
+import smmu.hw.arch.Pte;
+import smmu.hw.arch.Ste;
+
+/**
+ * Threads translate while another thread repoints a page and invalidates it: once an invalidation has
+ * returned, no translation that starts afterwards may return the page it replaced (neither from an entry
+ * that survived nor from one a racing walk inserted late).
+ */
+class EngineConcurrencyTest {
+	static final long STEP = 0x10_0000L;
+
+	record Stream(int sid, long slot, long attrs, long base, Runnable invalidate) {}
+
+	@Test
+	void noStaleTranslationAfterInvalidationReturns() throws Exception {
+		Fixture f = new Fixture();
+		List<Stream> streams = List.of(
+				new Stream(1, f.s1a.leafSlot(Fixture.DATA, 3), Tables.RW1, 0x8001_0000L,
+						() -> f.engine.invalidateVa(4, 5, Fixture.DATA, 0x1000, true)),
+				new Stream(2, f.s2a.leafSlot(Fixture.DATA, 3), Tables.RW2, 0x8002_0000L,
+						() -> f.engine.invalidateIpa(4, Fixture.DATA, 0x1000, true)),
+				new Stream(3, f.s2n.leafSlot(Fixture.DATA, 3), Tables.RW2, 0x8003_0000L, () -> f.engine.invalidateStage1(4)));
+		AtomicLong[] published = { new AtomicLong(), new AtomicLong(), new AtomicLong() };
+		AtomicReference<String> failure = new AtomicReference<>();
+		AtomicLong translations = new AtomicLong();
+		AtomicBoolean done = new AtomicBoolean();
+		long until = System.nanoTime() + 300_000_000L;
+		AtomicLong last = new AtomicLong();
+		Thread writer = new Thread(() -> {
+			for (int v = 1; (v <= 2000 || System.nanoTime() < until) && failure.get() == null; v++) {
+				for (int i = 0; i < streams.size(); i++) {
+					Stream s = streams.get(i);
+					f.mem.write64(s.slot, Pte.encodeAddress(s.base + v * STEP, 12) | s.attrs | Pte.TYPE_PAGE);
+					s.invalidate.run();
+					published[i].set(v);
+				}
+				last.set(v);
+				Thread.onSpinWait();
+			}
+			done.set(true);
+		});
+		List<Thread> readers = new ArrayList<>();
+		for (int n = 0; n < 3; n++) {
+			int seed = n;
+			readers.add(new Thread(() -> {
+				int k = seed;
+				while (!done.get() && failure.get() == null) {
+					int i = k++ % streams.size();
+					Stream s = streams.get(i);
+					long min = published[i].get();
+					TranslationResult r = f.engine.translate(f.st, TranslationRequest.read(s.sid, Fixture.DATA + 8));
+					translations.incrementAndGet();
+					if (!(r instanceof Translated t)) {
+						failure.set("aborted: " + r);
+						return;
+					}
+					long version = (t.pa() - 8 - s.base) / STEP;
+					if (version < min) {
+						failure.set("sid " + s.sid + ": version " + version + " after invalidation of " + min);
+					}
+				}
+			}));
+		}
+		readers.forEach(Thread::start);
+		writer.start();
+		writer.join();
+		for (Thread t : readers) {
+			t.join();
+		}
+		assertEquals(null, failure.get());
+		assertTrue(translations.get() > 1000, "translations: " + translations.get());
+		// after the last invalidation everything translates to the last version
+		for (Stream s : streams) {
+			long pa = ((Translated) f.translate(s.sid, Fixture.DATA)).pa();
+			assertEquals(s.base + last.get() * STEP, pa);
+		}
+		assertTrue(f.engine.stats().cache("tlb").hits() > 0);
+	}
+
+	/**
+	 * An invalidation that lands while a walk is in flight (after the walk read the old descriptor): the walk
+	 * may return the old page, but must not leave it in the TLB.
+	 */
+	@Test
+	void walkRacingAnInvalidationDoesNotInsert() {
+		HookedMemory[] hooked = new HookedMemory[1];
+		Fixture f = new Fixture(SmmuSpec.mmu700("s", 0), m -> hooked[0] = new HookedMemory(m));
+		long slot = f.s1a.leafSlot(Fixture.DATA, 3);
+		hooked[0].after(slot, () -> {
+			f.bump(slot);
+			f.engine.invalidateVa(4, 5, Fixture.DATA, 0x1000, true);
+		});
+		assertEquals(0x8001_0000L, f.pa(1, Fixture.DATA));
+		assertEquals(new Translated(0x9001_0000L, Path.WALK), f.translate(1, Fixture.DATA));
+		assertEquals(Path.TLB_HIT, f.path(1, Fixture.DATA));
+	}
+
+	/** The same for the configuration cache: an STE invalidated while it is being decoded is not cached. */
+	@Test
+	void decodeRacingAnInvalidationDoesNotInsert() {
+		HookedMemory[] hooked = new HookedMemory[1];
+		Fixture f = new Fixture(SmmuSpec.mmu700("s", 0).withCaches(0, 16), m -> hooked[0] = new HookedMemory(m));
+		long ste = f.t.steAddress(f.st, 2);
+		hooked[0].after(ste + 56, () -> {
+			f.t.putSte(f.st, 2, Tables.ste(Ste.CFG_BYPASS));
+			f.engine.invalidateSte(2);
+		});
+		assertEquals(0x8002_0000L, f.pa(2, Fixture.DATA));
+		assertEquals(new Translated(Fixture.DATA, Path.BYPASS), f.translate(2, Fixture.DATA));
+		assertEquals(1, f.engine.stats().cache("config").insertions());
+	}
+}
