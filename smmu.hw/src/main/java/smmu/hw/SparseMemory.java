@@ -6,8 +6,8 @@ import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Sparse physical memory: 4 KiB frames materialized on first write, held in a three-level radix
- * tree indexed by frame number, so a read costs three array loads. Unwritten memory reads as zero.
+ * Sparse physical memory: 4 KiB frames materialized on first write, held in a two-level radix
+ * tree indexed by frame number, so a read costs two array loads before the data. Unwritten memory reads as zero.
  * Aligned 8-byte accesses are single-copy atomic, as the SMMU's descriptor fetches expect;
  * concurrent writers of different words are safe.
  */
@@ -19,12 +19,11 @@ public final class SparseMemory implements PhysicalMemory {
 	private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 	private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 	private static final byte[] ZERO_FRAME = new byte[FRAME_SIZE];
-	private static final int L3_BITS = 13, L2_BITS = 13;
+	private static final int LEAF_BITS = 16;
 
 	private final int addressBits;
 	private final long limit;
-	private final int l1Bits;
-	private final byte[][][][] root;
+	private final byte[][][] root;
 	private final AtomicLong frames = new AtomicLong();
 
 	/** A memory of {@code addressBits} bits (32 to 52). */
@@ -34,8 +33,7 @@ public final class SparseMemory implements PhysicalMemory {
 		}
 		this.addressBits = addressBits;
 		this.limit = 1L << addressBits;
-		this.l1Bits = Math.max(1, addressBits - FRAME_SHIFT - L2_BITS - L3_BITS);
-		this.root = new byte[1 << l1Bits][][][];
+		this.root = new byte[1 << Math.max(1, addressBits - FRAME_SHIFT - LEAF_BITS)][][];
 	}
 
 	@Override
@@ -56,43 +54,33 @@ public final class SparseMemory implements PhysicalMemory {
 
 	private byte[] frameForRead(long pa) {
 		long fn = pa >>> FRAME_SHIFT;
-		byte[][][] l2 = root[(int) (fn >>> (L2_BITS + L3_BITS))];
-		if (l2 == null) {
+		byte[][] leaf = root[(int) (fn >>> LEAF_BITS)];
+		if (leaf == null) {
 			return ZERO_FRAME;
 		}
-		byte[][] l3 = l2[(int) (fn >>> L3_BITS) & ((1 << L2_BITS) - 1)];
-		if (l3 == null) {
-			return ZERO_FRAME;
-		}
-		byte[] f = l3[(int) fn & ((1 << L3_BITS) - 1)];
+		byte[] f = leaf[(int) fn & ((1 << LEAF_BITS) - 1)];
 		return f == null ? ZERO_FRAME : f;
 	}
 
 	private byte[] frameForWrite(long pa) {
 		long fn = pa >>> FRAME_SHIFT;
-		int i1 = (int) (fn >>> (L2_BITS + L3_BITS));
-		int i2 = (int) (fn >>> L3_BITS) & ((1 << L2_BITS) - 1);
-		int i3 = (int) fn & ((1 << L3_BITS) - 1);
-		byte[][][] l2 = root[i1];
-		byte[][] l3 = l2 == null ? null : l2[i2];
-		byte[] f = l3 == null ? null : l3[i3];
+		int i1 = (int) (fn >>> LEAF_BITS);
+		int i2 = (int) fn & ((1 << LEAF_BITS) - 1);
+		byte[][] leaf = root[i1];
+		byte[] f = leaf == null ? null : leaf[i2];
 		if (f != null) {
 			return f;
 		}
 		synchronized (this) {
 			if (root[i1] == null) {
-				root[i1] = new byte[1 << L2_BITS][][];
+				root[i1] = new byte[1 << LEAF_BITS][];
 			}
-			l2 = root[i1];
-			if (l2[i2] == null) {
-				l2[i2] = new byte[1 << L3_BITS][];
-			}
-			l3 = l2[i2];
-			if (l3[i3] == null) {
-				l3[i3] = new byte[FRAME_SIZE];
+			leaf = root[i1];
+			if (leaf[i2] == null) {
+				leaf[i2] = new byte[FRAME_SIZE];
 				frames.incrementAndGet();
 			}
-			return l3[i3];
+			return leaf[i2];
 		}
 	}
 
