@@ -66,6 +66,6 @@ public final class Area implements Span {
 
 	@Override
 	public String toString() {
-		return String.format("area[0x%x, 0x%x] va 0x%x prot 0x%x", iova, last(), userVa(), prot);
+		return String.format("area[0x%x, 0x%x] va 0x%x prot 0x%x%s", iova, last(), userVa(), prot, locks == 0 ? "" : " locks " + locks);
 	}
 }
