@@ -1,0 +1,18 @@
+package smmu.iommufd;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The host kernel's {@code /dev/iommu}. */
+@ProviderType
+public interface Iommufd {
+	/**
+	 * Opens {@code /dev/iommu} for a process whose memory is {@code mm}; {@code capSysResource}
+	 * says whether the process holds CAP_SYS_RESOURCE (needed to set RLIMIT_MODE).
+	 */
+	IommufdContext open(VmmAddressSpace mm, boolean capSysResource);
+
+	/** The contexts open now, in opening order. */
+	List<IommufdContext> contexts();
+}

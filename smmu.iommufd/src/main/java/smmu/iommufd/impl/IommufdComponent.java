@@ -1,0 +1,29 @@
+package smmu.iommufd.impl;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.osgi.service.component.annotations.Component;
+
+import smmu.iommufd.Iommufd;
+import smmu.iommufd.IommufdContext;
+import smmu.iommufd.VmmAddressSpace;
+
+/** The host's {@code /dev/iommu}: hands out one {@link Context} per open. */
+@Component(service = Iommufd.class)
+public class IommufdComponent implements Iommufd {
+	private final List<Context> contexts = new CopyOnWriteArrayList<>();
+
+	@Override
+	public IommufdContext open(VmmAddressSpace mm, boolean capSysResource) {
+		Context[] self = new Context[1];
+		self[0] = new Context(mm, capSysResource, () -> contexts.remove(self[0]));
+		contexts.add(self[0]);
+		return self[0];
+	}
+
+	@Override
+	public List<IommufdContext> contexts() {
+		return List.copyOf(contexts);
+	}
+}

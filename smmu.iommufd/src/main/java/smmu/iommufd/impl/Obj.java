@@ -1,0 +1,40 @@
+package smmu.iommufd.impl;
+
+import java.util.List;
+
+import smmu.iommufd.ObjectType;
+
+/**
+ * An object of a context's table (the kernel's {@code iommufd_object}). {@code users} counts the
+ * other objects holding a reference on it; the references it holds are fixed at creation.
+ */
+public abstract class Obj {
+	private final ObjectType type;
+	private final List<Obj> references;
+	int id;
+	int users;
+
+	protected Obj(ObjectType type, List<Obj> references) {
+		this.type = type;
+		this.references = List.copyOf(references);
+	}
+
+	public final ObjectType type() {
+		return type;
+	}
+
+	public final int id() {
+		return id;
+	}
+
+	public final int users() {
+		return users;
+	}
+
+	public final List<Obj> references() {
+		return references;
+	}
+
+	/** Releases what the object owns once it has left the table (its references are already dropped). */
+	protected abstract void destroyed();
+}
