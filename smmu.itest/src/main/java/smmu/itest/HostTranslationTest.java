@@ -119,6 +119,8 @@ class HostTranslationTest {
 			guest.write64(cdIpa + 8L * i, cd[i]);
 		}
 		long[] guestSte = SteBuilder.cdTable(cdIpa, Ste.S1FMT_LINEAR, 0, Ste.S1DSS_SSID0, false, false, false, false);
+		// VMID 9 is (re)used for this new domain: it must be clean in the TLB first, as Linux keeps it
+		drv.submitAndSync(Commands.tlbiS12Vmall(9));
 		drv.writeSte(0x200, SteBuilder.nested(drv.features(), guestSte, s2, 9, false, false));
 
 		assertEquals(guest.toPa(buf) + 0x40, pa(smmu.translate(TranslationRequest.write(0x200, 0xffff_0040L))));
