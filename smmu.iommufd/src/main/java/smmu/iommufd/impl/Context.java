@@ -225,6 +225,12 @@ public final class Context implements IommufdContext {
 	}
 
 	@Override
+	public synchronized void ioctl(int cmd, long arg) {
+		open();
+		Ioctl.execute(this, cmd, arg);
+	}
+
+	@Override
 	public synchronized List<IommufdObject> objects() {
 		List<IommufdObject> out = new ArrayList<>();
 		for (Obj o : objects.all()) {

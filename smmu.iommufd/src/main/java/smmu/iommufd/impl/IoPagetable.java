@@ -305,6 +305,17 @@ public final class IoPagetable {
 
 	/** iommufd_ioas_load_iovas + iopt_set_allow_iova. */
 	void setAllowed(List<IovaRange> ranges) {
+		TreeMap<Long, Iv> next = loadAllowed(ranges);
+		for (Iv r : next.values()) {
+			if (Spans.first(reserved, r.start(), r.last()) != null) {
+				throw err(Errno.EADDRINUSE, "allowed range [0x%x, 0x%x] intersects a reserved range", r.start(), r.last());
+			}
+		}
+		allowed = next;
+	}
+
+	/** iommufd_ioas_load_iovas: each range needs start < last and no overlap with the ones before (EINVAL). */
+	static TreeMap<Long, Iv> loadAllowed(List<IovaRange> ranges) {
 		TreeMap<Long, Iv> next = Spans.newMap();
 		for (IovaRange r : ranges) {
 			if (!lt(r.start(), r.last())) {
@@ -315,12 +326,7 @@ public final class IoPagetable {
 			}
 			next.put(r.start(), new Iv(r.start(), r.last()));
 		}
-		for (Iv r : next.values()) {
-			if (Spans.first(reserved, r.start(), r.last()) != null) {
-				throw err(Errno.EADDRINUSE, "allowed range [0x%x, 0x%x] intersects a reserved range", r.start(), r.last());
-			}
-		}
-		allowed = next;
+		return next;
 	}
 
 	/**
