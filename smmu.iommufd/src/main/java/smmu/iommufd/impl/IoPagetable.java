@@ -176,11 +176,12 @@ public final class IoPagetable {
 		}
 		long roundup = Long.highestOneBit(length) == length ? length : Long.highestOneBit(length) << 1;
 		// keep the alignment present in the user VA: it raises the chance of a huge mapping
-		long align = addr == 0 ? roundup : Math.min(roundup, Long.lowestOneBit(addr));
-		if (align >= HPAGE_SIZE) {
+		long low = Long.lowestOneBit(addr);
+		long align = addr == 0 || lt(roundup, low) ? roundup : low;
+		if (!lt(align, HPAGE_SIZE)) {
 			align = HPAGE_SIZE;
 		}
-		if (align < iovaAlignment) {
+		if (lt(align, iovaAlignment)) {
 			throw err(Errno.EINVAL, "IOVA alignment 0x%x from the user VA is below the IOAS alignment 0x%x", align, iovaAlignment);
 		}
 		List<Iv> allowedSpans = new ArrayList<>();
