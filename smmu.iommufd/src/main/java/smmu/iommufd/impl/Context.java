@@ -125,7 +125,7 @@ public final class Context implements IommufdContext {
 			throw err(Errno.EINVAL, "IOAS_MAP without READABLE or WRITEABLE");
 		}
 		IoPagetable iopt = ioas(cmd.ioasId()).iopt();
-		// iopt_alloc_user_pages / iopt_alloc_pages
+		// Linux, the sheet being silent: iopt_alloc_user_pages / iopt_alloc_pages
 		long uva = cmd.userVa(), length = cmd.length();
 		if (Long.compareUnsigned(uva + length, uva) < 0) {
 			throw err(Errno.EOVERFLOW, "user_va 0x%x + length 0x%x wraps", uva, length);
@@ -150,6 +150,7 @@ public final class Context implements IommufdContext {
 		if (cmd.iova() == 0 && cmd.length() == IoasUnmap.ALL) {
 			unmapped = iopt.unmap(0, ULONG_MAX);
 		} else {
+			// Linux (the sheet is silent): as IOAS_MAP, then iopt_unmap_iova
 			if (cmd.iova() == ULONG_MAX || cmd.length() == ULONG_MAX) {
 				throw err(Errno.EOVERFLOW, "iova or length is ULONG_MAX");
 			}
@@ -181,7 +182,10 @@ public final class Context implements IommufdContext {
 		}
 	}
 
-	/** iommufd_option_rlimit_mode (accounting itself is not modelled: only the mode is kept). */
+	/**
+	 * iommufd_option_rlimit_mode; object_id and op errors follow Linux (the sheet is silent).
+	 * Accounting itself is not modelled: only the mode is kept.
+	 */
 	private Option rlimitMode(Option cmd) {
 		if (cmd.objectId() != 0) {
 			throw err(Errno.EOPNOTSUPP, "RLIMIT_MODE is global: object_id must be 0");

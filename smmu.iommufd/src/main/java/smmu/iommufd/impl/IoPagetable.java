@@ -106,6 +106,8 @@ public final class IoPagetable {
 		List<Area> made = new ArrayList<>();
 		long cur = iova;
 		for (Elem e : elems) {
+			// iopt_insert_area (Linux, the sheet is silent on these two): COPY of read-only pinned pages
+			// asking WRITE, and a user page offset the IOVA alignment cannot keep
 			if ((prot & Prot.WRITE) != 0 && !e.pages().writable()) {
 				throw err(Errno.EPERM, "write access to pages pinned read-only");
 			}
@@ -171,6 +173,7 @@ public final class IoPagetable {
 	/** iopt_alloc_iova. */
 	private long allocIova(long addr, long length) {
 		long pageOffset = addr & (PAGE_SIZE - 1);
+		// Linux (the sheet is silent): protects roundup_pow_of_two from overflow
 		if (length == 0 || !lt(length, Long.divideUnsigned(ULONG_MAX, 2))) {
 			throw err(Errno.EOVERFLOW, "length 0x%x too large to allocate an IOVA for", length);
 		}
