@@ -5,6 +5,7 @@ import static smmu.iommufd.impl.IoPagetable.err;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.function.Consumer;
 
 import smmu.iommufd.Errno;
 import smmu.iommufd.IoasAlloc;
@@ -23,7 +24,8 @@ import smmu.iommufd.VmmAddressSpace;
 
 /**
  * One open {@code /dev/iommu}: the object table and the ioctls of iommufd's main.c and ioas.c, each
- * checking in the kernel's order. Every call runs under the context's lock.
+ * checking in the kernel's order. Every call runs under the context's lock (its monitor); code of
+ * this bundle that reaches into the table or an {@link IoPagetable} holds it too.
  */
 public final class Context implements IommufdContext {
 	private static final int MAP_FLAGS = IoasMap.FIXED_IOVA | IoasMap.WRITEABLE | IoasMap.READABLE;
@@ -32,11 +34,11 @@ public final class Context implements IommufdContext {
 	private final VmmAddressSpace mm;
 	private final boolean capSysResource;
 	private final ObjectTable objects = new ObjectTable();
-	private final Runnable onClose;
+	private final Consumer<Context> onClose;
 	private boolean accountMm;
 	private boolean closed;
 
-	public Context(VmmAddressSpace mm, boolean capSysResource, Runnable onClose) {
+	public Context(VmmAddressSpace mm, boolean capSysResource, Consumer<Context> onClose) {
 		this.mm = mm;
 		this.capSysResource = capSysResource;
 		this.onClose = onClose;
@@ -269,7 +271,7 @@ public final class Context implements IommufdContext {
 		}
 		objects.destroyAll();
 		closed = true;
-		onClose.run();
+		onClose.accept(this);
 	}
 
 	private void open() {
