@@ -42,6 +42,15 @@ public interface IommufdContext extends AutoCloseable {
 	/** IOMMU_OPTION (0x87): returns the struct with {@code val64} (the value read, or the one set). */
 	Option option(Option cmd);
 
+	/**
+	 * The raw ioctl: {@code cmd} is one of {@link Ioctls}, {@code arg} the user VA of its struct in
+	 * {@link #addressSpace()} (which needs backing memory). The struct is copied in with the uAPI's
+	 * size rules (below the minimum: EINVAL; longer with non-zero tail: E2BIG; unreadable: EFAULT),
+	 * {@code __reserved} fields are checked, the typed method runs and the struct is copied back.
+	 * Unknown or not yet modelled requests: ENOTTY.
+	 */
+	void ioctl(int cmd, long arg);
+
 	/** The live objects, by ascending ID. */
 	List<IommufdObject> objects();
 

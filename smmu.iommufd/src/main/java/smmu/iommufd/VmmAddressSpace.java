@@ -5,11 +5,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import smmu.hw.MemoryAbort;
+import smmu.hw.PhysicalMemory;
+
 /**
  * The VMM process's user address space: page-granular mappings of user virtual addresses to host
  * physical pages, as mmap(MAP_FIXED) builds them (a new mapping replaces whatever it overlaps).
  * IOAS_MAP pins pages through {@link #lookup(long)}; pinned pages stay pinned when unmapped here.
- * Addresses are unsigned. Thread-safe.
+ * With host physical memory behind it, the kernel can also copy structs from and to user space
+ * ({@link #read}, {@link #write}), as the raw {@link IommufdContext#ioctl} does. Addresses are
+ * unsigned. Thread-safe.
  */
 public final class VmmAddressSpace {
 	public static final long PAGE_SIZE = 4096;
@@ -27,6 +32,65 @@ public final class VmmAddressSpace {
 	}
 
 	private final TreeMap<Long, Mapping> vmas = new TreeMap<>(Long::compareUnsigned);
+	private final PhysicalMemory memory;
+
+	/** An address space whose pages can be pinned but not read or written by the kernel. */
+	public VmmAddressSpace() {
+		this(null);
+	}
+
+	/** An address space backed by {@code memory} (the host's physical memory). */
+	public VmmAddressSpace(PhysicalMemory memory) {
+		this.memory = memory;
+	}
+
+	/**
+	 * copy_from_user: fills {@code dst} from [userVa, +dst.length); false when a byte is not mapped.
+	 *
+	 * @throws IllegalStateException without backing memory
+	 */
+	public boolean read(long userVa, byte[] dst) {
+		return copy(userVa, dst, false);
+	}
+
+	/** copy_to_user: false when a byte is not mapped or is read-only (nothing is written then). */
+	public boolean write(long userVa, byte[] src) {
+		return copy(userVa, src, true);
+	}
+
+	private synchronized boolean copy(long va, byte[] buf, boolean toUser) {
+		if (memory == null) {
+			throw new IllegalStateException("no memory behind this address space");
+		}
+		if (buf.length == 0) {
+			return true;
+		}
+		if (Long.compareUnsigned(va + buf.length - 1, va) < 0) {
+			return false;
+		}
+		for (long done = 0; done < buf.length;) {
+			Mapping m = lookup(va + done);
+			if (m == null || (toUser && !m.writable())) {
+				return false;
+			}
+			done += Math.min(buf.length - done, m.last() - (va + done) + 1);
+		}
+		try {
+			for (int done = 0; done < buf.length;) {
+				Mapping m = lookup(va + done);
+				int n = (int) Math.min(buf.length - done, m.last() - (va + done) + 1);
+				if (toUser) {
+					memory.write(m.hostPa(va + done), buf, done, n);
+				} else {
+					memory.read(m.hostPa(va + done), buf, done, n);
+				}
+				done += n;
+			}
+		} catch (MemoryAbort e) {
+			return false;
+		}
+		return true;
+	}
 
 	/** Maps [userVa, +length) to host physical [hostPa, +length); all page aligned, no wrap. */
 	public synchronized void map(long userVa, long length, long hostPa, boolean writable) {

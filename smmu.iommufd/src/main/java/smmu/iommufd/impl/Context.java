@@ -5,6 +5,7 @@ import static smmu.iommufd.impl.IoPagetable.err;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.function.Consumer;
 
 import smmu.iommufd.Errno;
 import smmu.iommufd.IoasAlloc;
@@ -23,7 +24,8 @@ import smmu.iommufd.VmmAddressSpace;
 
 /**
  * One open {@code /dev/iommu}: the object table and the ioctls of iommufd's main.c and ioas.c, each
- * checking in the kernel's order. Every call runs under the context's lock.
+ * checking in the kernel's order. Every call runs under the context's lock (its monitor); code of
+ * this bundle that reaches into the table or an {@link IoPagetable} holds it too.
  */
 public final class Context implements IommufdContext {
 	private static final int MAP_FLAGS = IoasMap.FIXED_IOVA | IoasMap.WRITEABLE | IoasMap.READABLE;
@@ -32,11 +34,11 @@ public final class Context implements IommufdContext {
 	private final VmmAddressSpace mm;
 	private final boolean capSysResource;
 	private final ObjectTable objects = new ObjectTable();
-	private final Runnable onClose;
+	private final Consumer<Context> onClose;
 	private boolean accountMm;
 	private boolean closed;
 
-	public Context(VmmAddressSpace mm, boolean capSysResource, Runnable onClose) {
+	public Context(VmmAddressSpace mm, boolean capSysResource, Consumer<Context> onClose) {
 		this.mm = mm;
 		this.capSysResource = capSysResource;
 		this.onClose = onClose;
@@ -125,7 +127,7 @@ public final class Context implements IommufdContext {
 			throw err(Errno.EINVAL, "IOAS_MAP without READABLE or WRITEABLE");
 		}
 		IoPagetable iopt = ioas(cmd.ioasId()).iopt();
-		// iopt_alloc_user_pages / iopt_alloc_pages
+		// Linux, the sheet being silent: iopt_alloc_user_pages / iopt_alloc_pages
 		long uva = cmd.userVa(), length = cmd.length();
 		if (Long.compareUnsigned(uva + length, uva) < 0) {
 			throw err(Errno.EOVERFLOW, "user_va 0x%x + length 0x%x wraps", uva, length);
@@ -150,6 +152,7 @@ public final class Context implements IommufdContext {
 		if (cmd.iova() == 0 && cmd.length() == IoasUnmap.ALL) {
 			unmapped = iopt.unmap(0, ULONG_MAX);
 		} else {
+			// Linux (the sheet is silent): as IOAS_MAP, then iopt_unmap_iova
 			if (cmd.iova() == ULONG_MAX || cmd.length() == ULONG_MAX) {
 				throw err(Errno.EOVERFLOW, "iova or length is ULONG_MAX");
 			}
@@ -181,7 +184,10 @@ public final class Context implements IommufdContext {
 		}
 	}
 
-	/** iommufd_option_rlimit_mode (accounting itself is not modelled: only the mode is kept). */
+	/**
+	 * iommufd_option_rlimit_mode; object_id and op errors follow Linux (the sheet is silent).
+	 * Accounting itself is not modelled: only the mode is kept.
+	 */
 	private Option rlimitMode(Option cmd) {
 		if (cmd.objectId() != 0) {
 			throw err(Errno.EOPNOTSUPP, "RLIMIT_MODE is global: object_id must be 0");
@@ -225,6 +231,12 @@ public final class Context implements IommufdContext {
 	}
 
 	@Override
+	public synchronized void ioctl(int cmd, long arg) {
+		open();
+		Ioctl.execute(this, cmd, arg);
+	}
+
+	@Override
 	public synchronized List<IommufdObject> objects() {
 		List<IommufdObject> out = new ArrayList<>();
 		for (Obj o : objects.all()) {
@@ -259,7 +271,7 @@ public final class Context implements IommufdContext {
 		}
 		objects.destroyAll();
 		closed = true;
-		onClose.run();
+		onClose.accept(this);
 	}
 
 	private void open() {

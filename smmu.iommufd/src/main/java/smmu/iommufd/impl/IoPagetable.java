@@ -106,6 +106,8 @@ public final class IoPagetable {
 		List<Area> made = new ArrayList<>();
 		long cur = iova;
 		for (Elem e : elems) {
+			// iopt_insert_area (Linux, the sheet is silent on these two): COPY of read-only pinned pages
+			// asking WRITE, and a user page offset the IOVA alignment cannot keep
 			if ((prot & Prot.WRITE) != 0 && !e.pages().writable()) {
 				throw err(Errno.EPERM, "write access to pages pinned read-only");
 			}
@@ -171,16 +173,18 @@ public final class IoPagetable {
 	/** iopt_alloc_iova. */
 	private long allocIova(long addr, long length) {
 		long pageOffset = addr & (PAGE_SIZE - 1);
+		// Linux (the sheet is silent): protects roundup_pow_of_two from overflow
 		if (length == 0 || !lt(length, Long.divideUnsigned(ULONG_MAX, 2))) {
 			throw err(Errno.EOVERFLOW, "length 0x%x too large to allocate an IOVA for", length);
 		}
 		long roundup = Long.highestOneBit(length) == length ? length : Long.highestOneBit(length) << 1;
 		// keep the alignment present in the user VA: it raises the chance of a huge mapping
-		long align = addr == 0 ? roundup : Math.min(roundup, Long.lowestOneBit(addr));
-		if (align >= HPAGE_SIZE) {
+		long low = Long.lowestOneBit(addr);
+		long align = addr == 0 || lt(roundup, low) ? roundup : low;
+		if (!lt(align, HPAGE_SIZE)) {
 			align = HPAGE_SIZE;
 		}
-		if (align < iovaAlignment) {
+		if (lt(align, iovaAlignment)) {
 			throw err(Errno.EINVAL, "IOVA alignment 0x%x from the user VA is below the IOAS alignment 0x%x", align, iovaAlignment);
 		}
 		List<Iv> allowedSpans = new ArrayList<>();
@@ -305,6 +309,17 @@ public final class IoPagetable {
 
 	/** iommufd_ioas_load_iovas + iopt_set_allow_iova. */
 	void setAllowed(List<IovaRange> ranges) {
+		TreeMap<Long, Iv> next = loadAllowed(ranges);
+		for (Iv r : next.values()) {
+			if (Spans.first(reserved, r.start(), r.last()) != null) {
+				throw err(Errno.EADDRINUSE, "allowed range [0x%x, 0x%x] intersects a reserved range", r.start(), r.last());
+			}
+		}
+		allowed = next;
+	}
+
+	/** iommufd_ioas_load_iovas: each range needs start < last and no overlap with the ones before (EINVAL). */
+	static TreeMap<Long, Iv> loadAllowed(List<IovaRange> ranges) {
 		TreeMap<Long, Iv> next = Spans.newMap();
 		for (IovaRange r : ranges) {
 			if (!lt(r.start(), r.last())) {
@@ -315,12 +330,7 @@ public final class IoPagetable {
 			}
 			next.put(r.start(), new Iv(r.start(), r.last()));
 		}
-		for (Iv r : next.values()) {
-			if (Spans.first(reserved, r.start(), r.last()) != null) {
-				throw err(Errno.EADDRINUSE, "allowed range [0x%x, 0x%x] intersects a reserved range", r.start(), r.last());
-			}
-		}
-		allowed = next;
+		return next;
 	}
 
 	/**

@@ -16,10 +16,9 @@ public class IommufdComponent implements Iommufd {
 
 	@Override
 	public IommufdContext open(VmmAddressSpace mm, boolean capSysResource) {
-		Context[] self = new Context[1];
-		self[0] = new Context(mm, capSysResource, () -> contexts.remove(self[0]));
-		contexts.add(self[0]);
-		return self[0];
+		Context ctx = new Context(mm, capSysResource, contexts::remove);
+		contexts.add(ctx);
+		return ctx;
 	}
 
 	@Override

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.function.Executable;
 
+import smmu.hw.SparseMemory;
 import smmu.iommufd.Errno;
 import smmu.iommufd.IoasAlloc;
 import smmu.iommufd.IoasMap;
@@ -27,13 +28,15 @@ abstract class Fixture {
 	static final int RW = IoasMap.READABLE | IoasMap.WRITEABLE;
 	static final int FIXED_RW = IoasMap.FIXED_IOVA | RW;
 
+	SparseMemory memory;
 	VmmAddressSpace mm;
 	IommufdComponent iommufd;
 	Context ctx;
 
 	@BeforeEach
 	void open() {
-		mm = new VmmAddressSpace();
+		memory = new SparseMemory(48);
+		mm = new VmmAddressSpace(memory);
 		mm.map(VA, RAM, PA, true);
 		mm.map(RO_VA, 1L << 20, RO_PA, false);
 		iommufd = new IommufdComponent();

@@ -159,6 +159,17 @@ class IoasMapTest extends Fixture {
 	}
 
 	@Test
+	void hugeLengthsAlignUnsigned() {
+		long length = 0x4000000000001000L;
+		mm.map(0x1000, length, 0x800000000L, true);
+		int ioas = ioas();
+		// roundup_pow_of_two(length) = 2^63 (unsigned), the VA's 0x1000 wins
+		assertEquals(0x1000, mapAuto(ioas, 0x1000, length));
+		assertEquals(List.of("0x1000->0x800000000+0x4000000000001000"), segments(iopt(ioas).areas().get(0)));
+		assertEquals(0x4000000000001L, ctx.pinnedPages());
+	}
+
+	@Test
 	void fixedIovaIgnoresAllowedRanges() {
 		int ioas = ioas();
 		ctx.ioasAllowIovas(new IoasAllowIovas(ioas, List.of(new IovaRange(0x100000, 0x1fffff))));

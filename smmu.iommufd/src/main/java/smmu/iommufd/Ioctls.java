@@ -1,0 +1,14 @@
+package smmu.iommufd;
+
+/**
+ * The iommufd ioctl request numbers: {@code _IO(';', nr)}, no direction or size bits. Each struct
+ * begins with its u32 {@code size}.
+ */
+public final class Ioctls {
+	private Ioctls() {}
+
+	public static final int IOMMUFD_TYPE = ';';
+	public static final int IOMMU_DESTROY = 0x3b80, IOMMU_IOAS_ALLOC = 0x3b81, IOMMU_IOAS_ALLOW_IOVAS = 0x3b82,
+			IOMMU_IOAS_COPY = 0x3b83, IOMMU_IOAS_IOVA_RANGES = 0x3b84, IOMMU_IOAS_MAP = 0x3b85, IOMMU_IOAS_UNMAP = 0x3b86,
+			IOMMU_OPTION = 0x3b87;
+}
