@@ -71,7 +71,7 @@ public class IommufdCommands {
 	@Descriptor("open /dev/iommu for a process of the shell's; prints its file descriptor number")
 	public synchronized FdRow open(
 			@Descriptor("the process holds CAP_SYS_RESOURCE") @Parameter(names = "--cap-sys-resource", presentValue = "true", absentValue = "false") boolean cap) {
-		VmmAddressSpace mm = new VmmAddressSpace();
+		VmmAddressSpace mm = new VmmAddressSpace(host.memory());
 		int fd = nextFd++;
 		fds.put(fd, new Fd(iommufd.open(mm, cap), mm, new ArrayList<>()));
 		return new FdRow(fd, 0, 0, cap);
