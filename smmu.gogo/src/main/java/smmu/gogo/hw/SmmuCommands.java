@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
+import smmu.gogo.format.Args;
 import smmu.gogo.hw.Views.CacheRow;
 import smmu.gogo.hw.Views.CountRow;
 import smmu.gogo.hw.Views.EndpointRow;

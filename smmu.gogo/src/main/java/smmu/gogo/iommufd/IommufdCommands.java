@@ -13,6 +13,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
+import smmu.gogo.format.Args;
 import smmu.gogo.format.Hex;
 import smmu.hw.HostPlatform;
 import smmu.iommufd.IoasAlloc;
@@ -100,7 +101,7 @@ public class IommufdCommands {
 			@Descriptor("map read-only") @Parameter(names = "--readonly", presentValue = "true", absentValue = "false") boolean readonly,
 			@Descriptor("iommufd fd") int fd, @Descriptor("user VA (page aligned)") String va, @Descriptor("length (page aligned)") String length) {
 		Fd f = fd(fd);
-		long v = number("va", va), len = number("length", length);
+		long v = Args.number("va", va), len = Args.number("length", length);
 		if (len <= 0 || (len & 0xfff) != 0 || (v & 0xfff) != 0) {
 			throw new IllegalArgumentException("va and length must be page aligned and length > 0");
 		}
@@ -136,8 +137,8 @@ public class IommufdCommands {
 			@Descriptor("iommufd fd") int fd, @Descriptor("IOAS id") int ioas, @Descriptor("user VA") String va,
 			@Descriptor("length") String length) {
 		int flags = IoasMap.READABLE | (readonly ? 0 : IoasMap.WRITEABLE) | (iova.isEmpty() ? 0 : IoasMap.FIXED_IOVA);
-		IoasMap r = fd(fd).context().ioasMap(new IoasMap(flags, ioas, number("va", va), number("length", length),
-				iova.isEmpty() ? 0 : number("iova", iova)));
+		IoasMap r = fd(fd).context().ioasMap(new IoasMap(flags, ioas, Args.number("va", va), Args.number("length", length),
+				iova.isEmpty() ? 0 : Args.number("iova", iova)));
 		return new MapResult(r.ioasId(), r.iova(), r.length(), r.userVa());
 	}
 
@@ -149,7 +150,7 @@ public class IommufdCommands {
 			throw new IllegalArgumentException("usage: iommufd:unmap <fd> <ioas> <iova> <length> | iommufd:unmap <fd> <ioas> all");
 		}
 		IoasUnmap r = fd(fd).context().ioasUnmap(all ? new IoasUnmap(ioas, 0, IoasUnmap.ALL)
-				: new IoasUnmap(ioas, number("iova", iova), number("length", length[0])));
+				: new IoasUnmap(ioas, Args.number("iova", iova), Args.number("length", length[0])));
 		return String.format("unmapped 0x%x bytes", r.length());
 	}
 
@@ -158,8 +159,8 @@ public class IommufdCommands {
 			@Descriptor("iommufd fd") int fd, @Descriptor("destination IOAS") int dst, @Descriptor("source IOAS") int src,
 			@Descriptor("source IOVA") String srcIova, @Descriptor("length") String length) {
 		int flags = IoasMap.READABLE | IoasMap.WRITEABLE | (iova.isEmpty() ? 0 : IoasMap.FIXED_IOVA);
-		IoasCopy r = fd(fd).context().ioasCopy(new IoasCopy(flags, dst, src, number("length", length),
-				iova.isEmpty() ? 0 : number("iova", iova), number("src-iova", srcIova)));
+		IoasCopy r = fd(fd).context().ioasCopy(new IoasCopy(flags, dst, src, Args.number("length", length),
+				iova.isEmpty() ? 0 : Args.number("iova", iova), Args.number("src-iova", srcIova)));
 		return new MapResult(dst, r.dstIova(), r.length(), r.srcIova());
 	}
 
@@ -187,7 +188,7 @@ public class IommufdCommands {
 				if (p.length != 2) {
 					throw new IllegalArgumentException("range '" + r + "': expected start-last");
 				}
-				list.add(new IovaRange(number("start", p[0]), number("last", p[1])));
+				list.add(new IovaRange(Args.number("start", p[0]), Args.number("last", p[1])));
 			}
 		}
 		fd(fd).context().ioasAllowIovas(new IoasAllowIovas(ioas, list));
@@ -203,7 +204,7 @@ public class IommufdCommands {
 			default -> throw new IllegalArgumentException("option '" + name + "': expected rlimit-mode or huge-pages");
 		};
 		IommufdContext c = fd(fd).context();
-		return (value.length == 0 ? c.option(Option.get(id, object)) : c.option(Option.set(id, object, number("value", value[0])))).val64();
+		return (value.length == 0 ? c.option(Option.get(id, object)) : c.option(Option.set(id, object, Args.number("value", value[0])))).val64();
 	}
 
 	private synchronized Fd fd(int fd) {
@@ -212,14 +213,5 @@ public class IommufdCommands {
 			throw new IllegalArgumentException("no iommufd " + fd + " (open one with iommufd:open; have: " + fds.keySet() + ")");
 		}
 		return f;
-	}
-
-	private static long number(String what, String s) {
-		String t = s.trim().replace("_", "");
-		try {
-			return t.startsWith("0x") || t.startsWith("0X") ? Long.parseUnsignedLong(t.substring(2), 16) : Long.parseLong(t);
-		} catch (NumberFormatException e) {
-			throw new IllegalArgumentException(what + ": '" + s + "' is not a number (use decimal or 0x-hex)");
-		}
 	}
 }

@@ -1,11 +1,11 @@
-package smmu.gogo.hw;
+package smmu.gogo.format;
 
 /** Parses shell arguments with messages that say what was wrong. */
-final class Args {
+public final class Args {
 	private Args() {}
 
 	/** 0x-prefixed hex or decimal; underscores allowed. */
-	static long number(String what, String s) {
+	public static long number(String what, String s) {
 		String t = s.trim().replace("_", "");
 		try {
 			if (t.startsWith("0x") || t.startsWith("0X")) {
@@ -17,7 +17,7 @@ final class Args {
 		}
 	}
 
-	static int u32(String what, String s) {
+	public static int u32(String what, String s) {
 		long v = number(what, s);
 		if (v < 0 || v > 0xffff_ffffL) {
 			throw new IllegalArgumentException(what + ": " + s + " is out of range (0..0xffffffff)");
@@ -26,7 +26,7 @@ final class Args {
 	}
 
 	/** An SSID option: -1 (absent) or 0..2^20-1. */
-	static int ssid(String s) {
+	public static int ssid(String s) {
 		if (s == null || s.equals("-1") || s.isEmpty()) {
 			return -1;
 		}
