@@ -509,7 +509,7 @@ public final class ArmSmmuV3Kernel {
 	}
 
 	/**
-	 * {@code arm_vsmmu_destroy}: frees the vSMMU's own VMID (SHARED).
+	 * {@code arm_vsmmu_destroy}: drops its vDEVICEs and frees the vSMMU's own VMID (SHARED).
 	 *
 	 * @throws IommufdException EBUSY while a master is attached to one of its nested domains
 	 */
@@ -522,11 +522,7 @@ public final class ArmSmmuV3Kernel {
 				throw new IommufdException(Errno.EBUSY, m.name() + " is attached to a nested domain of " + v);
 			}
 		}
-		for (Master m : masters.values()) {
-			if (m.vdeviceOf == v) {
-				m.vdeviceOf = null;
-			}
-		}
+		v.clearVdevices();
 		if (v.ownsVmid()) {
 			v.smmu().vmids().free(v.vmid());
 		}

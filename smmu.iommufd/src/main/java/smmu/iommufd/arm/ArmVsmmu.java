@@ -189,6 +189,18 @@ public final class ArmVsmmu {
 		return vdevs.size();
 	}
 
+	/** Drops every vDEVICE (the vSMMU goes away). */
+	void clearVdevices() {
+		for (Master m : vdevs.values()) {
+			m.vdeviceOf = null;
+			Master.Vmaster vm = m.vmaster;
+			if (vm != null && vm.vsmmu() == this) {
+				m.vmaster = null;
+			}
+		}
+		vdevs.clear();
+	}
+
 	// ---- invalidation
 
 	/**
