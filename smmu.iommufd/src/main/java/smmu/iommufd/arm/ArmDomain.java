@@ -11,7 +11,6 @@ import smmu.hw.driver.CommandQueueException;
 import smmu.hw.driver.Commands;
 import smmu.hw.driver.DriverException;
 import smmu.hw.driver.IoPageTable;
-import smmu.iommufd.Errno;
 import smmu.iommufd.IommufdException;
 
 /**
@@ -279,9 +278,5 @@ public final class ArmDomain {
 	@Override
 	public String toString() {
 		return String.format("ArmDomain[%d %s%s @%s %s]", id, stage, nestParent ? " nest-parent" : "", smmu.id(), invs.get());
-	}
-
-	static IommufdException busy(String what) {
-		return new IommufdException(Errno.EBUSY, what);
 	}
 }

@@ -282,12 +282,15 @@ public final class ArmSmmuV3Kernel {
 	 * old domain's array, flushing tags that lost their last user, purge and publish).
 	 *
 	 * @throws IommufdException EINVAL for a domain of another SMMU (PER_SMMU) or one it cannot share
-	 *         (SHARED)
+	 *         (SHARED); EBUSY for an S2 domain while PASIDs (SSIDs > 0) are in use
 	 */
 	public synchronized void attach(Master m, ArmDomain d) {
 		ArmSmmuV3 s = m.smmu();
 		checkShare(d, s);
 		boolean s1 = d.stage() == ArmDomain.Stage.S1;
+		if (!s1) {
+			checkNoPasids(m);
+		}
 		Invs.Type tt = s1 ? Invs.Type.S1_ASID : Invs.Type.S2_VMID;
 		int tag;
 		boolean newTag = false;
@@ -336,7 +339,7 @@ public final class ArmSmmuV3Kernel {
 	 * master's entries go into the parent's invalidation array: S2_VMID (S2_VMID_VSMMU in SHARED mode)
 	 * and S2_VMID_S1_CLEAR of the vSMMU's VMID.
 	 *
-	 * @throws IommufdException EINVAL (other SMMU), ENOENT (S1_TRANS without vDEVICE)
+	 * @throws IommufdException EINVAL (other SMMU), EBUSY (PASIDs in use), ENOENT (S1_TRANS without vDEVICE)
 	 */
 	public synchronized void attachNested(Master m, ArmNestedDomain nd) {
 		ArmVsmmu v = nd.vsmmu();
@@ -347,6 +350,7 @@ public final class ArmSmmuV3Kernel {
 		if (v.smmu() != s) {
 			throw new IommufdException(Errno.EINVAL, m.name() + " is behind " + s.id() + ", the vSMMU is on " + v.smmu().id());
 		}
+		checkNoPasids(m);
 		long vsid = v.vsidOf(m);
 		if (vsid < 0 && nd.config() == Ste.CFG_S1_TRANS) {
 			throw new IommufdException(Errno.ENOENT, m.name() + " has no vDEVICE on " + v);
@@ -396,6 +400,13 @@ public final class ArmSmmuV3Kernel {
 		m.buildInvs = null;
 		m.invsOwner = null;
 		m.vmaster = null;
+	}
+
+	/** §3.10: a domain without a CD table cannot replace one whose SSIDs > 0 are in use. */
+	private static void checkNoPasids(Master m) {
+		if (m.cdTable != null && m.cdTable.usedSsids() > (m.cdInUse ? 1 : 0)) {
+			throw new IommufdException(Errno.EBUSY, m.name() + " has PASIDs attached");
+		}
 	}
 
 	private void writeStes(Master m, long[] ste) {

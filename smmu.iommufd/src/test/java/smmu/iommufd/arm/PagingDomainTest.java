@@ -366,17 +366,13 @@ class PagingDomainTest {
 
 	@Test
 	void canShareChecksStageGranuleOasAndFwb() {
-		TestHost h = new TestHost(4, idr -> idr);
-		int[][] idrs = new int[4][];
-		for (int i = 0; i < 4; i++) {
-			idrs[i] = h.smmus.get(i).spec().idr().clone();
-		}
+		TestHost h = new TestHost(4);
 		ArmSmmuV3Kernel k = new ArmSmmuV3Kernel(h, KernelMode.SHARED);
 		ArmDomain np = k.domainAllocPaging(k.master(TestHost.bdf(0)), ArmSmmuV3Kernel.ALLOC_NEST_PARENT);
 		for (ArmSmmuV3 s : k.smmus()) {
 			assertTrue(k.canShare(np, s));
 		}
-		TestHost other = new TestHost(4, idr -> idr);
+		TestHost other = new TestHost(1);
 		// a host whose SMMUs lack S2, the 4K granule, 48-bit OAS or FWB
 		TestHost weak0 = new TestHost(1, idr -> {
 			idr[0] = (int) Regs.IDR0_S2P.with(idr[0], 0);
@@ -411,9 +407,7 @@ class PagingDomainTest {
 
 	@Test
 	void sharedAttachToAnSmmuThatCannotShareIsEinval() {
-		TestHost h = new TestHost(2, idr -> idr);
-		ArmSmmuV3Kernel k = new ArmSmmuV3Kernel(h, KernelMode.SHARED);
-		// smmu1 loses FWB after probe? No: build a host whose second SMMU has no FWB
+		// the second SMMU has no S2FWB, so it cannot take a nest parent with the S2FWB quirk
 		TestHost mixed = new TestHost(2, new java.util.function.UnaryOperator<int[]>() {
 			int n;
 
@@ -427,10 +421,13 @@ class PagingDomainTest {
 		});
 		ArmSmmuV3Kernel km = new ArmSmmuV3Kernel(mixed, KernelMode.SHARED);
 		ArmDomain np = km.domainAllocPaging(km.master(TestHost.bdf(0)), ArmSmmuV3Kernel.ALLOC_NEST_PARENT);
-		errno(Errno.EINVAL, () -> km.attach(km.master(TestHost.bdf(1)), np));
+		Master m1 = km.master(TestHost.bdf(1));
+		long[] ste = m1.smmu().driver().readSte(TestHost.sid(1));
+		errno(Errno.EINVAL, () -> km.attach(m1, np));
 		assertEquals(0, km.smmus().get(1).vmids().inUse());
 		assertEquals(List.of(), np.invs().live());
-		assertTrue(k.smmus().size() == 2);
+		assertArrayEquals(ste, m1.smmu().driver().readSte(TestHost.sid(1)));
+		assertEquals(Master.State.NONE, m1.state());
 	}
 
 	// ---- detach flushes, blocked / identity, free
@@ -488,6 +485,28 @@ class PagingDomainTest {
 		// the same domain again: users stay 1
 		k.attach(m, s2);
 		assertEquals(1, s2.invs().usersOf(new Inv(0, Type.S2_VMID, s2.tag(s), 0)));
+	}
+
+	@Test
+	void s2AttachWhilePasidsAreInUseIsEbusy() {
+		TestHost h = new TestHost(1);
+		ArmSmmuV3Kernel k = new ArmSmmuV3Kernel(h, KernelMode.PER_SMMU);
+		Master m = k.master(TestHost.bdf(0));
+		ArmSmmuV3 s = m.smmu();
+		m.cdTable = s.driver().allocCdTable(2);
+		ArmDomain s1 = k.domainAllocPaging(m, 0), s2 = k.domainAllocPaging(m, ArmSmmuV3Kernel.ALLOC_NEST_PARENT);
+		k.attach(m, s1);
+		// a PASID domain on SSID 1
+		s.driver().writeCd(m.cdTable, 1, smmu.hw.driver.CdBuilder.s1(s1.pageTable(), s1.tag(s), false), m.sids());
+		long[] ste = s.driver().readSte(TestHost.sid(0));
+		errno(Errno.EBUSY, () -> k.attach(m, s2));
+		ArmVsmmu v = k.vsmmuInit(m, s2);
+		errno(Errno.EBUSY, () -> k.attachNested(m, v.allocDomainNested(0, 0, 0)));
+		assertArrayEquals(ste, s.driver().readSte(TestHost.sid(0)));
+		assertEquals(List.of(), s2.invs().live());
+		s.driver().writeCd(m.cdTable, 1, smmu.hw.driver.CdBuilder.clear(), m.sids());
+		k.attach(m, s2);
+		assertEquals(Master.State.PAGING, m.state());
 	}
 
 	@Test
