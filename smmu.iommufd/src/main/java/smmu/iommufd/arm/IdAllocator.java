@@ -1,0 +1,48 @@
+package smmu.iommufd.arm;
+
+import java.util.BitSet;
+
+import smmu.iommufd.Errno;
+import smmu.iommufd.IommufdException;
+
+/**
+ * Lowest-free identifier allocation in [1, limit], as the kernel's IDA ({@code smmu->vmid_map}) and the
+ * ASID xarray ({@code arm_smmu_asid_xa}, one for all SMMUs) hand them out. Thread-safe.
+ */
+public final class IdAllocator {
+	private final String name;
+	private final BitSet used = new BitSet();
+
+	public IdAllocator(String name) {
+		this.name = name;
+	}
+
+	/**
+	 * The lowest free id in [1, {@code max}].
+	 *
+	 * @throws IommufdException ENOSPC when the range is exhausted
+	 */
+	public synchronized int allocate(int max) {
+		int id = used.nextClearBit(1);
+		if (id > max) {
+			throw new IommufdException(Errno.ENOSPC, "no free " + name + " in [1, " + max + "]");
+		}
+		used.set(id);
+		return id;
+	}
+
+	public synchronized void free(int id) {
+		if (id <= 0 || !used.get(id)) {
+			throw new IllegalStateException(name + " " + id + " is not allocated");
+		}
+		used.clear(id);
+	}
+
+	public synchronized boolean isAllocated(int id) {
+		return id > 0 && used.get(id);
+	}
+
+	public synchronized int inUse() {
+		return used.cardinality();
+	}
+}
