@@ -145,8 +145,17 @@ public final class ArmDomain {
 
 	/**
 	 * Unmaps up to {@code size} bytes from {@code iova} ({@code iommu_unmap}, never splitting a block)
-	 * and invalidates what was unmapped through the invalidation array before returning: for every SMMU
-	 * holding the domain, its TLBIs with its own ASID/VMID and a CMD_SYNC (see {@link #counters()}).
+	 * and invalidates what was unmapped through the invalidation array before returning. Per SMMU holding
+	 * the domain, per run of equally sized leaves ({@code iotlb_gather}), with that SMMU's own tags:
+	 * <ul>
+	 * <li>S1: TLBI_NH_VA (TLBI_EL2_VA with E2H) for each ASID, then CMD_SYNC;</li>
+	 * <li>S2: TLBI_S2_IPA for each VMID (the domain's and its vSMMUs'), then CMD_SYNC;</li>
+	 * <li>nest parent: additionally TLBI_NH_ALL for each of those VMIDs (combined stage-1+2 entries)
+	 * in a second batch, then CMD_SYNC, so 2 TLBIs and 2 CMD_SYNCs for one page and one VMID;</li>
+	 * <li>with RIL one range command per run, else one command per leaf; without RIL and at least
+	 * granule/8 leaves, TLBI_NH_ASID / TLBI_S12_VMALL instead, and no TLBI_NH_ALL after S12_VMALL.</li>
+	 * </ul>
+	 * What was sent is in {@link #counters()}.
 	 *
 	 * @return bytes unmapped
 	 */

@@ -4,6 +4,7 @@ import smmu.hw.Smmu;
 import smmu.hw.arch.Regs;
 import smmu.hw.driver.Features;
 import smmu.hw.driver.SmmuDriver;
+import smmu.iommufd.Errno;
 
 /**
  * The host driver's view of one physical SMMU ({@code struct arm_smmu_device}): the driver-library
@@ -21,7 +22,7 @@ public final class ArmSmmuV3 {
 		this.smmu = smmu;
 		this.driver = driver;
 		this.features = driver.features();
-		this.vmids = new IdAllocator(smmu.id() + " VMID");
+		this.vmids = new IdAllocator(smmu.id() + " VMID", Errno.ENOSPC);
 	}
 
 	/** Position in the kernel's SMMU list; orders invalidation arrays. */

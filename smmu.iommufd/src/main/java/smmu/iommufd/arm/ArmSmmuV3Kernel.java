@@ -50,7 +50,7 @@ public final class ArmSmmuV3Kernel {
 	private final Map<String, ArmSmmuV3> byId = new LinkedHashMap<>();
 	private final Map<String, Master> masters = new LinkedHashMap<>();
 	private final Map<Long, Master> bySid = new HashMap<>();
-	private final IdAllocator asids = new IdAllocator("ASID");
+	private final IdAllocator asids = new IdAllocator("ASID", Errno.EBUSY);
 	private int nextDomainId = 1;
 	private long eventsForwarded, eventsHost;
 
@@ -155,9 +155,22 @@ public final class ArmSmmuV3Kernel {
 	 * oas, 4 KiB granule. In PER_SMMU mode the ASID (global) or VMID (the SMMU's) is allocated here.
 	 *
 	 * @throws IommufdException EOPNOTSUPP for unknown flags, other combinations, missing stages, nesting
-	 *         or dirty tracking; ENOSPC when no ASID/VMID is left
+	 *         or dirty tracking; EBUSY when no ASID is left, ENOSPC when no VMID is left
 	 */
 	public synchronized ArmDomain domainAllocPaging(Master dev, int flags) {
+		return domainAllocPaging(dev, flags, null);
+	}
+
+	/**
+	 * {@link #domainAllocPaging(Master, int)} with the HWPT_ALLOC user data: the Arm driver takes none for
+	 * a paging domain.
+	 *
+	 * @throws IommufdException EOPNOTSUPP when {@code userData} is not null
+	 */
+	public synchronized ArmDomain domainAllocPaging(Master dev, int flags, byte[] userData) {
+		if (userData != null) {
+			throw new IommufdException(Errno.EOPNOTSUPP, "paging domains take no driver data");
+		}
 		ArmSmmuV3 s = dev.smmu();
 		Features f = s.features();
 		if ((flags & ~(ALLOC_NEST_PARENT | ALLOC_DIRTY_TRACKING | ALLOC_PASID)) != 0) {

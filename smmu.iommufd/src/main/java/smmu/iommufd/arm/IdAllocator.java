@@ -11,21 +11,28 @@ import smmu.iommufd.IommufdException;
  */
 public final class IdAllocator {
 	private final String name;
+	private final Errno exhausted;
 	private final BitSet used = new BitSet();
 
-	public IdAllocator(String name) {
+	/**
+	 * @param name what is allocated, for messages
+	 * @param exhausted the errno when the range is full: EBUSY for the ASID xarray ({@code xa_alloc}),
+	 *        ENOSPC for an IDA
+	 */
+	public IdAllocator(String name, Errno exhausted) {
 		this.name = name;
+		this.exhausted = exhausted;
 	}
 
 	/**
 	 * The lowest free id in [1, {@code max}].
 	 *
-	 * @throws IommufdException ENOSPC when the range is exhausted
+	 * @throws IommufdException EBUSY or ENOSPC (see the constructor) when the range is exhausted
 	 */
 	public synchronized int allocate(int max) {
 		int id = used.nextClearBit(1);
 		if (id > max) {
-			throw new IommufdException(Errno.ENOSPC, "no free " + name + " in [1, " + max + "]");
+			throw new IommufdException(exhausted, "no free " + name + " in [1, " + max + "]");
 		}
 		used.set(id);
 		return id;

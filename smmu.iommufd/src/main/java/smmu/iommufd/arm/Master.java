@@ -23,9 +23,9 @@ public final class Master {
 	private final int[] sids;
 	private final boolean canwbs;
 	// guarded by the kernel's lock
-	State state = State.NONE;
-	ArmDomain paging;
-	ArmNestedDomain nested;
+	volatile State state = State.NONE;
+	volatile ArmDomain paging;
+	volatile ArmNestedDomain nested;
 	Invs buildInvs;
 	/** The domain whose array holds buildInvs. */
 	ArmDomain invsOwner;
@@ -68,11 +68,11 @@ public final class Master {
 		return canwbs;
 	}
 
-	public synchronized State state() {
+	public State state() {
 		return state;
 	}
 
-	/** The paging domain attached now (also the S2 parent's domain is not reported here), or null. */
+	/** The paging domain attached now, or null (also when a nested domain is attached). */
 	public ArmDomain pagingDomain() {
 		return paging;
 	}

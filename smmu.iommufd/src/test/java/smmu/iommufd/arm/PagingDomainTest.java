@@ -101,6 +101,40 @@ class PagingDomainTest {
 	}
 
 	@Test
+	void eightBitAsidAndVmidSpacesRunOut() {
+		TestHost h = new TestHost(1, idr -> {
+			idr[0] = (int) Regs.IDR0_ASID16.with(idr[0], 0);
+			idr[0] = (int) Regs.IDR0_VMID16.with(idr[0], 0);
+			return idr;
+		});
+		ArmSmmuV3Kernel k = new ArmSmmuV3Kernel(h, KernelMode.PER_SMMU);
+		Master m = k.master(TestHost.bdf(0));
+		errno(Errno.EOPNOTSUPP, () -> k.domainAllocPaging(m, 0, new byte[16]));
+		long before = h.allocator.allocatedBytes();
+		List<ArmDomain> all = new ArrayList<>();
+		for (int i = 1; i <= 255; i++) {
+			ArmDomain d = k.domainAllocPaging(m, ArmSmmuV3Kernel.ALLOC_NEST_PARENT);
+			assertEquals(i, d.tag(m.smmu()));
+			all.add(d);
+		}
+		long used = h.allocator.allocatedBytes();
+		errno(Errno.ENOSPC, () -> k.domainAllocPaging(m, ArmSmmuV3Kernel.ALLOC_NEST_PARENT));
+		assertEquals(used, h.allocator.allocatedBytes(), "the page table of the failed allocation was freed");
+		for (int i = 1; i <= 255; i++) {
+			all.add(k.domainAllocPaging(m, 0));
+		}
+		errno(Errno.EBUSY, () -> k.domainAllocPaging(m, 0));
+		k.domainFree(all.get(300));
+		assertEquals(46, k.domainAllocPaging(m, 0).tag(m.smmu()), "the lowest free ASID");
+		for (ArmDomain d : all) {
+			k.domainFree(d);
+		}
+		assertEquals(1, k.asids().inUse());
+		assertEquals(0, m.smmu().vmids().inUse());
+		assertTrue(h.allocator.allocatedBytes() > before);
+	}
+
+	@Test
 	void dirtyTrackingNeedsHttuAndGivesAnHdS1() {
 		TestHost h = new TestHost(1, idr -> {
 			idr[0] = (int) Regs.IDR0_HTTU.with(idr[0], 2);
