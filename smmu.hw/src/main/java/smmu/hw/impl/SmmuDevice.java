@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
+import smmu.hw.Event;
 import smmu.hw.InterruptSink;
 import smmu.hw.InterruptSink.Line;
 import smmu.hw.PhysicalMemory;
@@ -19,6 +20,7 @@ import smmu.hw.TranslationResult.Path;
 import smmu.hw.TranslationResult.Translated;
 import smmu.hw.Walk;
 import smmu.hw.arch.Regs;
+import smmu.hw.emul.FrontEndHooks;
 import smmu.hw.impl.queue.CommandDecoder;
 import smmu.hw.impl.queue.CommandQueue;
 import smmu.hw.impl.queue.EventQueue;
@@ -57,11 +59,13 @@ public final class SmmuDevice implements Smmu {
 	private final EventQueue eventQueue;
 	private final CommandQueue commandQueue;
 	private final CommandDecoder decoder;
+	private final CommandQueue.Processor processor = this::execute;
 	private final ReentrantLock lock = new ReentrantLock();
 	private final Object errorLock = new Object();
 
 	private volatile Gate gate;
 	private volatile InterruptSink sink;
+	private volatile FrontEndHooks frontEnd;
 	private volatile int cr0, cr0ack, cr1, cr2, gbpa, irqCtrl, gerror, gerrorn;
 	private volatile long strtabBase, gerrorIrqCfg0, eventqIrqCfg0;
 	private volatile int strtabCfg, gerrorIrqCfg1, gerrorIrqCfg2, eventqIrqCfg1, eventqIrqCfg2;
@@ -99,6 +103,33 @@ public final class SmmuDevice implements Smmu {
 	@Override
 	public PhysicalMemory memory() {
 		return memory;
+	}
+
+	// ---- front end (an emulating VMM)
+
+	/**
+	 * Connects a VMM front end: {@link FrontEndHooks#command} sees each consumed command before the
+	 * local decoding, {@link FrontEndHooks#gbpaWritten} and {@link FrontEndHooks#cr0Written} follow
+	 * those register writes. Null disconnects.
+	 */
+	public void frontEnd(FrontEndHooks hooks) {
+		this.frontEnd = hooks;
+	}
+
+	/** Records an event in the event queue as if this SMMU had raised it (architected overflow rules). */
+	public void inject(Event event) {
+		eventQueue.record(event);
+	}
+
+	private int execute(long w0, long w1) {
+		FrontEndHooks h = frontEnd;
+		if (h != null) {
+			int err = h.command(new long[] { w0, w1 });
+			if (err != Regs.CERROR_NONE) {
+				return err == Regs.CERROR_ABT || err == Regs.CERROR_ATC_INV_SYNC ? err : Regs.CERROR_ILL;
+			}
+		}
+		return decoder.execute(w0, w1);
 	}
 
 	// ---- translation entry
@@ -307,6 +338,10 @@ public final class SmmuDevice implements Smmu {
 		cr0ack = value & ~CR0_RESERVED;
 		publishGate();
 		runCommandQueue();
+		FrontEndHooks h = frontEnd;
+		if (h != null) {
+			h.cr0Written(value);
+		}
 	}
 
 	private void writeGbpa(int value) {
@@ -314,6 +349,10 @@ public final class SmmuDevice implements Smmu {
 		if ((value & Regs.GBPA_UPDATE) != 0) {
 			gbpa = value & ~Regs.GBPA_UPDATE;
 			publishGate();
+			FrontEndHooks h = frontEnd;
+			if (h != null) {
+				h.gbpaWritten(gbpa);
+			}
 		}
 	}
 
@@ -372,7 +411,7 @@ public final class SmmuDevice implements Smmu {
 			do {
 				rerun = false;
 				if ((cr0ack & Regs.CR0_CMDQEN) != 0 && !errorActive(Regs.GERROR_CMDQ_ERR)) {
-					int err = commandQueue.consume(decoder);
+					int err = commandQueue.consume(processor);
 					if (err != Regs.CERROR_NONE) {
 						raiseGlobalError(Regs.GERROR_CMDQ_ERR);
 					}
