@@ -366,6 +366,43 @@ class GuestKernelTest {
 	}
 
 	@Test
+	void randomMapsAndUnmapsKeepTheVsmmusViewExact() {
+		java.util.Random rnd = new java.util.Random(42);
+		GuestDevice dev = kernel.attach(g1, 0x100);
+		List<DmaBuffer> live = new ArrayList<>();
+		List<DmaBuffer> gone = new ArrayList<>();
+		for (int step = 0; step < 300; step++) {
+			if (live.isEmpty() || rnd.nextInt(3) != 0) {
+				long size = rnd.nextInt(10) == 0 ? 2L << 20 : 1 + rnd.nextInt(5 * 4096);
+				live.add(kernel.dmaMap(dev, size));
+			} else {
+				DmaBuffer b = live.remove(rnd.nextInt(live.size()));
+				assertEquals(b.size(), kernel.dmaUnmap(dev, b.iova(), b.size()));
+				gone.add(b);
+			}
+			for (DmaBuffer b : live) {
+				long off = (rnd.nextLong() & Long.MAX_VALUE) % b.size() & ~7L;
+				assertEquals(b.gpa() + off, pa(vs1.translate(TranslationRequest.write(0x100, b.iova() + off))), "step " + step);
+			}
+			for (DmaBuffer b : gone) {
+				long iova = b.iova() + ((rnd.nextLong() & Long.MAX_VALUE) % b.size() & ~7L);
+				boolean remapped = false;
+				for (DmaBuffer l : live) {
+					remapped |= l.containsIova(iova);
+				}
+				if (!remapped) {
+					assertFalse(vs1.translate(TranslationRequest.read(0x100, iova)).ok(), "stale translation at step " + step);
+				}
+			}
+			for (Event e : kernel.events(g1)) {
+				assertEquals(EventType.F_TRANSLATION, e.type());
+			}
+		}
+		assertEquals(live.size(), dev.buffers().size());
+		assertEquals(0, g1.driver().stats().eventOverflows());
+	}
+
+	@Test
 	void badRequestsFailWithoutTouchingTheVsmmu() {
 		GuestDevice dev = kernel.attach(g0, 0x10);
 		assertThrows(IllegalStateException.class, () -> kernel.attach(g0, 0x10));

@@ -39,7 +39,8 @@ public interface FrontEndHooks {
 	 *         {@link smmu.hw.arch.Regs#CERROR_ABT} or {@link smmu.hw.arch.Regs#CERROR_ATC_INV_SYNC} to stop
 	 *         the queue at this command exactly as for an architecturally illegal one: CONS stays on it,
 	 *         CMDQ_CONS.ERR takes the code, GERROR.CMDQ_ERR toggles, and nothing more is consumed until
-	 *         the guest acknowledges in GERRORN. Other values count as CERROR_ILL.
+	 *         the guest acknowledges in GERRORN. Other values, and a RuntimeException thrown by the hook,
+	 *         count as CERROR_ILL, so that nothing the guest queues makes the register write throw.
 	 */
 	int command(long[] cmd);
 
@@ -47,12 +48,15 @@ public interface FrontEndHooks {
 	 * Called after a GBPA write with UPDATE set has taken effect (QEMU then attaches the abort or bypass
 	 * HWPT to every device), with the new GBPA value (UPDATE clear), whatever CR0.SMMUEN is. Also called
 	 * with 0x1000 after {@link EmulatedSmmu#reset}. Writes without UPDATE are ignored and not reported.
+	 * Like QEMU, which reports a failed HWPT attach without failing the MMIO write, the hook should not
+	 * throw: an exception reaches the thread that wrote GBPA (the write has taken effect).
 	 */
 	void gbpaWritten(int gbpa);
 
 	/**
 	 * Called after every CR0 write, once CR0ACK has taken the value and the command queue has run (where
-	 * QEMU allocates the vEVENTQ once EVENTQEN is set), with the value written.
+	 * QEMU allocates the vEVENTQ once EVENTQEN is set), with the value written. It should not throw: an
+	 * exception reaches the thread that wrote CR0 (the write has taken effect).
 	 */
 	void cr0Written(int cr0);
 }

@@ -124,7 +124,13 @@ public final class SmmuDevice implements Smmu {
 	private int execute(long w0, long w1) {
 		FrontEndHooks h = frontEnd;
 		if (h != null) {
-			int err = h.command(new long[] { w0, w1 });
+			int err;
+			try {
+				err = h.command(new long[] { w0, w1 });
+			} catch (RuntimeException e) {
+				// QEMU: any failure to forward a command makes it CERROR_ILL
+				err = Regs.CERROR_ILL;
+			}
 			if (err != Regs.CERROR_NONE) {
 				return err == Regs.CERROR_ABT || err == Regs.CERROR_ATC_INV_SYNC ? err : Regs.CERROR_ILL;
 			}

@@ -223,7 +223,16 @@ class EmulatedSmmuTest {
 		hooks.answer = cmd -> Regs.CERROR_ATC_INV_SYNC;
 		smmu.write32(Regs.GERRORN, smmu.read32(Regs.GERROR));
 		assertEquals(Regs.CERROR_ATC_INV_SYNC, Regs.CMDQ_CONS_ERR.get(smmu.read32(Regs.CMDQ_CONS)));
-		assertEquals(3, hooks.commands.size());
+		hooks.answer = cmd -> {
+			throw new IllegalStateException("IOMMU_HWPT_INVALIDATE failed");
+		};
+		smmu.write32(Regs.GERRORN, smmu.read32(Regs.GERROR));
+		assertEquals(Regs.CERROR_ILL, Regs.CMDQ_CONS_ERR.get(smmu.read32(Regs.CMDQ_CONS)), "a throwing hook counts as ILL");
+		assertEquals(Regs.GERROR_CMDQ_ERR, smmu.read32(Regs.GERROR) ^ smmu.read32(Regs.GERRORN));
+		hooks.answer = cmd -> Regs.CERROR_NONE;
+		smmu.write32(Regs.GERRORN, smmu.read32(Regs.GERROR));
+		assertEquals(1, smmu.read32(Regs.CMDQ_CONS) & 0xf, "the same command finally completes");
+		assertEquals(5, hooks.commands.size());
 	}
 
 	// ---- GBPA and CR0
