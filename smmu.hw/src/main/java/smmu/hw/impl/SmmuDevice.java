@@ -34,7 +34,8 @@ import smmu.hw.impl.xlate.TranslationEngine;
  * Register semantics follow QEMU's emulated SMMUv3 where the architecture leaves a choice, with the
  * architected event queue overflow flag. Commands run synchronously on the thread that writes
  * CMDQ_PROD, CR0 or GERRORN. Register accesses may come from several threads and translations from
- * many; nothing a guest writes makes it throw.
+ * many; nothing a guest writes makes it throw. As an emulated vSMMU it takes a VMM front end
+ * ({@link #frontEnd}: raw commands before decoding, GBPA and CR0 writes) and injected events ({@link #inject}).
  */
 public final class SmmuDevice implements Smmu {
 
