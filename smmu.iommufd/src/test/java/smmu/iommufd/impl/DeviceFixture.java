@@ -127,6 +127,10 @@ abstract class DeviceFixture {
 				b.append(' ').append(java.util.Arrays.toString(m.smmu().driver().readSte(sid)));
 			}
 		}
+		b.append("\nASIDs ").append(kernel.asids().inUse());
+		for (smmu.iommufd.arm.ArmSmmuV3 s : kernel.smmus()) {
+			b.append(' ').append(s.id()).append(" VMIDs ").append(s.vmids().inUse());
+		}
 		return b.append("\npinned ").append(ctx.pinnedPages()).toString();
 	}
 
