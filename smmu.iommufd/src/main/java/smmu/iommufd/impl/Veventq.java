@@ -10,9 +10,10 @@ import smmu.iommufd.VeventqAlloc;
 import smmu.iommufd.arm.VeventSink;
 
 /**
- * A VEVENTQ object ({@code struct iommufd_veventq}): at most {@code depth} vEVENTs waiting; when
- * full, one LOST_EVENTS header is queued (no more while it waits) and further events are dropped.
- * Every queued record, the header included, takes the next sequence number (0..INT_MAX, wrapping).
+ * A VEVENTQ object ({@code struct iommufd_veventq}): at most {@code depth} vEVENTs waiting. An
+ * event that finds the queue full is lost: the LOST_EVENTS header is (re)queued at the tail with
+ * the next sequence number; the next event that fits replaces a header still at the tail, leaving a
+ * gap in the sequence ({@code iommufd_vevent_handler}). Sequence numbers run 0..INT_MAX and wrap.
  * Filled from the host's event thread: it has its own lock, not the context's.
  */
 final class Veventq extends Obj implements VeventSink {
@@ -37,21 +38,18 @@ final class Veventq extends Obj implements VeventSink {
 		if (gone) {
 			return false;
 		}
-		if (numEvents == depth) {
-			if (!lostQueued) {
-				lostQueued = true;
-				queue(new Vevent(Vevent.FLAG_LOST_EVENTS, sequence, null));
-			}
-			return true;
+		boolean lost = numEvents == depth;
+		if (!lost) {
+			numEvents++;
 		}
-		numEvents++;
-		queue(new Vevent(0, sequence, evt));
-		return true;
-	}
-
-	private void queue(Vevent v) {
-		deliver.addLast(v);
+		// the header is only ever the tail: whatever comes next takes its place
+		if (lostQueued) {
+			deliver.removeLast();
+		}
+		lostQueued = lost;
+		deliver.addLast(lost ? new Vevent(Vevent.FLAG_LOST_EVENTS, sequence, null) : new Vevent(0, sequence, evt));
 		sequence = (sequence + 1) & Integer.MAX_VALUE;
+		return true;
 	}
 
 	/** {@code iommufd_veventq_fops_read}: whole records that fit {@code count} bytes. */
@@ -75,8 +73,9 @@ final class Veventq extends Obj implements VeventSink {
 		return out;
 	}
 
-	synchronized int pending() {
-		return deliver.size();
+	/** Lets a test reach the wrap of the sequence without 2^31 events. */
+	synchronized void startSequenceAt(int next) {
+		sequence = next & Integer.MAX_VALUE;
 	}
 
 	@Override
