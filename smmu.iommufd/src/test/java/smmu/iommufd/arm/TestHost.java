@@ -28,7 +28,7 @@ public final class TestHost implements HostPlatform {
 	final FrameAllocator allocator = new FrameAllocator(memory, KERNEL_BASE, KERNEL_LIMIT);
 	final List<Smmu> smmus = new ArrayList<>();
 	final List<PciEndpoint> endpoints = new ArrayList<>();
-	final Map<String, SmmuDriver> drivers = new HashMap<>();
+	public final Map<String, SmmuDriver> drivers = new HashMap<>();
 
 	public TestHost(int n, UnaryOperator<int[]> idr) {
 		for (int i = 0; i < n; i++) {
