@@ -43,6 +43,61 @@ public interface IommufdContext extends AutoCloseable {
 	Option option(Option cmd);
 
 	/**
+	 * VFIO_DEVICE_BIND_IOMMUFD on the VFIO cdev of PCI device {@code bdf}: creates the DEVICE object
+	 * and returns its {@code devid}; the device's DMA is blocked until it is attached. ENODEV for a
+	 * device the host kernel does not know, EBUSY when it is bound to any iommufd already. The VFIO
+	 * driver holds a user of the DEVICE object: DESTROY gives EBUSY.
+	 */
+	int bindDevice(String bdf);
+
+	/**
+	 * VFIO_DEVICE_ATTACH_IOMMUFD_PT: attaches the device to {@code ptId}, a HWPT, or an IOAS (then an
+	 * automatic paging HWPT of that IOAS the device can use is reused, else a new one is allocated;
+	 * it is destroyed with its last device). Attaching an attached device replaces its HWPT. Returns
+	 * the {@code pt_id} written back: the HWPT's ID. ENOENT for an unknown device or
+	 * {@code ptId}, EINVAL for a {@code ptId} that is neither; driver errors propagate (EINVAL for a domain the device's
+	 * SMMU cannot use).
+	 */
+	int attachDevice(int devId, int ptId);
+
+	/** VFIO_DEVICE_DETACH_IOMMUFD_PT: the device's DMA is blocked again; a no-op when not attached. */
+	void detachDevice(int devId);
+
+	/**
+	 * Closing the VFIO cdev: detaches the device, force-destroys its vDEVICE (whose ID then stays a
+	 * tombstone: DESTROY gives ENOENT) and destroys the DEVICE object.
+	 */
+	void unbindDevice(int devId);
+
+	/** IOMMU_HWPT_ALLOC (0x89): returns the struct with {@code out_hwpt_id}. */
+	HwptAlloc hwptAlloc(HwptAlloc cmd);
+
+	/** IOMMU_GET_HW_INFO (0x8a): fills the user buffer; returns the struct as written back. */
+	HwInfo getHwInfo(HwInfo cmd);
+
+	/**
+	 * IOMMU_HWPT_INVALIDATE (0x8d): returns the struct with {@code entry_num} = entries handled; on
+	 * failure the exception's {@link IommufdException#response()} is that struct too.
+	 */
+	HwptInvalidate hwptInvalidate(HwptInvalidate cmd);
+
+	/** IOMMU_VIOMMU_ALLOC (0x90): returns the struct with {@code out_viommu_id}. */
+	ViommuAlloc viommuAlloc(ViommuAlloc cmd);
+
+	/** IOMMU_VDEVICE_ALLOC (0x91): returns the struct with {@code out_vdevice_id}. */
+	VdeviceAlloc vdeviceAlloc(VdeviceAlloc cmd);
+
+	/** IOMMU_VEVENTQ_ALLOC (0x93): returns the struct with {@code out_veventq_id}. */
+	VeventqAlloc veventqAlloc(VeventqAlloc cmd);
+
+	/**
+	 * read() on a vEVENTQ's file: the records, oldest first, that fit whole in {@code count} bytes
+	 * (a LOST_EVENTS header takes {@value Vevent#HEADER_BYTES}); they leave the queue. ENOENT for an
+	 * unknown queue.
+	 */
+	List<Vevent> veventqRead(int veventqId, int count);
+
+	/**
 	 * The raw ioctl: {@code cmd} is one of {@link Ioctls}, {@code arg} the user VA of its struct in
 	 * {@link #addressSpace()} (which needs backing memory). The struct is copied in with the uAPI's
 	 * size rules (below the minimum: EINVAL; longer with non-zero tail: E2BIG; unreadable: EFAULT),
@@ -54,7 +109,10 @@ public interface IommufdContext extends AutoCloseable {
 	/** The live objects, by ascending ID. */
 	List<IommufdObject> objects();
 
-	/** Releases the file: destroys every object and unpins every page. Later calls throw IllegalStateException. */
+	/**
+	 * Releases the file: unbinds the devices still bound (as if their VFIO cdevs were closed first),
+	 * destroys every object and unpins every page. Later calls throw IllegalStateException.
+	 */
 	@Override
 	void close();
 }

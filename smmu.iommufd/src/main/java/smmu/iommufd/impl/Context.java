@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import smmu.iommufd.Errno;
+import smmu.iommufd.HwInfo;
+import smmu.iommufd.HwptAlloc;
+import smmu.iommufd.HwptInvalidate;
 import smmu.iommufd.IoasAlloc;
 import smmu.iommufd.IoasAllowIovas;
 import smmu.iommufd.IoasCopy;
@@ -20,11 +23,15 @@ import smmu.iommufd.IommufdObject;
 import smmu.iommufd.IovaRange;
 import smmu.iommufd.ObjectType;
 import smmu.iommufd.Option;
+import smmu.iommufd.VdeviceAlloc;
+import smmu.iommufd.Vevent;
+import smmu.iommufd.VeventqAlloc;
+import smmu.iommufd.ViommuAlloc;
 import smmu.iommufd.VmmAddressSpace;
 
 /**
  * One open {@code /dev/iommu}: the object table and the ioctls of iommufd's main.c and ioas.c, each
- * checking in the kernel's order. Every call runs under the context's lock (its monitor); code of
+ * checking in the kernel's order; the device, HWPT and vIOMMU ones are in {@link DeviceOps}. Every call runs under the context's lock (its monitor); code of
  * this bundle that reaches into the table or an {@link IoPagetable} holds it too.
  */
 public final class Context implements IommufdContext {
@@ -35,13 +42,21 @@ public final class Context implements IommufdContext {
 	private final boolean capSysResource;
 	private final ObjectTable objects = new ObjectTable();
 	private final Consumer<Context> onClose;
+	private final DeviceOps devices;
 	private boolean accountMm;
 	private boolean closed;
 
+	/** A context of a host without devices (every BDF gives ENODEV). */
 	public Context(VmmAddressSpace mm, boolean capSysResource, Consumer<Context> onClose) {
+		this(mm, capSysResource, null, onClose);
+	}
+
+	/** A context whose devices are the masters of {@code host}'s arm-smmu-v3 driver (null: none). */
+	public Context(VmmAddressSpace mm, boolean capSysResource, HostKernel host, Consumer<Context> onClose) {
 		this.mm = mm;
 		this.capSysResource = capSysResource;
 		this.onClose = onClose;
+		this.devices = new DeviceOps(objects, mm, host);
 	}
 
 	@Override
@@ -231,6 +246,72 @@ public final class Context implements IommufdContext {
 	}
 
 	@Override
+	public synchronized int bindDevice(String bdf) {
+		open();
+		return devices.bind(bdf);
+	}
+
+	@Override
+	public synchronized int attachDevice(int devId, int ptId) {
+		open();
+		return devices.attach(devId, ptId);
+	}
+
+	@Override
+	public synchronized void detachDevice(int devId) {
+		open();
+		devices.detach(devId);
+	}
+
+	@Override
+	public synchronized void unbindDevice(int devId) {
+		open();
+		devices.unbind(devId);
+	}
+
+	@Override
+	public synchronized HwptAlloc hwptAlloc(HwptAlloc cmd) {
+		open();
+		return devices.hwptAlloc(cmd);
+	}
+
+	@Override
+	public synchronized HwInfo getHwInfo(HwInfo cmd) {
+		open();
+		return devices.getHwInfo(cmd);
+	}
+
+	@Override
+	public synchronized HwptInvalidate hwptInvalidate(HwptInvalidate cmd) {
+		open();
+		return devices.hwptInvalidate(cmd);
+	}
+
+	@Override
+	public synchronized ViommuAlloc viommuAlloc(ViommuAlloc cmd) {
+		open();
+		return devices.viommuAlloc(cmd);
+	}
+
+	@Override
+	public synchronized VdeviceAlloc vdeviceAlloc(VdeviceAlloc cmd) {
+		open();
+		return devices.vdeviceAlloc(cmd);
+	}
+
+	@Override
+	public synchronized VeventqAlloc veventqAlloc(VeventqAlloc cmd) {
+		open();
+		return devices.veventqAlloc(cmd);
+	}
+
+	@Override
+	public synchronized List<Vevent> veventqRead(int veventqId, int count) {
+		open();
+		return devices.veventqRead(veventqId, count);
+	}
+
+	@Override
 	public synchronized void ioctl(int cmd, long arg) {
 		open();
 		Ioctl.execute(this, cmd, arg);
@@ -242,6 +323,9 @@ public final class Context implements IommufdContext {
 		for (Obj o : objects.all()) {
 			List<Integer> refs = new ArrayList<>();
 			for (Obj r : o.references()) {
+				refs.add(r.id());
+			}
+			for (Obj r : o.dynamicReferences()) {
 				refs.add(r.id());
 			}
 			out.add(new IommufdObject(o.id(), o.type(), o.users(), refs));
@@ -268,6 +352,9 @@ public final class Context implements IommufdContext {
 	public synchronized void close() {
 		if (closed) {
 			return;
+		}
+		for (Device d : devices.devices()) {
+			devices.unbind(d);
 		}
 		objects.destroyAll();
 		closed = true;

@@ -6,7 +6,8 @@ import smmu.iommufd.ObjectType;
 
 /**
  * An object of a context's table (the kernel's {@code iommufd_object}). {@code users} counts the
- * other objects holding a reference on it; the references it holds are fixed at creation.
+ * other objects holding a reference on it; the references it holds are fixed at creation (plus
+ * {@link #dynamicReferences()}).
  */
 public abstract class Obj {
 	private final ObjectType type;
@@ -33,6 +34,11 @@ public abstract class Obj {
 
 	public final List<Obj> references() {
 		return references;
+	}
+
+	/** References taken after creation (a device's attached HWPT), shown in the object graph. */
+	protected List<Obj> dynamicReferences() {
+		return List.of();
 	}
 
 	/** Releases what the object owns once it has left the table (its references are already dropped). */

@@ -16,14 +16,12 @@ import smmu.iommufd.ObjectType;
 public final class ObjectTable {
 	private static final int ID_MAX = Integer.MAX_VALUE;
 	private final TreeMap<Integer, Obj> objects = new TreeMap<>();
+	private final java.util.Set<Integer> tombstones = new java.util.HashSet<>();
 
 	/** Inserts {@code obj}, taking a reference on each object it references; returns its new ID. */
 	public int add(Obj obj) {
 		int id = 1;
-		for (int used : objects.keySet()) {
-			if (used != id) {
-				break;
-			}
+		while (objects.containsKey(id) || tombstones.contains(id)) {
 			if (id == ID_MAX) {
 				throw new IommufdException(Errno.EBUSY, "no free object ID");
 			}
@@ -65,6 +63,15 @@ public final class ObjectTable {
 			r.users--;
 		}
 		o.destroyed();
+	}
+
+	/**
+	 * iommufd_object_tombstone_user: destroys an object nothing references and keeps its ID reserved
+	 * until the context is released; DESTROY of it then gives ENOENT.
+	 */
+	public void tombstone(int id) {
+		destroy(id);
+		tombstones.add(id);
 	}
 
 	/** Destroys every object, users before what they use (iommufd_fops_release). */

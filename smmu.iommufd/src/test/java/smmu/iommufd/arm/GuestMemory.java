@@ -3,11 +3,11 @@ package smmu.iommufd.arm;
 import smmu.hw.PhysicalMemory;
 
 /** A VM's RAM as the guest sees it: guest-physical (IPA) = host PA - delta, for building guest tables. */
-final class GuestMemory implements PhysicalMemory {
+public final class GuestMemory implements PhysicalMemory {
 	private final PhysicalMemory host;
 	private final long delta;
 
-	GuestMemory(PhysicalMemory host, long delta) {
+	public GuestMemory(PhysicalMemory host, long delta) {
 		this.host = host;
 		this.delta = delta;
 	}

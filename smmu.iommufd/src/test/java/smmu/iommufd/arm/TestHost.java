@@ -21,16 +21,16 @@ import smmu.hw.impl.SmmuDevice;
  * An in-memory host: SMMUs "smmu0".."smmuN-1" (MMU-700-like, ID registers optionally changed), each
  * probed and enabled, with one PCI endpoint "0000:0i:00.0" at StreamID 0x100 * (i + 1).
  */
-final class TestHost implements HostPlatform {
+public final class TestHost implements HostPlatform {
 	static final long KERNEL_BASE = 0x8000_0000L, KERNEL_LIMIT = 0x1_0000_0000L;
 
-	final SparseMemory memory = new SparseMemory(48);
+	public final SparseMemory memory = new SparseMemory(48);
 	final FrameAllocator allocator = new FrameAllocator(memory, KERNEL_BASE, KERNEL_LIMIT);
 	final List<Smmu> smmus = new ArrayList<>();
 	final List<PciEndpoint> endpoints = new ArrayList<>();
-	final Map<String, SmmuDriver> drivers = new HashMap<>();
+	public final Map<String, SmmuDriver> drivers = new HashMap<>();
 
-	TestHost(int n, UnaryOperator<int[]> idr) {
+	public TestHost(int n, UnaryOperator<int[]> idr) {
 		for (int i = 0; i < n; i++) {
 			SmmuSpec spec = SmmuSpec.mmu700("smmu" + i, 0x2b40_0000L + 0x10_0000L * i);
 			spec = spec.withIdr(idr.apply(spec.idr().clone()));
@@ -43,15 +43,15 @@ final class TestHost implements HostPlatform {
 		}
 	}
 
-	TestHost(int n) {
+	public TestHost(int n) {
 		this(n, UnaryOperator.identity());
 	}
 
-	static int sid(int smmu) {
+	public static int sid(int smmu) {
 		return 0x100 * (smmu + 1);
 	}
 
-	static String bdf(int smmu) {
+	public static String bdf(int smmu) {
 		return String.format("0000:%02x:00.0", smmu + 1);
 	}
 
