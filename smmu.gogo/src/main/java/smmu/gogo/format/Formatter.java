@@ -178,6 +178,11 @@ public final class Formatter {
 		return "0x" + Long.toHexString(v);
 	}
 
+	/** The one-line form of an event record. */
+	public static String eventLine(Event e) {
+		return event(e);
+	}
+
 	private static String event(Event e) {
 		StringBuilder sb = new StringBuilder(e.type().name());
 		sb.append(" sid=").append(hex(e.sid()));

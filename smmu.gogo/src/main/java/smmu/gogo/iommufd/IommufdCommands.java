@@ -16,6 +16,11 @@ import org.osgi.service.component.annotations.Reference;
 import smmu.gogo.format.Args;
 import smmu.gogo.format.Hex;
 import smmu.hw.HostPlatform;
+import smmu.gogo.format.Formatter;
+import smmu.hw.Event;
+import smmu.iommufd.HwInfo;
+import smmu.iommufd.HwptAlloc;
+import smmu.iommufd.HwptInvalidate;
 import smmu.iommufd.IoasAlloc;
 import smmu.iommufd.IoasAllowIovas;
 import smmu.iommufd.IoasCopy;
@@ -28,6 +33,10 @@ import smmu.iommufd.IommufdException;
 import smmu.iommufd.IommufdObject;
 import smmu.iommufd.IovaRange;
 import smmu.iommufd.Option;
+import smmu.iommufd.VdeviceAlloc;
+import smmu.iommufd.Vevent;
+import smmu.iommufd.VeventqAlloc;
+import smmu.iommufd.ViommuAlloc;
 import smmu.iommufd.VmmAddressSpace;
 
 /**
@@ -36,14 +45,18 @@ import smmu.iommufd.VmmAddressSpace;
  */
 @Component(service = IommufdCommands.class, immediate = true)
 @GogoCommand(scope = "iommufd", function = { "open", "close", "fds", "mmap", "objects", "destroy", "ioasalloc", "map", "unmap",
-		"copy", "ranges", "allow", "option" })
+		"copy", "ranges", "allow", "option", "bind", "attach", "detach", "unbind", "hwptalloc", "nested", "hwinfo", "viommu", "vdevice",
+		"veventq", "events", "invalidate" })
 public class IommufdCommands {
 	private final Iommufd iommufd;
 	private final HostPlatform host;
 	private final Map<Integer, Fd> fds = new TreeMap<>();
 	private int nextFd = 3;
 
-	private record Fd(IommufdContext context, VmmAddressSpace mm, List<long[]> pages) {}
+	private record Fd(IommufdContext context, VmmAddressSpace mm, List<long[]> pages, long scratch) {}
+
+	/** A page of each process's memory the commands use to pass struct payloads (user data pointers). */
+	private static final long SCRATCH_VA = 0x7fff_f000_0000L, SCRATCH_SIZE = 0x10000;
 
 	public record FdRow(int fd, int objects, int mappings, boolean capSysResource) {}
 
@@ -73,8 +86,12 @@ public class IommufdCommands {
 	public synchronized FdRow open(
 			@Descriptor("the process holds CAP_SYS_RESOURCE") @Parameter(names = "--cap-sys-resource", presentValue = "true", absentValue = "false") boolean cap) {
 		VmmAddressSpace mm = new VmmAddressSpace(host.memory());
+		long scratch = host.allocator().allocate(SCRATCH_SIZE, 4096);
+		mm.map(SCRATCH_VA, SCRATCH_SIZE, scratch, true);
+		List<long[]> pages = new ArrayList<>();
+		pages.add(new long[] { scratch, SCRATCH_SIZE });
 		int fd = nextFd++;
-		fds.put(fd, new Fd(iommufd.open(mm, cap), mm, new ArrayList<>()));
+		fds.put(fd, new Fd(iommufd.open(mm, cap), mm, pages, SCRATCH_VA));
 		return new FdRow(fd, 0, 0, cap);
 	}
 
@@ -205,6 +222,114 @@ public class IommufdCommands {
 		};
 		IommufdContext c = fd(fd).context();
 		return (value.length == 0 ? c.option(Option.get(id, object)) : c.option(Option.set(id, object, Args.number("value", value[0])))).val64();
+	}
+
+	public record HwInfoView(int devId, int dataType, @Hex long idr0, @Hex long idr1, @Hex long idr2, @Hex long idr3, @Hex long idr4,
+			@Hex long idr5, @Hex long iidr, @Hex long aidr, int maxPasidLog2, @Hex long capabilities) {}
+
+	public record EventRow(int sequence, String flags, String event) {}
+
+	@Descriptor("VFIO_DEVICE_BIND_IOMMUFD: bind a host PCI device (see smmu:devices) to the iommufd; prints its devid")
+	public int bind(@Descriptor("iommufd fd") int fd, @Descriptor("host BDF, e.g. 0000:01:00.0") String bdf) {
+		return fd(fd).context().bindDevice(bdf);
+	}
+
+	@Descriptor("VFIO_DEVICE_ATTACH_IOMMUFD_PT: attach (or replace) a device to a HWPT, or to an IOAS (automatic domain); prints the HWPT id")
+	public int attach(@Descriptor("iommufd fd") int fd, @Descriptor("devid") int dev, @Descriptor("HWPT or IOAS id") int pt) {
+		return fd(fd).context().attachDevice(dev, pt);
+	}
+
+	@Descriptor("VFIO_DEVICE_DETACH_IOMMUFD_PT: block the device's DMA again")
+	public String detach(@Descriptor("iommufd fd") int fd, @Descriptor("devid") int dev) {
+		fd(fd).context().detachDevice(dev);
+		return "detached " + dev;
+	}
+
+	@Descriptor("close the device's VFIO cdev: detach, force-destroy its vDEVICE, destroy the DEVICE object")
+	public String unbind(@Descriptor("iommufd fd") int fd, @Descriptor("devid") int dev) {
+		fd(fd).context().unbindDevice(dev);
+		return "unbound " + dev;
+	}
+
+	@Descriptor("IOMMU_HWPT_ALLOC of a paging HWPT on an IOAS; prints its id")
+	public int hwptalloc(@Descriptor("a nesting parent (stage 2)") @Parameter(names = "--nest-parent", presentValue = "true", absentValue = "false") boolean nestParent,
+			@Descriptor("iommufd fd") int fd, @Descriptor("devid") int dev, @Descriptor("IOAS id") int ioas) {
+		return fd(fd).context().hwptAlloc(HwptAlloc.paging(nestParent ? HwptAlloc.NEST_PARENT : 0, dev, ioas)).outHwptId();
+	}
+
+	@Descriptor("IOMMU_HWPT_ALLOC of a nested HWPT on a vIOMMU from a guest STE's two words (IOMMU_HWPT_DATA_ARM_SMMUV3); prints its id")
+	public int nested(@Descriptor("iommufd fd") int fd, @Descriptor("devid") int dev, @Descriptor("vIOMMU id") int viommu,
+			@Descriptor("ste[0]") String ste0, @Descriptor("ste[1]") String ste1) {
+		Fd f = fd(fd);
+		put(f, Args.number("ste0", ste0), Args.number("ste1", ste1));
+		return f.context().hwptAlloc(HwptAlloc.nestedArm(dev, viommu, f.scratch())).outHwptId();
+	}
+
+	@Descriptor("IOMMU_GET_HW_INFO: the device's SMMU ID registers as the VMM reads them")
+	public HwInfoView hwinfo(@Descriptor("iommufd fd") int fd, @Descriptor("devid") int dev) {
+		Fd f = fd(fd);
+		HwInfo r = f.context().getHwInfo(HwInfo.request(dev, 40, f.scratch()));
+		byte[] b = new byte[40];
+		f.mm().read(f.scratch(), b);
+		java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+		long[] w = new long[10];
+		for (int i = 0; i < 10; i++) {
+			w[i] = bb.getInt(4 * i) & 0xffffffffL;
+		}
+		return new HwInfoView(dev, r.dataType(), w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], r.outMaxPasidLog2(), r.outCapabilities());
+	}
+
+	@Descriptor("IOMMU_VIOMMU_ALLOC (ARM_SMMUV3) on a nest-parent HWPT; prints its id")
+	public int viommu(@Descriptor("iommufd fd") int fd, @Descriptor("devid") int dev, @Descriptor("nest-parent HWPT id") int hwpt) {
+		return fd(fd).context().viommuAlloc(ViommuAlloc.arm(dev, hwpt)).outViommuId();
+	}
+
+	@Descriptor("IOMMU_VDEVICE_ALLOC: the device's virtual StreamID on a vIOMMU; prints its id")
+	public int vdevice(@Descriptor("iommufd fd") int fd, @Descriptor("vIOMMU id") int viommu, @Descriptor("devid") int dev,
+			@Descriptor("virtual StreamID") String vsid) {
+		return fd(fd).context().vdeviceAlloc(VdeviceAlloc.request(viommu, dev, Args.number("vsid", vsid))).outVdeviceId();
+	}
+
+	@Descriptor("IOMMU_VEVENTQ_ALLOC (ARM_SMMUV3) on a vIOMMU; prints its id")
+	public int veventq(@Descriptor("iommufd fd") int fd, @Descriptor("vIOMMU id") int viommu, @Descriptor("depth (records)") int depth) {
+		return fd(fd).context().veventqAlloc(VeventqAlloc.arm(viommu, depth)).outVeventqId();
+	}
+
+	@Descriptor("read() a vEVENTQ: the pending records (they leave the queue)")
+	public List<EventRow> events(@Descriptor("iommufd fd") int fd, @Descriptor("vEVENTQ id") int veventq) {
+		List<EventRow> rows = new ArrayList<>();
+		for (Vevent v : fd(fd).context().veventqRead(veventq, 1 << 20)) {
+			Event e = v.evt() == null ? null : Event.decode(v.evt());
+			String ev = e != null ? Formatter.eventLine(e) : "-";
+			rows.add(new EventRow(v.sequence(), (v.flags() & Vevent.FLAG_LOST_EVENTS) != 0 ? "LOST_EVENTS" : "-", ev));
+		}
+		return rows;
+	}
+
+	@Descriptor("IOMMU_HWPT_INVALIDATE on a vIOMMU with guest commands (pairs of words, ARM_SMMUV3); prints entry_num")
+	public String invalidate(@Descriptor("iommufd fd") int fd, @Descriptor("vIOMMU id") int viommu,
+			@Descriptor("command words: cmd[0] cmd[1] [cmd[0] cmd[1] ...]") String... words) {
+		if (words.length == 0 || words.length % 2 != 0) {
+			throw new IllegalArgumentException("give each command as two 64-bit words");
+		}
+		Fd f = fd(fd);
+		long[] w = new long[words.length];
+		for (int i = 0; i < w.length; i++) {
+			w[i] = Args.number("command word", words[i]);
+		}
+		put(f, w);
+		HwptInvalidate r = f.context().hwptInvalidate(new HwptInvalidate(viommu, f.scratch(), HwptInvalidate.DATA_ARM_SMMUV3, 16, w.length / 2));
+		return "entry_num " + r.entryNum();
+	}
+
+	private static void put(Fd f, long... words) {
+		java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(8 * words.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+		for (long w : words) {
+			bb.putLong(w);
+		}
+		if (!f.mm().write(f.scratch(), bb.array())) {
+			throw new IllegalStateException("cannot write the command payload to the process's scratch page");
+		}
 	}
 
 	private synchronized Fd fd(int fd) {
