@@ -28,7 +28,7 @@ import smmu.iommufd.arm.KernelMode;
  * threaded IRQ: pulses arrive with the SMMU's locks held), which drains that SMMU's event queue.
  * Also the registry of devices bound to some iommufd.
  */
-@Component(service = HostKernel.class, configurationPid = KernelConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = HostKernel.class, immediate = true, configurationPid = KernelConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = KernelConfig.class)
 public final class HostKernel {
 	private final ArmSmmuV3Kernel kernel;

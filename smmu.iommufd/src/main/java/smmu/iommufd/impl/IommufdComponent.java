@@ -12,7 +12,7 @@ import smmu.iommufd.IommufdContext;
 import smmu.iommufd.VmmAddressSpace;
 
 /** The host's {@code /dev/iommu}: hands out one {@link Context} per open. */
-@Component(service = Iommufd.class)
+@Component(service = Iommufd.class, immediate = true)
 public class IommufdComponent implements Iommufd {
 	private final List<Context> contexts = new CopyOnWriteArrayList<>();
 	private final HostKernel host;

@@ -26,7 +26,7 @@ import smmu.hw.impl.SmmuDevice;
  * The host machine, built from configuration {@value HostConfig#PID} (defaults: two MMU-700-like
  * SMMUs with two PCI endpoints each), every SMMU probed and enabled by the driver library.
  */
-@Component(service = HostPlatform.class, configurationPid = HostConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = HostPlatform.class, immediate = true, configurationPid = HostConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = HostConfig.class)
 public class HostPlatformComponent implements HostPlatform {
 	private final SparseMemory memory;
