@@ -375,7 +375,7 @@ final class DeviceOps {
 
 	/** iommufd_hwpt_invalidate: entry_num is written back on every return. */
 	HwptInvalidate hwptInvalidate(HwptInvalidate cmd) {
-		int[] done = { 0 };
+		int done = 0;
 		try {
 			if (cmd.entryNum() != 0 && (cmd.dataUptr() == 0 || cmd.entryLen() == 0)) {
 				throw err(Errno.EINVAL, "entry_num %d without data_uptr or entry_len", Integer.toUnsignedLong(cmd.entryNum()));
@@ -386,16 +386,18 @@ final class DeviceOps {
 			}
 			switch (o.type()) {
 				case HWPT_NESTED -> throw err(Errno.EOPNOTSUPP, "arm-smmu-v3 nested domains have no cache_invalidate_user");
-				case VIOMMU -> done[0] = vsmmuInvalidate(((Viommu) o).vsmmu, cmd);
+				case VIOMMU -> done = vsmmuInvalidate(((Viommu) o).vsmmu, cmd);
 				default -> throw err(Errno.EINVAL, "%s %d cannot be invalidated", o.type(), cmd.hwptId());
 			}
 		} catch (IommufdException e) {
 			if (e.response() instanceof ArmVsmmu.InvalidateResponse r) {
-				done[0] = r.entryNum();
+				done = r.entryNum();
 			}
-			throw new IommufdException(e.errno(), e.getMessage().substring(e.getMessage().indexOf(": ") + 2), cmd.withEntryNum(done[0]));
+			IommufdException withCount = new IommufdException(e.errno(), "entry_num " + done + " (" + e.getMessage() + ")", cmd.withEntryNum(done));
+			withCount.initCause(e);
+			throw withCount;
 		}
-		return cmd.withEntryNum(done[0]);
+		return cmd.withEntryNum(done);
 	}
 
 	/** arm_vsmmu_cache_invalidate: copy the full array (iommu_copy_struct_from_full_user_array), then convert and issue. */

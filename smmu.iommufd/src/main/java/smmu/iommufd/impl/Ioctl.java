@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import smmu.iommufd.Errno;
+import smmu.iommufd.HwInfo;
+import smmu.iommufd.HwptAlloc;
+import smmu.iommufd.HwptInvalidate;
 import smmu.iommufd.IoasAlloc;
 import smmu.iommufd.IoasAllowIovas;
 import smmu.iommufd.IoasCopy;
@@ -18,6 +21,8 @@ import smmu.iommufd.Ioctls;
 import smmu.iommufd.IommufdException;
 import smmu.iommufd.IovaRange;
 import smmu.iommufd.Option;
+import smmu.iommufd.VdeviceAlloc;
+import smmu.iommufd.ViommuAlloc;
 import smmu.iommufd.VmmAddressSpace;
 
 /**
@@ -30,10 +35,18 @@ final class Ioctl {
 	}
 
 	private static final int CMD_BASE = 0x80;
+	/**
+	 * By nr - 0x80, as far as the kernel's table goes (HW_QUEUE_ALLOC, 0x94); null: not modelled
+	 * (VFIO_IOAS, dirty tracking, FAULT_QUEUE, MAP_FILE, CHANGE_PROCESS, HW_QUEUE, and VEVENTQ_ALLOC,
+	 * whose result is a file descriptor): ENOTTY once the size was read.
+	 */
 	private static final Op[] OPS = { new Op(Ioctls.IOMMU_DESTROY, 8, 8), new Op(Ioctls.IOMMU_IOAS_ALLOC, 12, 12),
 			new Op(Ioctls.IOMMU_IOAS_ALLOW_IOVAS, 24, 24), new Op(Ioctls.IOMMU_IOAS_COPY, 40, 40),
 			new Op(Ioctls.IOMMU_IOAS_IOVA_RANGES, 32, 32), new Op(Ioctls.IOMMU_IOAS_MAP, 40, 40),
-			new Op(Ioctls.IOMMU_IOAS_UNMAP, 24, 24), new Op(Ioctls.IOMMU_OPTION, 24, 24) };
+			new Op(Ioctls.IOMMU_IOAS_UNMAP, 24, 24), new Op(Ioctls.IOMMU_OPTION, 24, 24), null,
+			new Op(Ioctls.IOMMU_HWPT_ALLOC, 24, 48), new Op(Ioctls.IOMMU_GET_HW_INFO, 32, 40), null, null,
+			new Op(Ioctls.IOMMU_HWPT_INVALIDATE, 32, 32), null, null, new Op(Ioctls.IOMMU_VIOMMU_ALLOC, 24, 40),
+			new Op(Ioctls.IOMMU_VDEVICE_ALLOC, 24, 24), null, null, null };
 	private static final int RANGE_SIZE = 16;
 
 	private Ioctl() {}
@@ -48,7 +61,7 @@ final class Ioctl {
 		ByteBuffer size = read(mm, arg, 4);
 		long userSize = Integer.toUnsignedLong(size.getInt(0));
 		Op op = OPS[nr - CMD_BASE];
-		if (op.cmd() != cmd) {
+		if (op == null || op.cmd() != cmd) {
 			throw err(Errno.ENOTTY, "ioctl 0x%x", cmd);
 		}
 		if (userSize < op.minSize()) {
@@ -96,7 +109,64 @@ final class Ioctl {
 			// only val64 is copied back
 			write(mm, arg + 16, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, r.val64()));
 		}
+		case Ioctls.IOMMU_HWPT_ALLOC -> {
+			reserved(b.getInt(20));
+			HwptAlloc r = ctx.hwptAlloc(new HwptAlloc(b.getInt(4), b.getInt(8), b.getInt(12), 0, b.getInt(24), b.getInt(28), b.getLong(32),
+					b.getInt(40)));
+			b.putInt(16, r.outHwptId());
+			respondOrDestroy(ctx, mm, arg, b, userSize, r.outHwptId());
+		}
+		case Ioctls.IOMMU_GET_HW_INFO -> {
+			reserved(b.get(29) | b.get(30) | b.get(31));
+			HwInfo r = ctx.getHwInfo(new HwInfo(b.getInt(4), b.getInt(8), b.getInt(12), b.getLong(16), b.getInt(24), 0, 0));
+			b.putInt(12, r.dataLen()).putInt(24, r.dataType()).put(28, (byte) r.outMaxPasidLog2()).putLong(32, r.outCapabilities());
+			respond(mm, arg, b, userSize);
+		}
+		case Ioctls.IOMMU_HWPT_INVALIDATE -> invalidate(ctx, mm, arg, b, userSize);
+		case Ioctls.IOMMU_VIOMMU_ALLOC -> {
+			reserved(b.getInt(28));
+			ViommuAlloc r = ctx.viommuAlloc(new ViommuAlloc(b.getInt(4), b.getInt(8), b.getInt(12), b.getInt(16), 0, b.getInt(24),
+					b.getLong(32)));
+			b.putInt(20, r.outViommuId());
+			respondOrDestroy(ctx, mm, arg, b, userSize, r.outViommuId());
+		}
+		case Ioctls.IOMMU_VDEVICE_ALLOC -> {
+			VdeviceAlloc r = ctx.vdeviceAlloc(new VdeviceAlloc(b.getInt(4), b.getInt(8), 0, b.getLong(16)));
+			b.putInt(12, r.outVdeviceId());
+			respondOrDestroy(ctx, mm, arg, b, userSize, r.outVdeviceId());
+		}
 		default -> throw new IllegalStateException();
+		}
+	}
+
+	/** iommufd_ucmd_respond of a new object: if the struct cannot be copied back the object is destroyed. */
+	private static void respondOrDestroy(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize, int id) {
+		try {
+			respond(mm, arg, b, userSize);
+		} catch (IommufdException e) {
+			ctx.destroy(id);
+			throw e;
+		}
+	}
+
+	/** HWPT_INVALIDATE copies entry_num back on every return. */
+	private static void invalidate(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize) {
+		HwptInvalidate cmd = new HwptInvalidate(b.getInt(4), b.getLong(8), b.getInt(16), b.getInt(20), b.getInt(24));
+		IommufdException failed = null;
+		int done;
+		try {
+			if (b.getInt(28) != 0) {
+				throw new IommufdException(Errno.EOPNOTSUPP, "__reserved is 0x" + Integer.toHexString(b.getInt(28)), cmd.withEntryNum(0));
+			}
+			done = ctx.hwptInvalidate(cmd).entryNum();
+		} catch (IommufdException e) {
+			failed = e;
+			done = ((HwptInvalidate) e.response()).entryNum();
+		}
+		b.putInt(24, done);
+		respond(mm, arg, b, userSize);
+		if (failed != null) {
+			throw failed;
 		}
 	}
 
