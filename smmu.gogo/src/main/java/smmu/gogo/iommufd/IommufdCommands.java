@@ -62,7 +62,7 @@ public class IommufdCommands {
 
 	public record MappingRow(@Hex long userVa, @Hex long length, @Hex long hostPa, boolean writable) {}
 
-	public record ObjectRow(int id, String type, int users, String references) {}
+	public record ObjectRow(int id, String type, int users, String references, long tableBytes, String detail) {}
 
 	public record Ranges(int ioasId, @Hex long iovaAlignment, List<RangeRow> ranges) {}
 
@@ -128,11 +128,11 @@ public class IommufdCommands {
 		return new MappingRow(v, len, pa, !readonly);
 	}
 
-	@Descriptor("list the objects of an iommufd with their users and references")
+	@Descriptor("the object graph of an iommufd: users, references, page-table bytes of each paging HWPT, details")
 	public List<ObjectRow> objects(@Descriptor("iommufd fd") int fd) {
 		List<ObjectRow> rows = new ArrayList<>();
 		for (IommufdObject o : fd(fd).context().objects()) {
-			rows.add(new ObjectRow(o.id(), o.type().name(), o.users(), o.references().toString()));
+			rows.add(new ObjectRow(o.id(), o.type().name(), o.users(), o.references().toString(), o.tableBytes(), o.detail()));
 		}
 		return rows;
 	}

@@ -16,6 +16,9 @@ import org.osgi.framework.BundleException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * Runs a Gogo script without a terminal when the framework property {@code smmu.script} names a file:
@@ -28,20 +31,23 @@ public class ScriptRunner {
 	public static final String SCRIPT = "smmu.script";
 
 	@Activate
-	public ScriptRunner(BundleContext context, @Reference CommandProcessor processor) {
+	public ScriptRunner(BundleContext context, @Reference CommandProcessor processor, @Reference ServiceComponentRuntime scr) {
 		String script = context.getProperty(SCRIPT);
 		if (script == null || script.isBlank()) {
 			System.out.println("SMMU runtime. Type 'smmu:list' to see the host's SMMUs, 'help' for every command.");
 			return;
 		}
 		keepInteractiveShellStopped(context);
-		Thread t = new Thread(() -> run(context, processor, Path.of(script)), "smmu-script");
+		Thread t = new Thread(() -> {
+			awaitFrameworkStarted(context);
+			awaitComponentsSettled(scr);
+			run(context, processor, Path.of(script));
+		}, "smmu-script");
 		t.start();
 	}
 
 	private static void run(BundleContext context, CommandProcessor processor, Path script) {
 		PrintStream out = System.out;
-		awaitFrameworkStarted(context);
 		boolean ok = true;
 		try (CommandSession session = processor.createSession(InputStream.nullInputStream(), out, System.err)) {
 			for (String command : statements(Files.readAllLines(script))) {
@@ -92,6 +98,28 @@ public class ScriptRunner {
 	private static void awaitFrameworkStarted(BundleContext context) {
 		long deadline = System.nanoTime() + 60_000_000_000L;
 		while (context.getBundle(0).getState() != org.osgi.framework.Bundle.ACTIVE && System.nanoTime() < deadline) {
+			try {
+				Thread.sleep(10);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	/** Components activate asynchronously: wait until none waits for a reference (at most 10 s). */
+	private static void awaitComponentsSettled(ServiceComponentRuntime scr) {
+		long deadline = System.nanoTime() + 10_000_000_000L;
+		while (System.nanoTime() < deadline) {
+			boolean settled = true;
+			for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+				for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+					settled &= c.state != ComponentConfigurationDTO.UNSATISFIED_REFERENCE;
+				}
+			}
+			if (settled) {
+				return;
+			}
 			try {
 				Thread.sleep(10);
 			} catch (InterruptedException e) {

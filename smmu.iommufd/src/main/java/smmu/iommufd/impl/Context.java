@@ -328,7 +328,7 @@ public final class Context implements IommufdContext {
 			for (Obj r : o.dynamicReferences()) {
 				refs.add(r.id());
 			}
-			out.add(new IommufdObject(o.id(), o.type(), o.users(), refs));
+			out.add(new IommufdObject(o.id(), o.type(), o.users(), refs, o.tableBytes(), o.detail()));
 		}
 		return out;
 	}

@@ -16,6 +16,12 @@ final class Device extends Obj {
 	Obj hwpt;
 	Vdevice vdev;
 
+	@Override
+	protected String detail() {
+		return master.name() + " on " + master.smmu().id() + " sid " + java.util.Arrays.stream(master.sids()).mapToObj(s -> String.format("0x%x", s))
+				.collect(java.util.stream.Collectors.joining(","));
+	}
+
 	Device(Master master, HostKernel host) {
 		super(ObjectType.DEVICE, List.of());
 		this.master = master;

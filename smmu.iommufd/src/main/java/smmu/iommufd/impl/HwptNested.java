@@ -10,6 +10,12 @@ final class HwptNested extends Obj {
 	final Viommu viommu;
 	final ArmNestedDomain domain;
 
+	@Override
+	protected String detail() {
+		long[] v = domain.vste();
+		return String.format("vSTE %s ste[0]=0x%x ste[1]=0x%x", smmu.hw.arch.Ste.configName(domain.config()), v[0], v[1]);
+	}
+
 	HwptNested(Viommu viommu, ArmNestedDomain domain) {
 		super(ObjectType.HWPT_NESTED, List.of(viommu));
 		this.viommu = viommu;

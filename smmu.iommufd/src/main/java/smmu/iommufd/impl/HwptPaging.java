@@ -18,6 +18,22 @@ final class HwptPaging extends Obj implements AreaListener {
 	final boolean autoDomain;
 	private final ArmSmmuV3Kernel kernel;
 
+	@Override
+	protected long tableBytes() {
+		return domain.tableBytes();
+	}
+
+	@Override
+	protected String detail() {
+		StringBuilder sb = new StringBuilder(domain.stage() + (domain.nestParent() ? " nest-parent" : "") + (autoDomain ? " auto" : ""));
+		for (smmu.iommufd.arm.Invs.Inv inv : domain.invs().live()) {
+			if (inv.type().tag()) {
+				sb.append(' ').append(kernel.smmus().get(inv.smmu()).id()).append(':').append(inv.type().name()).append('=').append(inv.id());
+			}
+		}
+		return sb.toString();
+	}
+
 	HwptPaging(Ioas ioas, ArmDomain domain, ArmSmmuV3Kernel kernel, boolean autoDomain) {
 		super(ObjectType.HWPT_PAGING, List.of(ioas));
 		this.ioas = ioas;

@@ -41,6 +41,16 @@ public abstract class Obj {
 		return List.of();
 	}
 
+	/** Page-table bytes the object holds (paging HWPTs). */
+	protected long tableBytes() {
+		return 0;
+	}
+
+	/** A one-line description for the object graph. */
+	protected String detail() {
+		return "";
+	}
+
 	/** Releases what the object owns once it has left the table (its references are already dropped). */
 	protected abstract void destroyed();
 }

@@ -10,6 +10,11 @@ final class Vdevice extends Obj {
 	final Device dev;
 	final long virtId;
 
+	@Override
+	protected String detail() {
+		return String.format("vsid 0x%x", virtId);
+	}
+
 	Vdevice(Viommu viommu, Device dev, long virtId) {
 		super(ObjectType.VDEVICE, List.of(viommu));
 		this.viommu = viommu;

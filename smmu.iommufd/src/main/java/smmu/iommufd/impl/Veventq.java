@@ -25,6 +25,11 @@ final class Veventq extends Obj implements VeventSink {
 	private int sequence;
 	private boolean lostQueued, gone;
 
+	@Override
+	protected String detail() {
+		return "depth " + depth;
+	}
+
 	Veventq(Viommu viommu, int vtype, int depth) {
 		super(ObjectType.VEVENTQ, List.of(viommu));
 		this.viommu = viommu;

@@ -21,6 +21,11 @@ final class Viommu extends Obj {
 	final Map<Integer, Veventq> veventqs = new HashMap<>();
 	private final ArmSmmuV3Kernel kernel;
 
+	@Override
+	protected String detail() {
+		return vsmmu.smmu().id() + " vmid " + vsmmu.vmid();
+	}
+
 	Viommu(HwptPaging parent, ArmVsmmu vsmmu, ArmSmmuV3Kernel kernel) {
 		super(ObjectType.VIOMMU, List.of(parent));
 		this.parent = parent;

@@ -33,7 +33,7 @@ class DeviceTest extends DeviceFixture {
 		int d0 = ctx.bindDevice(BDF0);
 		int d1 = ctx.bindDevice(BDF1);
 		assertEquals(List.of(new IommufdObject(d0, ObjectType.DEVICE, 1, List.of()), new IommufdObject(d1, ObjectType.DEVICE, 1, List.of())),
-				ctx.objects());
+				ctx.objects().stream().map(IommufdObject::node).toList());
 		assertEquals(Master.State.BLOCKED, master(BDF0).state());
 		long[] ste = master(BDF0).smmu().driver().readSte(SID0);
 		assertEquals(1, Ste.V.get(ste));
@@ -71,8 +71,8 @@ class DeviceTest extends DeviceFixture {
 		HwptPaging p = obj(hwpt, HwptPaging.class);
 		assertTrue(p.autoDomain);
 		assertEquals(ArmDomain.Stage.S1, p.domain.stage(), "flags 0: stage 1");
-		assertEquals(new IommufdObject(hwpt, ObjectType.HWPT_PAGING, 1, List.of(ioas)), ctx.objects().get(hwpt - 1));
-		assertEquals(List.of(hwpt), ctx.objects().get(d0 - 1).references());
+		assertEquals(new IommufdObject(hwpt, ObjectType.HWPT_PAGING, 1, List.of(ioas)), ctx.objects().get(hwpt - 1).node());
+		assertEquals(List.of(hwpt), ctx.objects().get(d0 - 1).node().references());
 		assertSame(p.domain, master(BDF0).pagingDomain());
 		assertEquals(PA + 0x1234, translate(smmu(0), SID0, GPA + 0x1234));
 		assertTrue(ctx.ioas(ioas).iopt().reservedRanges().contains(SW_MSI), "the device's SW MSI window is reserved");
@@ -167,7 +167,7 @@ class DeviceTest extends DeviceFixture {
 		int hwpt = ctx.attachDevice(d0, ioas);
 		ctx.unbindDevice(d0);
 		assertNull(ctx.table().find(hwpt));
-		assertEquals(List.of(new IommufdObject(ioas, ObjectType.IOAS, 0, List.of())), ctx.objects());
+		assertEquals(List.of(new IommufdObject(ioas, ObjectType.IOAS, 0, List.of())), ctx.objects().stream().map(IommufdObject::node).toList());
 		assertEquals(Master.State.BLOCKED, master(BDF0).state());
 		assertThrowsErrno(Errno.ENOENT, () -> ctx.unbindDevice(d0));
 		assertThrowsErrno(Errno.ENOENT, () -> ctx.detachDevice(d0));

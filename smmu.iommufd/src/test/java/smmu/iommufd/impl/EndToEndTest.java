@@ -151,8 +151,8 @@ class EndToEndTest extends DeviceFixture {
 		assertEquals(List.of(), ctx.veventqRead(q0, 4096));
 
 		// the object graph, then teardown in dependency order
-		assertEquals(new IommufdObject(n0, ObjectType.HWPT_NESTED, 1, List.of(v0)), ctx.objects().get(n0 - 1));
-		assertEquals(List.of(n0), ctx.objects().get(d0 - 1).references());
+		assertEquals(new IommufdObject(n0, ObjectType.HWPT_NESTED, 1, List.of(v0)), ctx.objects().get(n0 - 1).node());
+		assertEquals(List.of(n0), ctx.objects().get(d0 - 1).node().references());
 		fails(Errno.EBUSY, () -> ctx.destroy(v0));
 		fails(Errno.EBUSY, () -> ctx.destroy(s2));
 		ctx.unbindDevice(d0);

@@ -94,7 +94,7 @@ class HwptAllocTest extends DeviceFixture {
 		assertEquals(ArmDomain.Stage.S2, p.domain.stage());
 		assertTrue(p.nestParent());
 		assertFalse(p.autoDomain);
-		assertEquals(new IommufdObject(h, ObjectType.HWPT_PAGING, 0, List.of(ioas)), ctx.objects().get(h - 1));
+		assertEquals(new IommufdObject(h, ObjectType.HWPT_PAGING, 0, List.of(ioas)), ctx.objects().get(h - 1).node());
 		assertEquals(1, ctx.ioas(ioas).iopt().areas().size());
 		// populated from the existing area
 		assertEquals(PA + 0x1_2340, p.domain.iovaToPhys(GPA + 0x1_2340));
@@ -109,7 +109,7 @@ class HwptAllocTest extends DeviceFixture {
 		fails(Errno.EBUSY, () -> ctx.destroy(ioas));
 		ctx.destroy(h);
 		assertEquals(List.of(), ctx.ioas(ioas).iopt().reservedRanges());
-		assertEquals(new IommufdObject(ioas, ObjectType.IOAS, 0, List.of()), ctx.objects().get(ioas - 1));
+		assertEquals(new IommufdObject(ioas, ObjectType.IOAS, 0, List.of()), ctx.objects().get(ioas - 1).node());
 	}
 
 	@Test
@@ -157,7 +157,7 @@ class HwptAllocTest extends DeviceFixture {
 		fails(Errno.ENOENT, () -> ctx.hwptAlloc(new HwptAlloc(HwptAlloc.FAULT_ID_VALID, d0, v, 0, HwptAlloc.DATA_ARM_SMMUV3, 16, ste, 3)));
 
 		int n = ctx.hwptAlloc(HwptAlloc.nestedArm(d0, v, ste)).outHwptId();
-		assertEquals(new IommufdObject(n, ObjectType.HWPT_NESTED, 0, List.of(v)), ctx.objects().get(n - 1));
+		assertEquals(new IommufdObject(n, ObjectType.HWPT_NESTED, 0, List.of(v)), ctx.objects().get(n - 1).node());
 		assertEquals(1, obj(v, Viommu.class).users());
 		assertEquals(List.of(VSTE0, VSTE1), List.of(obj(n, HwptNested.class).domain.vste()[0], obj(n, HwptNested.class).domain.vste()[1]));
 		// a longer struct with a zero tail is fine; V = 0 is accepted whatever else is set

@@ -57,7 +57,7 @@ class ViommuTest extends DeviceFixture {
 		fails(Errno.EINVAL, () -> ctx.viommuAlloc(ViommuAlloc.arm(d1, np)));
 		int v = ctx.viommuAlloc(ViommuAlloc.arm(d0, np)).outViommuId();
 		Viommu obj = obj(v, Viommu.class);
-		assertEquals(new IommufdObject(v, ObjectType.VIOMMU, 0, List.of(np)), ctx.objects().get(v - 1));
+		assertEquals(new IommufdObject(v, ObjectType.VIOMMU, 0, List.of(np)), ctx.objects().get(v - 1).node());
 		assertSame(master(BDF0).smmu(), obj.iommuDev);
 		assertEquals(obj(np, HwptPaging.class).domain.tag(master(BDF0).smmu()), obj.vsmmu.vmid(), "mainline: the parent's VMID");
 		fails(Errno.EBUSY, () -> ctx.destroy(np));
@@ -99,7 +99,7 @@ class ViommuTest extends DeviceFixture {
 		fails(Errno.ENOENT, () -> ctx.vdeviceAlloc(VdeviceAlloc.request(v, 99, 1)));
 		fails(Errno.EINVAL, () -> ctx.vdeviceAlloc(VdeviceAlloc.request(v, d1, 1)));
 		VdeviceAlloc vd = ctx.vdeviceAlloc(VdeviceAlloc.request(v, d0, 0x42));
-		assertEquals(new IommufdObject(vd.outVdeviceId(), ObjectType.VDEVICE, 0, List.of(v)), ctx.objects().get(vd.outVdeviceId() - 1));
+		assertEquals(new IommufdObject(vd.outVdeviceId(), ObjectType.VDEVICE, 0, List.of(v)), ctx.objects().get(vd.outVdeviceId() - 1).node());
 		assertSame(master(BDF0), obj(v, Viommu.class).vsmmu.vdevice(0x42));
 		fails(Errno.EEXIST, () -> ctx.vdeviceAlloc(VdeviceAlloc.request(v, d0, 0x43)));
 		kernel.addMaster("0000:01:00.1", "smmu0", false, 0x101);
@@ -142,7 +142,7 @@ class ViommuTest extends DeviceFixture {
 		fails(Errno.ENOENT, () -> ctx.veventqAlloc(VeventqAlloc.arm(99, 4)));
 		fails(Errno.ENOENT, () -> ctx.veventqAlloc(VeventqAlloc.arm(np, 4)));
 		int q = ctx.veventqAlloc(VeventqAlloc.arm(v, 4)).outVeventqId();
-		assertEquals(new IommufdObject(q, ObjectType.VEVENTQ, 0, List.of(v)), ctx.objects().get(q - 1));
+		assertEquals(new IommufdObject(q, ObjectType.VEVENTQ, 0, List.of(v)), ctx.objects().get(q - 1).node());
 		fails(Errno.EEXIST, () -> ctx.veventqAlloc(VeventqAlloc.arm(v, 8)));
 		int t = ctx.veventqAlloc(new VeventqAlloc(0, v, VeventqAlloc.TYPE_TEGRA241_CMDQV, 1, 0)).outVeventqId();
 		fails(Errno.EBUSY, () -> ctx.destroy(v));
