@@ -342,6 +342,7 @@ public final class VmConfigParser {
 			for (Opt o : opts)
 				if (o.name.equals("device"))
 					device(o);
+			machineDone();
 			numberBuses();
 			return result();
 		}
@@ -1181,6 +1182,20 @@ public final class VmConfigParser {
 			m.putAll(out);
 		}
 
+		/** N's machine-done notifier: auto properties need a cold-plugged vfio-pci device to be finalised. */
+		private void machineDone() {
+			for (DevNode s : smmus) {
+				if (!s.accel || (s.ril != OnOffAuto.AUTO && s.ats != OnOffAuto.AUTO && s.ssidsize != VmDescription.AUTO))
+					continue;
+				boolean vfio = false;
+				for (DevNode d : devices)
+					vfio |= d.type.equals("vfio-pci") && d.smmu == s.smmuIndex;
+				if (!vfio)
+					throw new VmConfigException(null, "arm-smmuv3 accel=on with 'auto' properties requires at least "
+							+ "one cold-plugged VFIO device");
+			}
+		}
+
 		// --- firmware bus numbering and the result ---
 
 		/** Depth first from each root bus, bridges in devfn order: secondary = next free number. */
@@ -1191,6 +1206,11 @@ public final class VmConfigParser {
 					number(b, b.number);
 				}
 			}
+			for (int i = 0; i < buses.size(); i++)
+				for (int j = 0; j < i; j++)
+					if (buses.get(i).number == buses.get(j).number)
+						warnings.add("model: guest bus number " + buses.get(i).number + " of " + buses.get(i).name
+								+ " is also taken by " + buses.get(j).name);
 		}
 
 		private int number(BusNode b, int last) {

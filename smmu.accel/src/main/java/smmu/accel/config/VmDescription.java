@@ -19,7 +19,8 @@ import java.util.Optional;
  * @param iommufds     the {@code -object iommufd} backends, in input order
  * @param devices      every {@code -device}, in creation (command-line) order
  * @param buses        every PCI bus: pcie.0 first, then the buses of pxb-pcie and root ports in creation order
- * @param warnings     what QEMU would print with {@code warn_report}
+ * @param warnings     what QEMU would print as warnings, plus the model's own notes prefixed {@code model: }
+ *                     (a guest bus number claimed twice, e.g. root ports on pcie.0 running into a pxb's bus_nr)
  */
 public record VmDescription(Machine machine, Accel accel, Memory memory, List<Option> otherOptions,
 		List<Iommufd> iommufds, List<Device> devices, List<Bus> buses, List<String> warnings) {

@@ -469,6 +469,48 @@ class VmConfigParserTest {
 	}
 
 	@Test
+	void autoPropertiesNeedAColdPluggedVfioDevice() {
+		assertEquals("arm-smmuv3 accel=on with 'auto' properties requires at least one cold-plugged VFIO device",
+				err(BASE + PXB1 + "-device arm-smmuv3,primary-bus=pcie.1,accel=on,ats=auto " + PORT1
+						+ "-device arm-smmuv3,primary-bus=pcie.0,accel=on "
+						+ "-device vfio-pci,host=01:00.0,iommufd=iommufd0"));
+		VmDescription ok = VmConfigParser.parse(BASE + PXB1 + "-device arm-smmuv3,primary-bus=pcie.1,accel=on,"
+				+ "ats=auto " + PORT1 + "-device vfio-pci,host=01:00.0,iommufd=iommufd0,bus=pcie.port1");
+		assertEquals(OnOffAuto.AUTO, ok.vsmmus().get(0).ats());
+	}
+
+	@Test
+	void busNumberCollisionIsNoted() {
+		VmDescription d = VmConfigParser.parse(BASE + "-device pcie-root-port,id=a,chassis=1 "
+				+ "-device pcie-root-port,id=b,chassis=2 -device pxb-pcie,id=pcie.1,bus_nr=2");
+		assertEquals(List.of("model: guest bus number 2 of pcie.1 is also taken by b"), d.warnings());
+	}
+
+	@Test
+	void garbageNeverEscapesAsAnythingButVmConfigException() {
+		String[] words = { "-machine", "virt", "-device", "arm-smmuv3", "-accel", "kvm", "-m", "", ",", ",,", "=",
+				"id=", "bus=", "pcie.0", "-object", "iommufd", "primary-bus=pcie.0,accel=on", "vfio-pci,host=",
+				"pxb-pcie,bus_nr=", "addr=0x", "-", "--", "-smp", "cpus=x", "e1000e,addr=.", "0x", "-numa", "node",
+				"pcie-root-port,chassis=", "virt,gic-version=", "size=,slots=", "\u0000", "-enable-kvm" };
+		java.util.Random r = new java.util.Random(42);
+		int parsed = 0;
+		for (int n = 0; n < 5000; n++) {
+			List<String> args = new java.util.ArrayList<>();
+			int len = r.nextInt(10);
+			for (int i = 0; i < len; i++)
+				args.add(words[r.nextInt(words.length)] + (r.nextInt(4) == 0 ? words[r.nextInt(words.length)] : ""));
+			try {
+				VmDescription d = VmConfigParser.parse(args);
+				assertEquals(d, VmConfigParser.parse(d.toCommandLine()), args.toString());
+				parsed++;
+			} catch (VmConfigException e) {
+				assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
+			}
+		}
+		assertTrue(parsed > 0);
+	}
+
+	@Test
 	void shellSplitHandlesQuotesAndContinuations() {
 		assertEquals(List.of("a b", "c\"d", "e'f", "gh", "i\\j"),
 				VmConfigParser.shellSplit("'a b' \"c\\\"d\" e\\'f g\\\nh \"i\\j\""));
