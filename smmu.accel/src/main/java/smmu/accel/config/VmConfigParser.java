@@ -354,11 +354,11 @@ public final class VmConfigParser {
 			int i = 0;
 			if (!args.isEmpty() && !args.get(0).startsWith("-"))
 				i = 1;
-			boolean bios = false, kernel = false;
+			List<String[]> raw = new ArrayList<>();
 			for (; i < args.size(); i++) {
 				String a = args.get(i);
 				if (!a.startsWith("-") || a.length() == 1) {
-					kept.add(new Option("hda", a));
+					raw.add(new String[] { "hda", a });
 					continue;
 				}
 				String name = a.startsWith("--") ? a.substring(2) : a.substring(1);
@@ -372,6 +372,11 @@ public final class VmConfigParser {
 				} else if (!FLAGS.contains(name)) {
 					throw new VmConfigException(a, "invalid option");
 				}
+				raw.add(new String[] { name, arg });
+			}
+			boolean bios = false, kernel = false;
+			for (String[] r : raw) {
+				String name = r[0], arg = r[1];
 				Opt o = switch (name) {
 				case "device" -> qemuOpts(name, arg, "driver", ids, "device");
 				case "object" -> qemuOpts(name, arg, "qom-type", ids, "object");
@@ -384,7 +389,8 @@ public final class VmConfigParser {
 				case "device", "object", "machine", "accel", "m", "enable-kvm" -> opts.add(o);
 				default -> {
 					kept.add(new Option(name, arg));
-					if (name.equals("bios") || name.equals("pflash"))
+					if (name.equals("bios") || name.equals("pflash")
+							|| (name.equals("drive") && arg.contains("if=pflash")))
 						bios = true;
 					if (name.equals("kernel"))
 						kernel = true;

@@ -293,6 +293,9 @@ class VmConfigParserTest {
 		assertEquals("Duplicate ID 'x' for device", err("-machine virt -device e1000e,id=x -device e1000,id=x"));
 		assertEquals("Duplicate ID 'i' for object", err("-machine virt -object iommufd,id=i -object iommufd,id=i"));
 		assertEquals("Parameter 'id' expects an identifier", err("-machine virt -device e1000e,id=0bad"));
+		assertEquals("invalid option", err("-machine virt -device e1000e,id=x -device e1000,id=x -frobnicate"),
+				"QEMU's first argv pass looks every option up before any is parsed");
+		assertEquals("requires an argument", err("-machine virt -device e1000e,id=x -device e1000,id=x -m"));
 		VmConfigException e = assertThrows(VmConfigException.class,
 				() -> VmConfigParser.parse("-machine virt -device e1000e,id=x -device e1000,id=x"));
 		assertEquals("-device e1000,id=x", e.option());
@@ -419,6 +422,9 @@ class VmConfigParserTest {
 				err("-machine virt -accel kvm -kernel Image -device arm-smmuv3,primary-bus=pcie.0,accel=on"));
 		assertEquals(1, VmConfigParser.parse("-machine virt -accel kvm -kernel Image -bios QEMU_EFI.fd "
 				+ "-device arm-smmuv3,primary-bus=pcie.0,accel=on").vsmmus().size());
+		assertEquals(1, VmConfigParser.parse("-machine virt -accel kvm -kernel Image "
+				+ "-drive if=pflash,format=raw,file=efi.img -device arm-smmuv3,primary-bus=pcie.0,accel=on")
+				.vsmmus().size());
 		StringBuilder many = new StringBuilder(BASE);
 		for (int i = 0; i < 17; i++)
 			many.append("-device arm-smmuv3,primary-bus=pcie.0,accel=on ");
