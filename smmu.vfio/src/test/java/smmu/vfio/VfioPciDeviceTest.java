@@ -196,6 +196,10 @@ class VfioPciDeviceTest {
 		byte[] r = new byte[6000];
 		assertTrue(d2.dmaRead(GPA + 0x1ff0, r).ok());
 		assertArrayEquals(data, r);
+		// an MSI write: four little-endian bytes at the doorbell address
+		DmaResult msi = d0.msiWrite(GPA + 0x40, 0x1234_5678);
+		assertTrue(msi.ok());
+		assertEquals(0x1234_5678, hw.memory.read32(ramPa + 0x40));
 		// beyond guest RAM: the stage-2 fault of the SMMU
 		DmaResult f = d0.dmaWrite(GPA + RAM - 8, new byte[16]);
 		assertEquals(8, f.bytes());

@@ -202,6 +202,67 @@ class VmTest {
 	}
 
 	@Test
+	void aSecondDeviceStaysOnTheStage2ParentUntilTheNextGbpaWriteAndMsisGoToTheMsiGpa() {
+		host(KernelMode.SHARED, UnaryOperator.identity());
+		Vm vm = vm("vm0");
+		vm.addPxb("pcie.1", 1);
+		AccelVsmmu v0 = vm.addVsmmu("smmuv3.0", "pcie.1", AccelVsmmu.Properties.DEFAULT);
+		v0.smmu().write32(Regs.GBPA, Regs.GBPA_UPDATE | Regs.GBPA_ABORT);
+		vm.plug("dev0", TestHost.bdf(0, 0), "pcie.1", 0);
+		long gpa = vm.ram().base() + 0x4000;
+		assertFalse(vm.dmaWrite("dev0", gpa, new byte[] { 1 }).ok(), "the first device is put on the abort HWPT");
+		vm.plug("dev1", TestHost.bdf(0, 1), "pcie.1", 8);
+		assertTrue(vm.dmaWrite("dev1", gpa, new byte[] { 2 }).ok(), "QEMU leaves the second device on the S2 parent");
+		v0.smmu().write32(Regs.GBPA, Regs.GBPA_UPDATE | Regs.GBPA_ABORT);
+		assertFalse(vm.dmaWrite("dev1", gpa, new byte[] { 3 }).ok());
+		assertEquals(2, hw.memory.read8(vm.ram().memory().hostPa(gpa)));
+
+		assertEquals(VirtMemoryMap.GITS_TRANSLATER, vm.msiRoute("dev1"));
+		AccelVsmmu noMsi = vm.addVsmmu("smmuv3.1", "pcie.0", new AccelVsmmu.Properties(44, false, true, 0, 0));
+		assertThrows(IllegalStateException.class, () -> noMsi.msiDirectGpa(0, 8));
+	}
+
+	@Test
+	void aVfioDeviceBehindAnEmulatedSmmuv3IsRefusedByItsMapNotifier() {
+		host(KernelMode.SHARED, UnaryOperator.identity());
+		Vm vm = vm("vm0");
+		smmu.vfio.AddressSpace as = smmu.vfio.AddressSpace.iommu("smmuv3-iommu-memory-region-16-0", new smmu.accel.vsmmu.SmmuV3IommuRegion(),
+				vm.sharedAddressSpace());
+		PciIommuOps emulated = new PciIommuOps() {
+			@Override
+			public boolean supportsAddressSpace(int bus, int devfn, DeviceKind kind) {
+				return true;
+			}
+
+			@Override
+			public smmu.vfio.AddressSpace getAddressSpace(int bus, int devfn) {
+				return as;
+			}
+
+			@Override
+			public int viommuFlags() {
+				return 0;
+			}
+
+			@Override
+			public void setIommuDevice(int bus, int devfn, smmu.vfio.HostIommuDevice hiod) {
+			}
+
+			@Override
+			public void unsetIommuDevice(int bus, int devfn) {
+			}
+
+			@Override
+			public long msiDirectGpa(int bus, int devfn) {
+				return 0;
+			}
+		};
+		VfioException e = assertThrows(VfioException.class, () -> vm.vfio().open(TestHost.bdf(0, 0)).realize(as, emulated, 0, 0x10));
+		assertEquals("vfio 0000:01:00.0: device 00.02.0 requires iommu MAP notifier which is not currently supported", e.getMessage());
+		assertEquals(List.of(), vm.iommufd().objects());
+	}
+
+	@Test
 	void unplugFreesTheVirtualIommuWithTheLastDeviceAndReplugRecreatesIt() {
 		host(KernelMode.PER_SMMU, UnaryOperator.identity());
 		Vm vm = twoVsmmus("vm0", 0, AccelVsmmu.Properties.DEFAULT);
