@@ -55,7 +55,9 @@ public final class Vfio {
 	private final HostPlatform host;
 	private final IommufdContext iommufd;
 	private final UserBuffer scratch;
+	/** VFIOAddressSpaces by AddressSpace identity, in creation order. */
 	private final Map<AddressSpace, List<Container>> spaces = new IdentityHashMap<>();
+	private final List<Container> order = new ArrayList<>();
 	private final List<String> reported = new ArrayList<>();
 
 	/**
@@ -92,17 +94,15 @@ public final class Vfio {
 		throw new VfioException("vfio " + bdf + ": no such host device");
 	}
 
-	/** The containers now, per AddressSpace, in creation order. */
+	/** The containers now, in creation order. */
 	public synchronized List<ContainerInfo> containers() {
 		List<ContainerInfo> out = new ArrayList<>();
-		for (List<Container> cs : spaces.values()) {
-			for (Container c : cs) {
-				Map<Integer, List<String>> h = new java.util.LinkedHashMap<>();
-				for (Hwpt w : c.hwpts) {
-					h.put(w.id, names(w.devices));
-				}
-				out.add(new ContainerInfo(c.as.name(), c.ioasId, h, names(c.devices)));
+		for (Container c : order) {
+			Map<Integer, List<String>> h = new java.util.LinkedHashMap<>();
+			for (Hwpt w : c.hwpts) {
+				h.put(w.id, names(w.devices));
 			}
+			out.add(new ContainerInfo(c.as.name(), c.ioasId, h, names(c.devices)));
 		}
 		return out;
 	}
@@ -151,6 +151,7 @@ public final class Vfio {
 			throw e;
 		}
 		space.add(c);
+		order.add(c);
 		try {
 			listen(c, bus, devfn);
 		} catch (VfioException e) {
@@ -185,7 +186,7 @@ public final class Vfio {
 		if ((hwInfo(devId).hwCaps() & HwInfo.CAP_DIRTY_TRACKING) != 0) {
 			flags |= HwptAlloc.DIRTY_TRACKING;
 		}
-		if ((ops.viommuFlags() & PciIommuOps.WANT_NESTING_PARENT) != 0) {
+		if (ops != null && (ops.viommuFlags() & PciIommuOps.WANT_NESTING_PARENT) != 0) {
 			flags |= HwptAlloc.NEST_PARENT;
 		}
 		int id;
@@ -295,6 +296,7 @@ public final class Vfio {
 		iommufd.destroy(c.ioasId);
 		List<Container> space = spaces.get(c.as);
 		space.remove(c);
+		order.remove(c);
 		dropIfEmpty(c.as);
 	}
 

@@ -70,6 +70,8 @@ public final class VfioPciDevice {
 	 * undoes every step and throws with QEMU's message ({@code "vfio BDF: "} prefix; a vIOMMU refusal
 	 * reads {@code "vfio BDF: Failed to set vIOMMU: ..."}).
 	 *
+	 * @param ops the vIOMMU's callbacks, or null for a device with no vIOMMU above it (QEMU's
+	 *        {@code address_space_memory}: a plain paging HWPT, no {@code set_iommu_device})
 	 * @param bus the bus number the device sits on
 	 * @param devfn its devfn
 	 */
@@ -87,7 +89,9 @@ public final class VfioPciDevice {
 			vfio.attach(this, as, ops, bus, devfn);
 			HostIommuDevice h = new HostIommuDevice(bdf(), ctx, devId, hwpt.id, vfio.hwInfo(devId));
 			try {
-				ops.setIommuDevice(bus, devfn, h);
+				if (ops != null) {
+					ops.setIommuDevice(bus, devfn, h);
+				}
 			} catch (VfioException e) {
 				throw e.prepend("Failed to set vIOMMU: ");
 			}
@@ -113,7 +117,9 @@ public final class VfioPciDevice {
 		if (hiod == null) {
 			return;
 		}
-		ops.unsetIommuDevice(bus, devfn);
+		if (ops != null) {
+			ops.unsetIommuDevice(bus, devfn);
+		}
 		vfio.detach(this);
 		vfio.iommufd().unbindDevice(devId);
 		devId = 0;

@@ -54,7 +54,7 @@ public final class Vm implements AutoCloseable {
 	private final long scratchPa;
 	private final UserBuffer scratch;
 	private final Vfio vfio;
-	private final AddressSpace sysmem;
+	private final AddressSpace sysmem, memory;
 	private final GuestKernel kernel;
 	private final Runnable hostEvents;
 	private final Map<String, Bus> buses = new LinkedHashMap<>();
@@ -83,6 +83,7 @@ public final class Vm implements AutoCloseable {
 		this.scratch = new UserBuffer(mm, SCRATCH_VA, scratchPa);
 		this.vfio = new Vfio(host, iommufd, scratch);
 		this.sysmem = AddressSpace.ram("smmuv3-accel-as-sysmem", List.of(new AddressSpace.RamSection(ram.base(), ram.size(), ram.userVa(), false)));
+		this.memory = AddressSpace.ram("memory", sysmem.ramSections());
 		this.kernel = new GuestKernel(ram.memory(), ram.pageAllocator(ramSize / 2, ramSize / 2));
 		buses.put("pcie.0", new Bus("pcie.0", 0, null));
 	}
@@ -110,6 +111,11 @@ public final class Vm implements AutoCloseable {
 	/** The one AddressSpace every accel vSMMU gives its vfio-pci devices. */
 	public AddressSpace sharedAddressSpace() {
 		return sysmem;
+	}
+
+	/** QEMU's {@code address_space_memory}: what a device with no vIOMMU above it gets (RAM, another AddressSpace). */
+	public AddressSpace memoryAddressSpace() {
+		return memory;
 	}
 
 	/** {@code -device pxb-pcie,id=ID,bus_nr=N,bus=pcie.0}. */
@@ -156,13 +162,14 @@ public final class Vm implements AutoCloseable {
 	/**
 	 * {@code -device vfio-pci,host=BDF,iommufd=...,bus=BUS,addr=devfn,id=ID} (or device_add): the
 	 * vSMMU's supports_address_space check, then vfio-pci realize on the AddressSpace it gives. After
-	 * boot the guest attaches the device to a DMA domain at once.
+	 * boot the guest attaches the device to a DMA domain at once. On a bus without a vSMMU the device
+	 * gets {@link #memoryAddressSpace()} and DMAs to guest physical addresses.
 	 *
 	 * @throws smmu.vfio.VfioException QEMU's error; nothing is left plugged
 	 */
 	public Device plug(String id, String hostBdf, String bus, int devfn) {
 		Bus b = buses.get(bus);
-		if (b == null || b.vsmmu() == null || devices.containsKey(id) || devfn < 0 || devfn > 0xff) {
+		if (b == null || devices.containsKey(id) || devfn < 0 || devfn > 0xff) {
 			throw new IllegalArgumentException("cannot plug " + id + " on " + bus + " devfn " + devfn);
 		}
 		for (Device d : devices.values()) {
@@ -171,12 +178,16 @@ public final class Vm implements AutoCloseable {
 			}
 		}
 		PciIommuOps ops = b.vsmmu();
-		ops.supportsAddressSpace(b.number(), devfn, PciIommuOps.DeviceKind.VFIO_IOMMUFD);
 		VfioPciDevice dev = vfio.open(hostBdf);
-		dev.realize(ops.getAddressSpace(b.number(), devfn), ops, b.number(), devfn);
+		if (ops == null) {
+			dev.realize(memory, null, b.number(), devfn);
+		} else {
+			ops.supportsAddressSpace(b.number(), devfn, PciIommuOps.DeviceKind.VFIO_IOMMUFD);
+			dev.realize(ops.getAddressSpace(b.number(), devfn), ops, b.number(), devfn);
+		}
 		Device d = new Device(id, dev, b, devfn);
 		devices.put(id, d);
-		if (booted) {
+		if (booted && ops != null) {
 			guestDevices.put(id, kernel.attach(guestSmmus.get(b.vsmmu().id()), d.vsid()));
 		}
 		return d;
@@ -214,6 +225,9 @@ public final class Vm implements AutoCloseable {
 			guestSmmus.put(v.id(), kernel.probe(v.id(), v.smmu()));
 		}
 		for (Device d : devices.values()) {
+			if (d.bus().vsmmu() == null) {
+				continue;
+			}
 			guestDevices.put(d.id(), kernel.attach(guestSmmus.get(d.bus().vsmmu().id()), d.vsid()));
 		}
 		booted = true;
@@ -257,6 +271,9 @@ public final class Vm implements AutoCloseable {
 	/** The MSI doorbell GPA KVM routes the device's MSIs to (the vSMMU's msi-gpa). */
 	public long msiRoute(String device) {
 		Device d = device(device);
+		if (d.bus().vsmmu() == null) {
+			throw new IllegalArgumentException(device + " has no vIOMMU: its MSI address is the guest's own");
+		}
 		return d.bus().vsmmu().msiDirectGpa(d.bus().number(), d.devfn());
 	}
 

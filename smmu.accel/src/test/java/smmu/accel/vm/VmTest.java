@@ -218,6 +218,12 @@ class VmTest {
 		assertEquals(2, hw.memory.read8(vm.ram().memory().hostPa(gpa)));
 
 		assertEquals(VirtMemoryMap.GITS_TRANSLATER, vm.msiRoute("dev1"));
+		// a device on pcie.0 without a vSMMU: address_space_memory, its own container, a plain S2, GPAs
+		vm.plug("dev2", TestHost.bdf(1, 0), "pcie.0", 0x10);
+		assertEquals(List.of("smmuv3-accel-as-sysmem", "memory"), vm.vfio().containers().stream().map(Vfio.ContainerInfo::addressSpace).toList());
+		assertTrue(vm.dmaWrite("dev2", gpa, new byte[] { 7 }).ok());
+		assertEquals(7, hw.memory.read8(vm.ram().memory().hostPa(gpa)));
+		vm.unplug("dev2");
 		AccelVsmmu noMsi = vm.addVsmmu("smmuv3.1", "pcie.0", new AccelVsmmu.Properties(44, false, true, 0, 0));
 		assertThrows(IllegalStateException.class, () -> noMsi.msiDirectGpa(0, 8));
 	}
