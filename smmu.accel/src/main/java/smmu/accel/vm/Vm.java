@@ -13,6 +13,7 @@ import smmu.accel.vsmmu.AccelVsmmu;
 import smmu.hw.Event;
 import smmu.hw.FrameAllocator;
 import smmu.hw.HostPlatform;
+import smmu.hw.driver.DriverException;
 import smmu.iommufd.Iommufd;
 import smmu.iommufd.IommufdContext;
 import smmu.iommufd.VmmAddressSpace;
@@ -193,12 +194,19 @@ public final class Vm implements AutoCloseable {
 		return d;
 	}
 
-	/** device_del: the guest detaches the device (blocking STE), then vfio-pci unrealize. */
+	/**
+	 * device_del: the guest detaches the device (blocking STE; skipped when the guest's driver cannot
+	 * reach its vSMMU any more), then vfio-pci unrealize.
+	 */
 	public void unplug(String id) {
 		Device d = device(id);
 		GuestDevice g = guestDevices.remove(id);
 		if (g != null) {
-			kernel.detach(g);
+			try {
+				kernel.detach(g);
+			} catch (DriverException e) {
+				// the guest's driver cannot reach its vSMMU (reset or disabled): the unplug goes on
+			}
 		}
 		d.vfio().unrealize();
 		devices.remove(id);

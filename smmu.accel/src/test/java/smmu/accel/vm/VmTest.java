@@ -199,6 +199,15 @@ class VmTest {
 		// once the guest has enabled the vSMMU, its STEs decide
 		vm.boot();
 		assertFalse(vm.dmaWrite("dev0", gpa, new byte[] { 1 }).ok(), "IOVA = GPA is not mapped by the guest");
+		int s1 = v0.hostState().devices().get(0x100)[1];
+		assertNotEquals(0, s1);
+		// a device reset puts every device on the bypass HWPT; the s1 HWPT stays until the next install
+		v0.reset();
+		assertTrue(vm.dmaWrite("dev0", gpa, new byte[] { 6 }).ok());
+		assertTrue(vm.dmaWrite("dev1", gpa + 1, new byte[] { 6 }).ok());
+		assertEquals(s1, v0.hostState().devices().get(0x100)[1]);
+		assertTrue(vm.iommufd().objects().stream().anyMatch(o -> o.id() == s1));
+		assertEquals(0, v0.smmu().read32(Regs.CR0));
 	}
 
 	@Test
