@@ -1,0 +1,319 @@
+package smmu.accel.vm;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import smmu.accel.guest.DmaBuffer;
+import smmu.accel.guest.GuestDevice;
+import smmu.accel.guest.GuestKernel;
+import smmu.accel.guest.GuestSmmu;
+import smmu.accel.vsmmu.AccelVsmmu;
+import smmu.hw.Event;
+import smmu.hw.FrameAllocator;
+import smmu.hw.HostPlatform;
+import smmu.hw.driver.DriverException;
+import smmu.iommufd.Iommufd;
+import smmu.iommufd.IommufdContext;
+import smmu.iommufd.VmmAddressSpace;
+import smmu.vfio.AddressSpace;
+import smmu.vfio.DmaResult;
+import smmu.vfio.PciIommuOps;
+import smmu.vfio.UserBuffer;
+import smmu.vfio.Vfio;
+import smmu.vfio.VfioPciDevice;
+
+/**
+ * One QEMU {@code virt} VM with accelerated vSMMUs: the VMM process's address space with guest RAM,
+ * its iommufd context and VFIO state, the PCIe topology (pcie.0 = bus 0 and pxb-pcie root buses, an
+ * accel vSMMU on a pxb's primary bus, vfio-pci devices on the buses with vSID = PCI_BUILD_BDF(bus,
+ * devfn)), the shared system AddressSpace of its accel vSMMUs, and the guest kernel. Devices plugged
+ * before {@link #boot} are cold-plugged; later ones are hot-plugged and attached by the guest at once.
+ * Not thread-safe for topology changes; DMA may run from any thread.
+ */
+public final class Vm implements AutoCloseable {
+	/** Where the VMM maps guest RAM, and its page for ioctl structs. */
+	public static final long RAM_VA = 0x7f00_0000_0000L, SCRATCH_VA = 0x7e00_0000_0000L;
+
+	/** A PCIe root bus: pcie.0 or a pxb-pcie with its bus_nr, with the accel vSMMU whose primary bus it is. */
+	public record Bus(String id, int number, AccelVsmmu vsmmu) {}
+
+	/** A plugged vfio-pci device. */
+	public record Device(String id, VfioPciDevice vfio, Bus bus, int devfn) {
+		/** The guest's StreamID: PCI_BUILD_BDF(bus, devfn). */
+		public int vsid() {
+			return bus.number() << 8 | devfn;
+		}
+	}
+
+	private final String name;
+	private final VmmAddressSpace mm;
+	private final FrameAllocator userPages;
+	private final GuestRam ram;
+	private final IommufdContext iommufd;
+	private final long scratchPa;
+	private final UserBuffer scratch;
+	private final Vfio vfio;
+	private final AddressSpace sysmem, memory;
+	private final GuestKernel kernel;
+	private final Runnable hostEvents;
+	private final Map<String, Bus> buses = new LinkedHashMap<>();
+	private final List<AccelVsmmu> vsmmus = new ArrayList<>();
+	private final Map<String, Device> devices = new LinkedHashMap<>();
+	private final Map<String, GuestSmmu> guestSmmus = new LinkedHashMap<>();
+	private final Map<String, GuestDevice> guestDevices = new LinkedHashMap<>();
+	private boolean booted;
+
+	/**
+	 * Creates the VM: the VMM's address space over host memory, guest RAM of {@code ramSize} bytes from
+	 * {@code userPages} at {@link #RAM_VA}, a new iommufd context, and bus pcie.0.
+	 *
+	 * @param userPages the host pages anonymous VMM memory comes from
+	 * @param hostEvents waits until the host kernel has delivered the events its SMMUs recorded (run before
+	 *        the vEVENTQs are read)
+	 */
+	public Vm(String name, HostPlatform host, Iommufd iommufdDevice, FrameAllocator userPages, long ramSize, Runnable hostEvents) {
+		this.name = name;
+		this.userPages = userPages;
+		this.hostEvents = hostEvents;
+		this.mm = new VmmAddressSpace(host.memory());
+		this.ram = new GuestRam(mm, userPages, RAM_VA, ramSize);
+		this.iommufd = iommufdDevice.open(mm, true);
+		this.scratchPa = userPages.allocate(VmmAddressSpace.PAGE_SIZE);
+		this.scratch = new UserBuffer(mm, SCRATCH_VA, scratchPa);
+		this.vfio = new Vfio(host, iommufd, scratch);
+		this.sysmem = AddressSpace.ram("smmuv3-accel-as-sysmem", List.of(new AddressSpace.RamSection(ram.base(), ram.size(), ram.userVa(), false)));
+		this.memory = AddressSpace.ram("memory", sysmem.ramSections());
+		this.kernel = new GuestKernel(ram.memory(), ram.pageAllocator(ramSize / 2, ramSize / 2));
+		buses.put("pcie.0", new Bus("pcie.0", 0, null));
+	}
+
+	public String name() {
+		return name;
+	}
+
+	public GuestRam ram() {
+		return ram;
+	}
+
+	public IommufdContext iommufd() {
+		return iommufd;
+	}
+
+	public Vfio vfio() {
+		return vfio;
+	}
+
+	public GuestKernel kernel() {
+		return kernel;
+	}
+
+	/** The one AddressSpace every accel vSMMU gives its vfio-pci devices. */
+	public AddressSpace sharedAddressSpace() {
+		return sysmem;
+	}
+
+	/** QEMU's {@code address_space_memory}: what a device with no vIOMMU above it gets (RAM, another AddressSpace). */
+	public AddressSpace memoryAddressSpace() {
+		return memory;
+	}
+
+	/** {@code -device pxb-pcie,id=ID,bus_nr=N,bus=pcie.0}. */
+	public Bus addPxb(String id, int busNr) {
+		if (buses.containsKey(id) || busNr <= 0 || busNr > 0xff || buses.values().stream().anyMatch(b -> b.number() == busNr)) {
+			throw new IllegalArgumentException("bad pxb-pcie " + id + " bus_nr " + busNr);
+		}
+		Bus b = new Bus(id, busNr, null);
+		buses.put(id, b);
+		return b;
+	}
+
+	/** {@code -device arm-smmuv3,primary-bus=BUS,id=ID,accel=on,...}: on the platform bus in creation order. */
+	public AccelVsmmu addVsmmu(String id, String primaryBus, AccelVsmmu.Properties props) {
+		Bus b = buses.get(primaryBus);
+		if (b == null) {
+			throw new IllegalArgumentException("no bus " + primaryBus);
+		}
+		if (b.vsmmu() != null) {
+			throw new IllegalArgumentException(primaryBus + " has an SMMU already");
+		}
+		AccelVsmmu v = new AccelVsmmu(id, VirtMemoryMap.smmuMmio(vsmmus.size()), props, ram.memory(), sysmem, iommufd, scratch);
+		vsmmus.add(v);
+		buses.put(primaryBus, new Bus(b.id(), b.number(), v));
+		if (booted) {
+			guestSmmus.put(id, kernel.probe(id, v.smmu()));
+		}
+		return v;
+	}
+
+	public List<AccelVsmmu> vsmmus() {
+		return List.copyOf(vsmmus);
+	}
+
+	public AccelVsmmu vsmmu(String id) {
+		for (AccelVsmmu v : vsmmus) {
+			if (v.id().equals(id)) {
+				return v;
+			}
+		}
+		throw new IllegalArgumentException("no vSMMU " + id);
+	}
+
+	/**
+	 * {@code -device vfio-pci,host=BDF,iommufd=...,bus=BUS,addr=devfn,id=ID} (or device_add): the
+	 * vSMMU's supports_address_space check, then vfio-pci realize on the AddressSpace it gives. After
+	 * boot the guest attaches the device to a DMA domain at once. On a bus without a vSMMU the device
+	 * gets {@link #memoryAddressSpace()} and DMAs to guest physical addresses.
+	 *
+	 * @throws smmu.vfio.VfioException QEMU's error; nothing is left plugged
+	 */
+	public Device plug(String id, String hostBdf, String bus, int devfn) {
+		Bus b = buses.get(bus);
+		if (b == null || devices.containsKey(id) || devfn < 0 || devfn > 0xff) {
+			throw new IllegalArgumentException("cannot plug " + id + " on " + bus + " devfn " + devfn);
+		}
+		for (Device d : devices.values()) {
+			if (d.bus().number() == b.number() && d.devfn() == devfn) {
+				throw new IllegalArgumentException(String.format("devfn 0x%x on %s is taken by %s", devfn, bus, d.id()));
+			}
+		}
+		PciIommuOps ops = b.vsmmu();
+		VfioPciDevice dev = vfio.open(hostBdf);
+		if (ops == null) {
+			dev.realize(memory, null, b.number(), devfn);
+		} else {
+			ops.supportsAddressSpace(b.number(), devfn, PciIommuOps.DeviceKind.VFIO_IOMMUFD);
+			dev.realize(ops.getAddressSpace(b.number(), devfn), ops, b.number(), devfn);
+		}
+		Device d = new Device(id, dev, b, devfn);
+		devices.put(id, d);
+		if (booted && ops != null) {
+			guestDevices.put(id, kernel.attach(guestSmmus.get(b.vsmmu().id()), d.vsid()));
+		}
+		return d;
+	}
+
+	/**
+	 * device_del: the guest detaches the device (blocking STE; skipped when the guest's driver cannot
+	 * reach its vSMMU any more), then vfio-pci unrealize.
+	 */
+	public void unplug(String id) {
+		Device d = device(id);
+		GuestDevice g = guestDevices.remove(id);
+		if (g != null) {
+			try {
+				kernel.detach(g);
+			} catch (DriverException e) {
+				// the guest's driver cannot reach its vSMMU (reset or disabled): the unplug goes on
+			}
+		}
+		d.vfio().unrealize();
+		devices.remove(id);
+	}
+
+	public Device device(String id) {
+		Device d = devices.get(id);
+		if (d == null) {
+			throw new IllegalArgumentException("no device " + id);
+		}
+		return d;
+	}
+
+	public List<Device> devices() {
+		return List.copyOf(devices.values());
+	}
+
+	/** Boots the guest: its kernel probes every vSMMU, then attaches every device to a DMA domain. */
+	public void boot() {
+		if (booted) {
+			throw new IllegalStateException(name + " is running");
+		}
+		for (AccelVsmmu v : vsmmus) {
+			guestSmmus.put(v.id(), kernel.probe(v.id(), v.smmu()));
+		}
+		for (Device d : devices.values()) {
+			if (d.bus().vsmmu() == null) {
+				continue;
+			}
+			guestDevices.put(d.id(), kernel.attach(guestSmmus.get(d.bus().vsmmu().id()), d.vsid()));
+		}
+		booted = true;
+	}
+
+	public boolean booted() {
+		return booted;
+	}
+
+	/** The guest's view of a device (its DMA domain), or null before boot. */
+	public GuestDevice guestDevice(String id) {
+		return guestDevices.get(id);
+	}
+
+	/** The guest kernel allocates and maps a DMA buffer for the device. */
+	public DmaBuffer dmaMap(String device, long size) {
+		return kernel.dmaMap(guest(device), size);
+	}
+
+	/** The guest kernel unmaps a buffer (TLBI_NH_VA + CMD_SYNC on the vSMMU). */
+	public long dmaUnmap(String device, DmaBuffer buffer) {
+		return kernel.dmaUnmap(guest(device), buffer.iova(), buffer.size());
+	}
+
+	private GuestDevice guest(String device) {
+		GuestDevice g = guestDevices.get(device);
+		if (g == null) {
+			throw new IllegalStateException("device " + device + " is not attached by the guest");
+		}
+		return g;
+	}
+
+	public DmaResult dmaWrite(String device, long iova, byte[] data) {
+		return device(device).vfio().dmaWrite(iova, data);
+	}
+
+	public DmaResult dmaRead(String device, long iova, byte[] data) {
+		return device(device).vfio().dmaRead(iova, data);
+	}
+
+	/** The MSI doorbell GPA KVM routes the device's MSIs to (the vSMMU's msi-gpa). */
+	public long msiRoute(String device) {
+		Device d = device(device);
+		if (d.bus().vsmmu() == null) {
+			throw new IllegalArgumentException(device + " has no vIOMMU: its MSI address is the guest's own");
+		}
+		return d.bus().vsmmu().msiDirectGpa(d.bus().number(), d.devfn());
+	}
+
+	/**
+	 * The guest's event queue of a vSMMU after the host has delivered its events: the vEVENTQ is read
+	 * into the guest's queue, then the guest's driver drains it.
+	 */
+	public List<Event> guestEvents(String vsmmu) {
+		hostEvents.run();
+		AccelVsmmu v = vsmmu(vsmmu);
+		v.pollEvents();
+		GuestSmmu g = guestSmmus.get(vsmmu);
+		if (g == null) {
+			throw new IllegalStateException(name + " has not booted");
+		}
+		return kernel.events(g);
+	}
+
+	/** Unplugs every device, closes the iommufd and frees the VMM's memory. */
+	@Override
+	public void close() {
+		for (String id : new ArrayList<>(devices.keySet())) {
+			unplug(id);
+		}
+		iommufd.close();
+		mm.unmap(SCRATCH_VA, VmmAddressSpace.PAGE_SIZE);
+		userPages.free(scratchPa, VmmAddressSpace.PAGE_SIZE);
+		ram.release();
+	}
+
+	@Override
+	public String toString() {
+		return "Vm[" + name + " " + ram + ", " + vsmmus.size() + " vSMMUs, " + devices.size() + " devices]";
+	}
+}

@@ -1,0 +1,179 @@
+package smmu.vfio;
+
+import java.util.Arrays;
+
+import smmu.hw.Event;
+import smmu.hw.MemoryAbort;
+import smmu.hw.PciEndpoint;
+import smmu.hw.PhysicalMemory;
+import smmu.hw.Smmu;
+import smmu.hw.TranslationRequest;
+import smmu.hw.TranslationResult;
+import smmu.iommufd.IommufdContext;
+import smmu.iommufd.IommufdException;
+
+/**
+ * A host PCI function opened as a VFIO cdev by QEMU's vfio-pci ({@code -device vfio-pci,host=BDF,
+ * iommufd=...}). {@link #realize} runs the IOMMU part of {@code vfio_pci_realize}; the device's DMA
+ * ({@link #dmaRead}, {@link #dmaWrite}, {@link #msiWrite}) goes through its physical SMMU with its
+ * StreamID, whatever the software state. Thread-safe.
+ */
+public final class VfioPciDevice {
+	private static final long PAGE = 4096;
+	private final Vfio vfio;
+	private final PciEndpoint endpoint;
+	private final Smmu smmu;
+	private final PhysicalMemory memory;
+	private int devId;
+	private HostIommuDevice hiod;
+	private PciIommuOps ops;
+	private int bus, devfn;
+	/** Guarded by the Vfio lock. */
+	Vfio.Container container;
+	Vfio.Hwpt hwpt;
+
+	VfioPciDevice(Vfio vfio, PciEndpoint endpoint, Smmu smmu) {
+		this.vfio = vfio;
+		this.endpoint = endpoint;
+		this.smmu = smmu;
+		this.memory = vfio.host().memory();
+	}
+
+	public String bdf() {
+		return endpoint.bdf();
+	}
+
+	public PciEndpoint endpoint() {
+		return endpoint;
+	}
+
+	/** The DEVICE id while bound, else 0. */
+	public synchronized int devId() {
+		return devId;
+	}
+
+	/** The host IOMMU device handed to the vIOMMU, or null when not realized. */
+	public synchronized HostIommuDevice hostIommuDevice() {
+		return hiod;
+	}
+
+	public synchronized boolean realized() {
+		return hiod != null;
+	}
+
+	/**
+	 * {@code vfio_pci_realize}'s IOMMU steps: VFIO_DEVICE_BIND_IOMMUFD; the VFIOAddressSpace of {@code as}
+	 * and a container of it (an existing one whose HWPT the device can attach to, EINVAL meaning try the
+	 * next, else a new IOAS with a HWPT_ALLOC, NEST_PARENT when {@code ops} wants nesting); the memory
+	 * listener of a new container (RAM sections IOAS_MAPped at IOVA = GPA, or the IOMMU notifier and its
+	 * replay); the HostIOMMUDevice from IOMMU_GET_HW_INFO; then {@code set_iommu_device}. Any failure
+	 * undoes every step and throws with QEMU's message ({@code "vfio BDF: "} prefix; a vIOMMU refusal
+	 * reads {@code "vfio BDF: Failed to set vIOMMU: ..."}).
+	 *
+	 * @param ops the vIOMMU's callbacks, or null for a device with no vIOMMU above it (QEMU's
+	 *        {@code address_space_memory}: a plain paging HWPT, no {@code set_iommu_device})
+	 * @param bus the bus number the device sits on
+	 * @param devfn its devfn
+	 */
+	public synchronized void realize(AddressSpace as, PciIommuOps ops, int bus, int devfn) {
+		if (devId != 0) {
+			throw new IllegalStateException(bdf() + " is realized already");
+		}
+		IommufdContext ctx = vfio.iommufd();
+		try {
+			devId = ctx.bindDevice(bdf());
+		} catch (IommufdException e) {
+			throw new VfioException(prefix() + "error bind device to iommufd: " + e.getMessage(), e);
+		}
+		try {
+			vfio.attach(this, as, ops, bus, devfn);
+			HostIommuDevice h = new HostIommuDevice(bdf(), ctx, devId, hwpt.id, vfio.hwInfo(devId));
+			try {
+				if (ops != null) {
+					ops.setIommuDevice(bus, devfn, h);
+				}
+			} catch (VfioException e) {
+				throw e.prepend("Failed to set vIOMMU: ");
+			}
+			this.hiod = h;
+			this.ops = ops;
+			this.bus = bus;
+			this.devfn = devfn;
+		} catch (VfioException e) {
+			vfio.detach(this);
+			ctx.unbindDevice(devId);
+			devId = 0;
+			throw e.prepend(prefix());
+		} catch (RuntimeException e) {
+			vfio.detach(this);
+			ctx.unbindDevice(devId);
+			devId = 0;
+			throw e;
+		}
+	}
+
+	/** {@code vfio_exitfn} and teardown: unset_iommu_device, detach (HWPT and container put), unbind. */
+	public synchronized void unrealize() {
+		if (hiod == null) {
+			return;
+		}
+		if (ops != null) {
+			ops.unsetIommuDevice(bus, devfn);
+		}
+		vfio.detach(this);
+		vfio.iommufd().unbindDevice(devId);
+		devId = 0;
+		hiod = null;
+		ops = null;
+	}
+
+	/** A DMA read of {@code dst.length} bytes at {@code iova}, page by page through the SMMU. */
+	public DmaResult dmaRead(long iova, byte[] dst) {
+		return dma(iova, dst, false);
+	}
+
+	/** A DMA write of {@code src} at {@code iova}, page by page through the SMMU. */
+	public DmaResult dmaWrite(long iova, byte[] src) {
+		return dma(iova, src, true);
+	}
+
+	/** An MSI: the 32-bit little-endian {@code data} written at the doorbell address {@code iova}. */
+	public DmaResult msiWrite(long iova, int data) {
+		return dma(iova, new byte[] { (byte) data, (byte) (data >>> 8), (byte) (data >>> 16), (byte) (data >>> 24) }, true);
+	}
+
+	private DmaResult dma(long iova, byte[] buf, boolean write) {
+		long[] pas = new long[(int) ((buf.length + 2 * PAGE) / PAGE)];
+		int k = 0;
+		for (int done = 0; done < buf.length;) {
+			long a = iova + done;
+			int n = (int) Math.min(buf.length - done, PAGE - (a & (PAGE - 1)));
+			TranslationResult r = smmu.translate(new TranslationRequest(endpoint.sid(), Event.NO_SSID, a, write));
+			if (r instanceof TranslationResult.Aborted ab) {
+				return new DmaResult(done, Arrays.copyOf(pas, k), ab);
+			}
+			long pa = ((TranslationResult.Translated) r).pa();
+			try {
+				if (write) {
+					memory.write(pa, buf, done, n);
+				} else {
+					memory.read(pa, buf, done, n);
+				}
+			} catch (MemoryAbort e) {
+				return new DmaResult(done, Arrays.copyOf(pas, k), new TranslationResult.Aborted(null, e.getMessage()));
+			}
+			pas[k++] = pa;
+			done += n;
+		}
+		return new DmaResult(buf.length, Arrays.copyOf(pas, k), null);
+	}
+
+	private String prefix() {
+		return "vfio " + bdf() + ": ";
+	}
+
+	@Override
+	public String toString() {
+		return "VfioPciDevice[" + bdf() + " sid 0x" + Integer.toHexString(endpoint.sid()) + (devId != 0 ? " devid " + devId : "") + "]";
+	}
+}
