@@ -15,4 +15,11 @@ public interface Iommufd {
 
 	/** The contexts open now, in opening order. */
 	List<IommufdContext> contexts();
+
+	/**
+	 * Waits until the host kernel has handled every SMMU interrupt raised before the call (its event
+	 * thread has forwarded the recorded events to their vEVENTQs). Nothing to wait for by default.
+	 */
+	default void awaitEvents() {
+	}
 }

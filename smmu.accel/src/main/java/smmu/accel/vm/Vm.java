@@ -129,6 +129,25 @@ public final class Vm implements AutoCloseable {
 		return b;
 	}
 
+	/**
+	 * {@code -device pcie-root-port,id=ID,bus=PARENT}: its secondary bus numbered {@code secondaryNumber}
+	 * (as firmware enumerates it) sits behind the vSMMU of its parent bus, decided now as QEMU does.
+	 */
+	public Bus addRootPort(String id, String parentBus, int secondaryNumber) {
+		Bus p = buses.get(parentBus);
+		if (p == null || buses.containsKey(id) || secondaryNumber <= 0 || secondaryNumber > 0xff) {
+			throw new IllegalArgumentException("bad pcie-root-port " + id + " on " + parentBus);
+		}
+		Bus b = new Bus(id, secondaryNumber, p.vsmmu());
+		buses.put(id, b);
+		return b;
+	}
+
+	/** The buses: pcie.0, then pxb-pcie and root-port buses in creation order. */
+	public List<Bus> buses() {
+		return List.copyOf(buses.values());
+	}
+
 	/** {@code -device arm-smmuv3,primary-bus=BUS,id=ID,accel=on,...}: on the platform bus in creation order. */
 	public AccelVsmmu addVsmmu(String id, String primaryBus, AccelVsmmu.Properties props) {
 		Bus b = buses.get(primaryBus);

@@ -39,4 +39,11 @@ public class IommufdComponent implements Iommufd {
 	public List<IommufdContext> contexts() {
 		return List.copyOf(contexts);
 	}
+
+	@Override
+	public void awaitEvents() {
+		if (host != null) {
+			host.awaitInterrupts();
+		}
+	}
 }

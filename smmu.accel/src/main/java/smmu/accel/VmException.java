@@ -1,0 +1,29 @@
+package smmu.accel;
+
+/**
+ * A VM operation refused. For a description QEMU refuses, {@link #getMessage()} is QEMU's message and
+ * {@link #option()} the option QEMU reports it against (QEMU prints
+ * {@code qemu-system-aarch64: <option>: <message>}), or null.
+ */
+public class VmException extends RuntimeException {
+	private static final long serialVersionUID = 1L;
+	private final String option;
+
+	public VmException(String option, String message, Throwable cause) {
+		super(message, cause);
+		this.option = option;
+	}
+
+	public VmException(String message) {
+		this(null, message, null);
+	}
+
+	public String option() {
+		return option;
+	}
+
+	/** As QEMU prints it. */
+	public String qemuLine() {
+		return "qemu-system-aarch64: " + (option == null ? "" : option + ": ") + getMessage();
+	}
+}

@@ -1,0 +1,142 @@
+package smmu.accel.vm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import smmu.accel.Dma;
+import smmu.accel.GuestBuffer;
+import smmu.accel.Topology;
+import smmu.accel.VirtualMachine;
+import smmu.accel.VmException;
+import smmu.accel.service.VmManagerComponent;
+import smmu.hw.Event;
+import smmu.hw.EventType;
+import smmu.hw.arch.Regs;
+import smmu.iommufd.arm.KernelMode;
+import smmu.iommufd.impl.HostKernel;
+import smmu.iommufd.impl.IommufdComponent;
+
+/** The VmManager service over a two-SMMU host: descriptions to VMs, QEMU's refusals, the topology, DMA. */
+class VmManagerTest {
+	static final String TWO = "-m 64M -object iommufd,id=iommufd0"
+			+ " -device pxb-pcie,id=pcie.1,bus_nr=1 -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on"
+			+ " -device pcie-root-port,id=rp0,bus=pcie.1,chassis=1 -device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0"
+			+ " -device pcie-root-port,id=rp1,bus=pcie.1,chassis=2 -device vfio-pci,host=0000:01:00.1,id=dev1,bus=rp1,iommufd=iommufd0"
+			+ " -device pxb-pcie,id=pcie.2,bus_nr=8 -device arm-smmuv3,primary-bus=pcie.2,id=smmuv3.1,accel=on"
+			+ " -device pcie-root-port,id=rp2,bus=pcie.2,chassis=3 -device vfio-pci,host=0000:02:00.0,id=dev2,bus=rp2,iommufd=iommufd0";
+
+	TestHost hw;
+	HostKernel kernel;
+	VmManagerComponent manager;
+
+	void host(UnaryOperator<int[]> idr) {
+		hw = new TestHost(2, 2, idr);
+		kernel = new HostKernel(hw, KernelMode.SHARED);
+		manager = new VmManagerComponent(hw, new IommufdComponent(kernel));
+	}
+
+	@AfterEach
+	void shutdown() {
+		if (manager != null) {
+			for (VirtualMachine vm : manager.list()) {
+				manager.destroy(vm.name());
+			}
+			kernel.deactivate();
+		}
+	}
+
+	@Test
+	void topologyShowsVsmmusOverPhysicalSmmusAndVsidToPsid() {
+		host(UnaryOperator.identity());
+		VirtualMachine vm = manager.create("vm1", TWO);
+		Topology t = vm.topology();
+		assertEquals(VirtualMachine.State.CREATED, t.state());
+		assertEquals(List.of("pcie.0", "pcie.1", "rp0", "rp1", "pcie.2", "rp2"), t.buses().stream().map(Topology.Bus::id).toList());
+		assertEquals(List.of(0, 1, 2, 3, 8, 9), t.buses().stream().map(Topology.Bus::number).toList());
+		assertEquals("smmuv3.1", t.buses().get(5).vsmmu());
+		assertEquals("root-port", t.buses().get(5).kind());
+		Topology.Vsmmu v1 = t.vsmmus().get(1);
+		assertEquals(0x0c020000L, v1.mmioBase());
+		assertEquals(116, v1.firstSpi());
+		assertEquals("smmu1", v1.physicalSmmu());
+		Topology.Device d1 = t.devices().get(1);
+		assertEquals("03:00.0", d1.guestBdf());
+		assertEquals(0x300, d1.vsid());
+		assertEquals(0x101, d1.psid());
+		assertEquals("smmu0", d1.physicalSmmu());
+		assertEquals("smmuv3.0", d1.vsmmu());
+	}
+
+	@Test
+	void guestMapDmaUnmapFaultReachesTheGuestWithTheVsid() {
+		host(UnaryOperator.identity());
+		VirtualMachine vm = manager.create("vm1", TWO);
+		vm.boot();
+		assertEquals(VirtualMachine.State.RUNNING, vm.state());
+		GuestBuffer b = vm.guestMap("dev2", 8192);
+		byte[] data = { 1, 2, 3, 4, 5 };
+		Dma w = vm.dmaWrite("dev2", b.iova() + 4096, data);
+		assertTrue(w.ok());
+		assertArrayEquals(data, vm.readGuest(b.gpa() + 4096, 5));
+		byte[] host = new byte[5];
+		hw.memory.read(w.hostPas().get(0), host, 0, 5);
+		assertArrayEquals(data, host);
+		assertArrayEquals(data, vm.dmaRead("dev2", b.iova() + 4096, 5).data());
+		assertEquals(8192, vm.guestUnmap("dev2", b.iova(), 8192));
+		Dma f = vm.dmaRead("dev2", b.iova(), 4);
+		assertFalse(f.ok());
+		assertEquals(0x200, f.fault().sid());
+		List<Event> ev = vm.guestEvents("smmuv3.1");
+		assertEquals(1, ev.size());
+		assertEquals(EventType.F_TRANSLATION, ev.get(0).type());
+		assertEquals(0x900, ev.get(0).sid());
+		assertEquals(b.iova(), ev.get(0).address());
+	}
+
+	@Test
+	void refusalsCarryQemusMessages() {
+		host(UnaryOperator.identity());
+		VmException e = assertThrows(VmException.class, () -> manager.create("x", TWO.replace("bus=rp2,", "bus=rp9,")));
+		assertEquals("Bus 'rp9' not found", e.getMessage());
+		e = assertThrows(VmException.class, () -> manager.create("x", TWO.replace("0000:02:00.0", "0000:07:00.0")));
+		assertTrue(e.getMessage().contains("0000:07:00.0"), e.getMessage());
+		assertTrue(manager.list().isEmpty());
+		manager.create("vm1", TWO);
+		e = assertThrows(VmException.class, () -> manager.create("vm2", TWO));
+		assertTrue(e.getMessage().startsWith("vfio 0000:01:00.0: error bind device to iommufd"), e.getMessage());
+		VirtualMachine vm = manager.get("vm1").orElseThrow();
+		vm.boot();
+		e = assertThrows(VmException.class, () -> vm.addDevice("arm-smmuv3,primary-bus=pcie.2,id=smmuv3.9,accel=on"));
+		assertEquals("Device 'arm-smmuv3' does not support hotplugging", e.getMessage());
+		vm.unplug("dev1");
+		assertEquals(2, vm.topology().devices().size());
+		assertEquals("dev1", vm.addDevice("vfio-pci,host=0000:01:00.1,id=dev1,bus=rp1,iommufd=iommufd0"));
+		GuestBuffer b = vm.guestMap("dev1", 4096);
+		assertTrue(vm.dmaWrite("dev1", b.iova(), new byte[] { 9 }).ok());
+		assertTrue(manager.destroy("vm1"));
+		assertNotNull(manager.create("vm2", TWO));
+	}
+
+	@Test
+	void oas48OverA44BitHostFailsTheCompatCheck() {
+		host(idr -> {
+			idr[5] = (int) Regs.IDR5_OAS.with(Integer.toUnsignedLong(idr[5]), 4);
+			return idr;
+		});
+		VmException e = assertThrows(VmException.class, () -> manager.create("x", TWO.replace("id=smmuv3.0,accel=on", "id=smmuv3.0,accel=on,oas=48")));
+		assertEquals("vfio 0000:01:00.0: Failed to set vIOMMU: Host SMMUv3 supports only 44-bit IPA, but the vSMMU OAS implies 48-bit IPA", e.getMessage());
+		assertEquals("-device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0", e.option());
+		assertNull(manager.get("x").orElse(null));
+	}
+}

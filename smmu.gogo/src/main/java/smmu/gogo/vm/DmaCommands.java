@@ -1,0 +1,62 @@
+package smmu.gogo.vm;
+
+import java.io.ByteArrayOutputStream;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import smmu.accel.VmManager;
+import smmu.gogo.format.Args;
+import smmu.gogo.vm.VmViews.DmaRow;
+
+/** The dma:* commands: a VM's device reads or writes through its physical SMMU; a fault prints as the event. */
+@Component(service = DmaCommands.class, immediate = true)
+@GogoCommand(scope = "dma", function = { "write", "read" })
+public class DmaCommands {
+	private final VmManager manager;
+
+	@Activate
+	public DmaCommands(@Reference VmManager manager) {
+		this.manager = manager;
+	}
+
+	@Descriptor("the device writes at an IOVA: hex bytes in order (de:ad:be:ef or deadbeef), or a 0x-number as 8 bytes little-endian")
+	public DmaRow write(@Descriptor("VM") String vm, @Descriptor("device id") String device, @Descriptor("IOVA") String iova,
+			@Descriptor("the data") String data) {
+		long a = Args.number("iova", iova);
+		return VmViews.dma(device, a, VmViews.vm(manager, vm).dmaWrite(device, a, bytes(data)), false);
+	}
+
+	@Descriptor("the device reads at an IOVA; prints the bytes as hex, or the fault")
+	public DmaRow read(@Descriptor("VM") String vm, @Descriptor("device id") String device, @Descriptor("IOVA") String iova,
+			@Descriptor("bytes") String length) {
+		long a = Args.number("iova", iova), n = Args.number("length", length);
+		if (n <= 0 || n > 1 << 20) {
+			throw new IllegalArgumentException("length: " + length + " is out of range (1..0x100000)");
+		}
+		return VmViews.dma(device, a, VmViews.vm(manager, vm).dmaRead(device, a, (int) n), true);
+	}
+
+	static byte[] bytes(String s) {
+		if (s.startsWith("0x") || s.startsWith("0X")) {
+			long v = Args.number("data", s);
+			byte[] b = new byte[8];
+			for (int i = 0; i < 8; i++) {
+				b[i] = (byte) (v >>> 8 * i);
+			}
+			return b;
+		}
+		String h = s.replace(":", "").replace("_", "");
+		if (h.isEmpty() || h.length() % 2 != 0 || !h.matches("[0-9a-fA-F]+")) {
+			throw new IllegalArgumentException("data: '" + s + "' is neither hex bytes (an even number of hex digits) nor a 0x-number");
+		}
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		for (int i = 0; i < h.length(); i += 2) {
+			out.write(Integer.parseInt(h.substring(i, i + 2), 16));
+		}
+		return out.toByteArray();
+	}
+}

@@ -1,0 +1,106 @@
+package smmu.gogo.vm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import smmu.accel.Dma;
+import smmu.accel.Topology;
+import smmu.accel.VirtualMachine;
+import smmu.accel.VmException;
+import smmu.accel.VmManager;
+import smmu.gogo.format.Formatter;
+import smmu.gogo.format.Hex;
+
+/** The records the vm:* and dma:* commands print, and what both need. */
+public final class VmViews {
+	private VmViews() {}
+
+	public record VmRow(String name, String state, @Hex long ram, int vsmmus, int devices) {
+		static VmRow of(VirtualMachine vm) {
+			Topology t = vm.topology();
+			return new VmRow(vm.name(), t.state().name().toLowerCase(), t.ramSize(), t.vsmmus().size(), t.devices().size());
+		}
+	}
+
+	public record BusRow(String bus, String kind, @Hex int number, String vsmmu) {}
+
+	public record VsmmuRow(String vsmmu, String primaryBus, @Hex long mmio, String spis, String physicalSmmu, Map<String, String> properties) {}
+
+	public record DeviceRow(String device, String bus, String guestBdf, @Hex int vsid, String vsmmu, String hostBdf, @Hex int psid, String physicalSmmu) {}
+
+	public record TopologyView(String vm, String state, @Hex long ram, String tree, List<BusRow> buses, List<VsmmuRow> vsmmus, List<DeviceRow> devices) {}
+
+	public record MapRow(String device, @Hex long iova, @Hex long gpa, @Hex long size) {}
+
+	public record EventRow(int n, String event) {}
+
+	public record DmaRow(String device, @Hex long iova, int bytes, String data, String hostPages, String result) {}
+
+	static VirtualMachine vm(VmManager manager, String name) {
+		return manager.get(name).orElseThrow(() -> {
+			List<String> have = new ArrayList<>();
+			for (VirtualMachine v : manager.list()) {
+				have.add(v.name());
+			}
+			return new IllegalArgumentException("no VM named '" + name + "' (have: " + (have.isEmpty() ? "none" : String.join(", ", have)) + ")");
+		});
+	}
+
+	/** A description refused: QEMU's line. */
+	static IllegalArgumentException refused(VmException e) {
+		return new IllegalArgumentException(e.qemuLine(), e);
+	}
+
+	static TopologyView topology(Topology t) {
+		List<BusRow> buses = new ArrayList<>();
+		for (Topology.Bus b : t.buses()) {
+			buses.add(new BusRow(b.id(), b.kind(), b.number(), b.vsmmu()));
+		}
+		List<VsmmuRow> vsmmus = new ArrayList<>();
+		for (Topology.Vsmmu v : t.vsmmus()) {
+			vsmmus.add(new VsmmuRow(v.id(), v.primaryBus(), v.mmioBase(), v.firstSpi() + "-" + (v.firstSpi() + 3), v.physicalSmmu(), v.properties()));
+		}
+		List<DeviceRow> devices = new ArrayList<>();
+		for (Topology.Device d : t.devices()) {
+			devices.add(new DeviceRow(d.id(), d.bus(), d.guestBdf(), d.vsid(), d.vsmmu(), d.hostBdf(), d.psid(), d.physicalSmmu()));
+		}
+		return new TopologyView(t.vm(), t.state().name().toLowerCase(), t.ramSize(), tree(t), buses, vsmmus, devices);
+	}
+
+	/** pcie.0 and its buses, each with its vSMMU (and the physical SMMU behind) and devices (vSID -> pSID). */
+	private static String tree(Topology t) {
+		StringBuilder sb = new StringBuilder();
+		for (Topology.Bus b : t.buses()) {
+			sb.append('\n').append("  ").append(b.id()).append(String.format(" (bus 0x%02x, %s)", b.number(), b.kind()));
+			for (Topology.Vsmmu v : t.vsmmus()) {
+				if (v.primaryBus().equals(b.id())) {
+					sb.append(" <- ").append(v.id()).append(" on ").append(v.physicalSmmu() == null ? "no physical SMMU yet" : v.physicalSmmu());
+				}
+			}
+			for (Topology.Device d : t.devices()) {
+				if (d.bus().equals(b.id())) {
+					sb.append("\n    ").append(d.guestBdf()).append(' ').append(d.id()).append(String.format(" vSID 0x%x -> %s %s pSID 0x%x", d.vsid(),
+							d.hostBdf(), d.physicalSmmu(), d.psid()));
+				}
+			}
+		}
+		return sb.toString();
+	}
+
+	static DmaRow dma(String device, long iova, Dma r, boolean read) {
+		StringBuilder data = new StringBuilder();
+		if (read) {
+			byte[] b = r.data();
+			for (int i = 0; i < b.length; i++) {
+				data.append(i == 0 ? "" : " ").append(String.format("%02x", b[i] & 0xff));
+			}
+		}
+		StringBuilder pages = new StringBuilder();
+		for (long pa : r.hostPas()) {
+			pages.append(pages.length() == 0 ? "" : ", ").append(Formatter.hex(pa));
+		}
+		String result = r.ok() ? "ok" : r.fault() != null ? Formatter.eventLine(r.fault()) : "abort (" + r.reason() + ")";
+		return new DmaRow(device, iova, r.bytes(), read ? (data.length() == 0 ? "-" : data.toString()) : null, pages.length() == 0 ? "-" : pages.toString(), result);
+	}
+}
