@@ -8,7 +8,8 @@ import smmu.hw.Event;
 
 /**
  * One VM: QEMU (the VMM) with its accel vSMMUs and vfio-pci devices, and the guest kernel. Failures are
- * {@link VmException}s (QEMU's text where QEMU has one).
+ * {@link VmException}s (QEMU's text where QEMU has one). Thread-safe: the operations on one VM run one at a
+ * time.
  */
 @ProviderType
 public interface VirtualMachine {

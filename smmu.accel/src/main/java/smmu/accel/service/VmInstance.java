@@ -284,24 +284,24 @@ final class VmInstance implements VirtualMachine {
 	}
 
 	@Override
-	public GuestBuffer guestMap(String deviceId, long size) {
+	public synchronized GuestBuffer guestMap(String deviceId, long size) {
 		DmaBuffer b = call(() -> vm.dmaMap(deviceId, size));
 		return new GuestBuffer(deviceId, b.iova(), b.gpa(), b.size());
 	}
 
 	@Override
-	public long guestUnmap(String deviceId, long iova, long size) {
+	public synchronized long guestUnmap(String deviceId, long iova, long size) {
 		return call(() -> vm.dmaUnmap(deviceId, new DmaBuffer(iova, 0, size)));
 	}
 
 	@Override
-	public Dma dmaWrite(String deviceId, long iova, byte[] data) {
+	public synchronized Dma dmaWrite(String deviceId, long iova, byte[] data) {
 		DmaResult r = call(() -> vm.dmaWrite(deviceId, iova, data));
 		return dma(r, new byte[0]);
 	}
 
 	@Override
-	public Dma dmaRead(String deviceId, long iova, int length) {
+	public synchronized Dma dmaRead(String deviceId, long iova, int length) {
 		if (length < 0) {
 			throw new VmException("a negative DMA length");
 		}
@@ -319,12 +319,12 @@ final class VmInstance implements VirtualMachine {
 	}
 
 	@Override
-	public List<Event> guestEvents(String vsmmuId) {
+	public synchronized List<Event> guestEvents(String vsmmuId) {
 		return call(() -> vm.guestEvents(vsmmuId));
 	}
 
 	@Override
-	public byte[] readGuest(long gpa, int length) {
+	public synchronized byte[] readGuest(long gpa, int length) {
 		return call(() -> {
 			if (length < 0 || !vm.ram().contains(gpa, length)) {
 				throw new IllegalArgumentException(String.format("[0x%x, +0x%x) is not guest RAM", gpa, length));

@@ -139,4 +139,23 @@ class VmManagerTest {
 		assertEquals("-device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0", e.option());
 		assertNull(manager.get("x").orElse(null));
 	}
+
+	/**
+	 * QEMU does not check that a vSMMU's devices share a physical SMMU (reference §1.5): the VM builds,
+	 * the host kernel refuses the second device's vDEVICE/nested HWPT at the guest's STE install, and the
+	 * device stays on the vIOMMU's bypass HWPT: its IOVA is taken as an IPA and faults at stage 2.
+	 */
+	@Test
+	void devicesOfOneVsmmuBehindTwoPhysicalSmmus() {
+		host(UnaryOperator.identity());
+		VirtualMachine vm = manager.create("x", TWO.replace("0000:01:00.1", "0000:02:00.1"));
+		vm.boot();
+		GuestBuffer b = vm.guestMap("dev1", 4096);
+		Dma d = vm.dmaWrite("dev1", b.iova(), new byte[] { 1 });
+		assertFalse(d.ok());
+		assertEquals(EventType.F_TRANSLATION, d.fault().type());
+		assertTrue(d.fault().s2());
+		assertEquals(0x201, d.fault().sid());
+		assertEquals(b.iova(), d.fault().address2());
+	}
 }
