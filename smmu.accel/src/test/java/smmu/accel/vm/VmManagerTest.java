@@ -157,5 +157,8 @@ class VmManagerTest {
 		assertTrue(d.fault().s2());
 		assertEquals(0x201, d.fault().sid());
 		assertEquals(b.iova(), d.fault().address2());
+		GuestBuffer b0 = vm.guestMap("dev0", 4096);
+		Dma d0 = vm.dmaWrite("dev0", b0.iova(), new byte[] { 1 });
+		assertTrue(d0.ok(), () -> "dev0: " + d0);
 	}
 }

@@ -301,6 +301,14 @@ public final class SmmuDriver {
 	 * HYP) + TLBI_NSNH_ALL each with a sync, event queue registers, EVENTQEN, ATSCHK (with ATS),
 	 * IRQ_CTRL, SMMUEN, waiting for CR0ACK each time.
 	 */
+	private void resetCommand(long[] cmd) {
+		try {
+			submitAndSync(cmd);
+		} catch (CommandQueueException e) {
+			// recorded in lastCommandError(), as Linux only logs it
+		}
+	}
+
 	public synchronized void init() {
 		if (!allocated) {
 			allocateStructures();
@@ -322,11 +330,12 @@ public final class SmmuDriver {
 		int enables = Regs.CR0_CMDQEN;
 		writeRegSync(Regs.CR0, enables, Regs.CR0ACK);
 		cmdqEnabled = true;
-		submitAndSync(Commands.cfgiAll());
+		// arm_smmu_device_reset: a command the SMMU rejects here is skipped and logged, and the reset goes on
+		resetCommand(Commands.cfgiAll());
 		if (features.hyp()) {
-			submitAndSync(Commands.tlbiEl2All());
+			resetCommand(Commands.tlbiEl2All());
 		}
-		submitAndSync(Commands.tlbiNsnhAll());
+		resetCommand(Commands.tlbiNsnhAll());
 		regs.write64(Regs.EVENTQ_BASE, Regs.Q_BASE_RA | (evtqBase & Regs.Q_BASE_ADDR_MASK) | evtqLog2);
 		evtqProd = 0;
 		evtqCons = 0;

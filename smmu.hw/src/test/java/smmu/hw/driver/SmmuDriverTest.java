@@ -208,6 +208,17 @@ class SmmuDriverTest {
 	}
 
 	@Test
+	void aResetCommandTheSmmuRejectsIsSkippedAndTheResetGoesOn() {
+		SmmuDriver d = driver(mmu700(), Options.DEFAULT);
+		dev.illegal.add(Cmd.CFGI_STE_RANGE);
+		d.init();
+		assertEquals(Regs.CR0_SMMUEN | Regs.CR0_EVENTQEN | Regs.CR0_CMDQEN, dev.read32(Regs.CR0ACK) & 0xd, "enabled anyway, as Linux");
+		assertEquals(Regs.CERROR_ILL, d.lastCommandError().error());
+		assertEquals(Cmd.CFGI_STE_RANGE, Commands.opcode(d.lastCommandError().command()));
+		assertTrue(d.isEnabled());
+	}
+
+	@Test
 	void commandQueueWrapsAndWaitsForRoom() {
 		SmmuDriver d = up(mmu700(), Options.DEFAULT.withQueues(2, 2));
 		assertEquals(2, d.cmdqLog2());
