@@ -20,6 +20,8 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
+import smmu.gogo.vm.DefaultVm;
+
 /**
  * Runs a Gogo script without a terminal when the framework property {@code smmu.script} names a file:
  * echoes each command after a {@code g! } prompt, prints its formatted result, stops at the first
@@ -31,10 +33,11 @@ public class ScriptRunner {
 	public static final String SCRIPT = "smmu.script";
 
 	@Activate
-	public ScriptRunner(BundleContext context, @Reference CommandProcessor processor, @Reference ServiceComponentRuntime scr) {
+	public ScriptRunner(BundleContext context, @Reference CommandProcessor processor, @Reference ServiceComponentRuntime scr,
+			@Reference DefaultVm defaultVm) {
 		String script = context.getProperty(SCRIPT);
 		if (script == null || script.isBlank()) {
-			System.out.println("SMMU runtime. Type 'smmu:list' to see the host's SMMUs, 'help' for every command.");
+			System.out.println(defaultVm.welcome());
 			return;
 		}
 		keepInteractiveShellStopped(context);
@@ -138,7 +141,7 @@ public class ScriptRunner {
 	}
 
 	/** Splits a script into statements: one per line, joining lines while braces or brackets are open. */
-	static List<String> statements(List<String> lines) {
+	public static List<String> statements(List<String> lines) {
 		List<String> result = new ArrayList<>();
 		StringBuilder current = new StringBuilder();
 		int depth = 0;
