@@ -80,6 +80,7 @@ public class ReportCommands {
 
 	@Descriptor("run a scenario once per available stage-2 policy (Config Admin PID smmu.policy, active), each on fresh VMs, and compare the costs side by side")
 	public CompareView compare(@Descriptor("also write the comparison as an SVG chart to this file") @Parameter(names = "--svg", absentValue = "") String svg,
+			@Descriptor("run each policy under both host kernels (PID smmu.kernel, mode shared and per-smmu)") @Parameter(names = "--kernels", absentValue = "false", presentValue = "true") boolean kernels,
 			@Descriptor("scenario name (scenarios/NAME.gosh) or script file") String scenario) throws IOException {
 		Path file = ScenarioRunner.resolve(scenario, context.getProperty(ScenarioRunner.FOLDER));
 		List<String> statements = new ArrayList<>();
@@ -91,16 +92,23 @@ public class ReportCommands {
 		}
 		List<String> policies = policies();
 		String note;
-		List<String> designs = new ArrayList<>();
+		List<String> names = new ArrayList<>();
 		if (policies.isEmpty()) {
 			note = "no stage-2 policy bundle is installed: compared the VM manager's built-in plumbing only";
-			designs.add("built-in");
+			names.add("built-in");
 		} else {
-			note = "policies " + String.join(", ", policies) + " on kernel " + kernel();
-			designs.addAll(policies);
+			note = "policies " + String.join(", ", policies);
+			names.addAll(policies);
 		}
 		ConfigurationAdmin cm = optional(ConfigurationAdmin.class);
-		Object previous = policies.isEmpty() || cm == null ? null : current(cm, POLICY_PID, POLICY_KEY);
+		if ((kernels || !policies.isEmpty()) && cm == null) {
+			throw new IllegalStateException("no Config Admin: cannot switch the stage-2 policy or the kernel");
+		}
+		String kernelBefore = kernel();
+		List<String> modes = kernels ? List.of("shared", "per-smmu") : List.of(kernelBefore);
+		Object previousPolicy = policies.isEmpty() ? null : current(cm, POLICY_PID, POLICY_KEY);
+		Object previousKernel = kernels ? current(cm, KERNEL_PID, KERNEL_KEY) : null;
+		List<String> designs = new ArrayList<>();
 		List<Measure> measures = new ArrayList<>();
 		DefaultVm.suspend();
 		try {
@@ -108,18 +116,25 @@ public class ReportCommands {
 			if (defaultVm != null) {
 				service(VmManager.class).destroy(defaultVm);
 			}
-			for (String design : designs) {
-				if (!policies.isEmpty()) {
-					if (cm == null) {
-						throw new IllegalStateException("no Config Admin: cannot switch the stage-2 policy");
-					}
-					set(cm, POLICY_PID, POLICY_KEY, design);
+			for (String mode : modes) {
+				if (kernels && !mode.equals(kernel())) {
+					setKernel(cm, mode);
 				}
-				measures.add(runOnce(design, statements, file));
+				for (String name : names) {
+					if (!policies.isEmpty()) {
+						set(cm, POLICY_PID, POLICY_KEY, name);
+					}
+					String design = kernels ? name + " / " + mode : name;
+					designs.add(design);
+					measures.add(runOnce(design, statements, file));
+				}
 			}
 		} finally {
-			if (!policies.isEmpty() && cm != null) {
-				set(cm, POLICY_PID, POLICY_KEY, previous);
+			if (!policies.isEmpty()) {
+				set(cm, POLICY_PID, POLICY_KEY, previousPolicy);
+			}
+			if (kernels && !kernelBefore.equals(kernel())) {
+				setKernel(cm, previousKernel);
 			}
 			DefaultVm.resume();
 			DefaultVm x = optional(DefaultVm.class);
@@ -127,7 +142,7 @@ public class ReportCommands {
 				x.ensure();
 			}
 		}
-		Comparison c = Compare.comparison(scenario + " (kernel " + kernel() + ")", designs, measures);
+		Comparison c = Compare.comparison(scenario + (kernels ? " (policy / kernel)" : " (kernel " + kernelBefore + ")"), designs, measures);
 		String written = null;
 		if (!svg.isEmpty()) {
 			Path out = Path.of(svg).toAbsolutePath();
@@ -253,6 +268,39 @@ public class ReportCommands {
 				return;
 			}
 		} while (optional(VmManager.class) == null && System.nanoTime() < deadline);
+	}
+
+	/** Sets the host kernel's mode (null: the default) and waits for the VM manager built on the new kernel. */
+	private void setKernel(ConfigurationAdmin cm, Object mode) {
+		long before = newest(VmManager.class);
+		set(cm, KERNEL_PID, KERNEL_KEY, mode);
+		long deadline = System.nanoTime() + 10_000_000_000L;
+		while (newest(VmManager.class) <= before) {
+			if (System.nanoTime() > deadline) {
+				throw new IllegalStateException("no VM manager came up on kernel " + mode);
+			}
+			try {
+				Thread.sleep(20);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	private long newest(Class<?> type) {
+		long max = 0;
+		try {
+			ServiceReference<?>[] refs = context.getServiceReferences(type.getName(), null);
+			if (refs != null) {
+				for (ServiceReference<?> r : refs) {
+					max = Math.max(max, (Long) r.getProperty("service.id"));
+				}
+			}
+		} catch (InvalidSyntaxException e) {
+			throw new IllegalStateException(e);
+		}
+		return max;
 	}
 
 	private <T> T service(Class<T> type) {

@@ -20,24 +20,21 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
-import smmu.gogo.vm.DefaultVm;
-
 /**
  * Runs a Gogo script without a terminal when the framework property {@code smmu.script} names a file:
  * echoes each command after a {@code g! } prompt, prints its formatted result, stops at the first
- * failing command, then stops the framework (exit status 1 on failure). Without the property it
- * prints the interactive shell's one-line welcome.
+ * failing command, then stops the framework (exit status 1 on failure). Its references never change
+ * while the framework runs, so reconfiguring the host, its kernel or the VM manager cannot start a script again.
  */
 @Component(immediate = true)
 public class ScriptRunner {
 	public static final String SCRIPT = "smmu.script";
 
 	@Activate
-	public ScriptRunner(BundleContext context, @Reference CommandProcessor processor, @Reference ServiceComponentRuntime scr,
-			@Reference DefaultVm defaultVm) {
+	public ScriptRunner(BundleContext context, @Reference CommandProcessor processor, @Reference ServiceComponentRuntime scr) {
 		String script = context.getProperty(SCRIPT);
 		if (script == null || script.isBlank()) {
-			System.out.println(defaultVm.welcome());
+			// the welcome line is the default VM's (smmu.gogo.vm.DefaultVm): it knows what to type first
 			return;
 		}
 		keepInteractiveShellStopped(context);

@@ -24,13 +24,15 @@ import smmu.accel.VmManager;
  * comments and line breaks allowed) named by the framework property {@value #FILE} (the {@code ./smmu}
  * launcher sets it to {@code runtime/etc/vm0.args} for the interactive shell), or by Config Admin PID
  * {@value #PID} ({@code file} or {@code options}, and {@code name}, default {@code vm0}). Without either,
- * no VM is created (script mode and the in-framework tests start on a clean host).
+ * no VM is created (script mode and the in-framework tests start on a clean host). Without a script
+ * (framework property {@code smmu.script}) its first activation prints the shell's welcome line.
  */
 @Component(service = DefaultVm.class, immediate = true, configurationPid = DefaultVm.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public class DefaultVm {
 	public static final String PID = "smmu.vm.default", FILE = "smmu.vm.default";
 	private static final AtomicInteger SUSPENDED = new AtomicInteger();
 	private static volatile DefaultVm active;
+	private static final java.util.concurrent.atomic.AtomicBoolean WELCOMED = new java.util.concurrent.atomic.AtomicBoolean();
 
 	private final VmManager manager;
 	private final String name;
@@ -64,6 +66,11 @@ public class DefaultVm {
 		this.source = src;
 		active = this;
 		ensure();
+		String script = context.getProperty("smmu.script");
+		if ((script == null || script.isBlank()) && WELCOMED.compareAndSet(false, true)) {
+			// the interactive shell's one line, once per framework run
+			System.out.println(welcome());
+		}
 	}
 
 	/** QEMU options from the lines of a description file: comments dropped, lines joined. */
