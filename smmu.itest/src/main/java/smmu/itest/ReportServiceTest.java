@@ -146,6 +146,33 @@ class ReportServiceTest {
 	}
 
 	@Test
+	void compareUnderBothKernels() throws Exception {
+		Path scenario = dir.resolve("k.gosh");
+		Files.writeString(scenario, "vm:create k " + VmManagerServiceTest.FOUR + "\nvm:boot k\n");
+		String text = run("report:compare --kernels " + scenario);
+		try {
+			// one nest parent spanning both SMMUs under the sharing kernel; one per SMMU under mainline's
+			Matcher paging = Pattern.compile("(?m)^paging HWPTs +objects((?: +\\d+)+)$").matcher(text);
+			Matcher bytes = Pattern.compile("(?m)^stage-2 page-table bytes +bytes((?: +\\d+)+)$").matcher(text);
+			assertTrue(paging.find() && bytes.find(), text);
+			String[] p = paging.group(1).trim().split(" +"), b = bytes.group(1).trim().split(" +");
+			assertEquals(p.length, b.length);
+			assertEquals(0, p.length % 2, text);
+			for (int i = 0; i < p.length / 2; i++) {
+				assertEquals("1", p[i], text);
+				assertEquals("2", p[p.length / 2 + i], text);
+				assertEquals("12288", b[i], text);
+				assertEquals("24576", b[b.length / 2 + i], text);
+			}
+			assertTrue(text.contains(" / shared") && text.contains(" / per-smmu"), text);
+		} finally {
+			manager = Platform.awaitNewer(context, VmManager.class, 0);
+		}
+		// the kernel's mode is restored: no configuration was there before
+		assertTrue(cm.listConfigurations("(&(service.pid=smmu.kernel)(mode=per-smmu))") == null, "kernel restored");
+	}
+
+	@Test
 	void defaultVmFromTheShippedDescription() throws Exception {
 		assertTrue(manager.get("vm0").isEmpty(), "the test runtime has no default VM");
 		String file = context.getProperty("smmu.itest.defaultvm");
