@@ -5,6 +5,7 @@ import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
 import smmu.hw.Event;
+import smmu.iommufd.IommufdContext;
 
 /**
  * One VM: QEMU (the VMM) with its accel vSMMUs and vfio-pci devices, and the guest kernel. Failures are
@@ -62,6 +63,12 @@ public interface VirtualMachine {
 	 * StreamID of each is the vSID.
 	 */
 	List<Event> guestEvents(String vsmmuId);
+
+	/**
+	 * The VMM's iommufd context, for inspection and measurement (its object graph, page-table bytes and
+	 * IOTLB tags; the cost report's probes). The VM owns its objects: callers must not destroy them.
+	 */
+	IommufdContext iommufd();
 
 	/** The data of {@code length} bytes of guest RAM at {@code gpa}, as the guest reads it. */
 	byte[] readGuest(long gpa, int length);

@@ -30,6 +30,7 @@ import smmu.hw.HostPlatform;
 import smmu.hw.PciEndpoint;
 import smmu.hw.arch.Regs;
 import smmu.iommufd.Iommufd;
+import smmu.iommufd.IommufdContext;
 import smmu.vfio.DmaResult;
 
 /**
@@ -321,6 +322,12 @@ final class VmInstance implements VirtualMachine {
 	@Override
 	public synchronized List<Event> guestEvents(String vsmmuId) {
 		return call(() -> vm.guestEvents(vsmmuId));
+	}
+
+	@Override
+	public IommufdContext iommufd() {
+		live();
+		return vm.iommufd();
 	}
 
 	@Override

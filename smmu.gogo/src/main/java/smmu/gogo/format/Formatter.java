@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import smmu.gogo.report.Comparison;
 import smmu.hw.Event;
 import smmu.hw.TranslationResult;
 
@@ -23,6 +24,9 @@ public final class Formatter {
 
 	/** Full rendering, or null if {@code o} is not ours to render. */
 	public String inspect(Object o) {
+		if (o instanceof Comparison c) {
+			return comparison(c);
+		}
 		if (o instanceof Collection<?> c && !c.isEmpty() && c.stream().allMatch(e -> e instanceof Record)) {
 			return table(new ArrayList<>(c));
 		}
@@ -75,10 +79,14 @@ public final class Formatter {
 			sb.append(pad(rc.getName(), width)).append("  ").append(cell(rc, v)).append('\n');
 		}
 		for (RecordComponent rc : tables) {
-			Collection<?> c = (Collection<?>) value(rc, r);
 			if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '\n') {
 				sb.append('\n');
 			}
+			if (value(rc, r) instanceof Comparison cmp) {
+				sb.append('\n').append(comparison(cmp)).append('\n');
+				continue;
+			}
+			Collection<?> c = (Collection<?>) value(rc, r);
 			sb.append('\n').append(rc.getName()).append(" (").append(c.size()).append(")\n");
 			if (!c.isEmpty()) {
 				sb.append(table(new ArrayList<>(c))).append('\n');
@@ -88,7 +96,7 @@ public final class Formatter {
 	}
 
 	private static boolean isTable(Object v) {
-		return v instanceof Collection<?> c && c.stream().allMatch(e -> e instanceof Record);
+		return v instanceof Comparison || v instanceof Collection<?> c && c.stream().allMatch(e -> e instanceof Record);
 	}
 
 	private String table(List<?> rows) {
@@ -123,6 +131,44 @@ public final class Formatter {
 				l.append(right ? padLeft(line[c], width[c]) : pad(line[c], c == rcs.length - 1 ? 0 : width[c]));
 			}
 			sb.append(l.toString().stripTrailing()).append('\n');
+		}
+		return stripNewline(sb);
+	}
+
+	/** The title, then one row per metric and one column per design, numbers right-aligned. */
+	static String comparison(Comparison c) {
+		int cols = c.designs().size() + 2;
+		List<String[]> lines = new ArrayList<>();
+		String[] head = new String[cols];
+		head[0] = "metric";
+		head[1] = "unit";
+		for (int d = 0; d < c.designs().size(); d++) {
+			head[d + 2] = c.designs().get(d);
+		}
+		lines.add(head);
+		for (Comparison.Metric m : c.rows()) {
+			String[] l = new String[cols];
+			l[0] = m.name();
+			l[1] = m.unit();
+			for (int d = 0; d < m.values().size(); d++) {
+				double v = m.values().get(d);
+				l[d + 2] = Double.isNaN(v) ? "-" : v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format("%.2f", v);
+			}
+			lines.add(l);
+		}
+		int[] width = new int[cols];
+		for (String[] l : lines) {
+			for (int i = 0; i < cols; i++) {
+				width[i] = Math.max(width[i], l[i].length());
+			}
+		}
+		StringBuilder sb = new StringBuilder(c.title()).append('\n');
+		for (String[] l : lines) {
+			StringBuilder row = new StringBuilder();
+			for (int i = 0; i < cols; i++) {
+				row.append(i == 0 ? "" : "  ").append(i < 2 ? pad(l[i], width[i]) : padLeft(l[i], width[i]));
+			}
+			sb.append(row.toString().stripTrailing()).append('\n');
 		}
 		return stripNewline(sb);
 	}

@@ -23,8 +23,8 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 /**
  * Runs a Gogo script without a terminal when the framework property {@code smmu.script} names a file:
  * echoes each command after a {@code g! } prompt, prints its formatted result, stops at the first
- * failing command, then stops the framework (exit status 1 on failure). Without the property it
- * prints the interactive shell's one-line welcome.
+ * failing command, then stops the framework (exit status 1 on failure). Its references never change
+ * while the framework runs, so reconfiguring the host, its kernel or the VM manager cannot start a script again.
  */
 @Component(immediate = true)
 public class ScriptRunner {
@@ -34,7 +34,7 @@ public class ScriptRunner {
 	public ScriptRunner(BundleContext context, @Reference CommandProcessor processor, @Reference ServiceComponentRuntime scr) {
 		String script = context.getProperty(SCRIPT);
 		if (script == null || script.isBlank()) {
-			System.out.println("SMMU runtime. Type 'smmu:list' to see the host's SMMUs, 'help' for every command.");
+			// the welcome line is the default VM's (smmu.gogo.vm.DefaultVm): it knows what to type first
 			return;
 		}
 		keepInteractiveShellStopped(context);
@@ -138,7 +138,7 @@ public class ScriptRunner {
 	}
 
 	/** Splits a script into statements: one per line, joining lines while braces or brackets are open. */
-	static List<String> statements(List<String> lines) {
+	public static List<String> statements(List<String> lines) {
 		List<String> result = new ArrayList<>();
 		StringBuilder current = new StringBuilder();
 		int depth = 0;

@@ -1,0 +1,35 @@
+package smmu.gogo.complete;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import smmu.gogo.complete.Candidates.Kind;
+
+class CandidatesTest {
+	@Test
+	void positionalKindsSkipOptionsAndTheirValues() {
+		assertEquals(Kind.SMMU, Candidates.position(List.of("smmu:ste", "smm"), 1).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of("smmu:ste", "smmu0", ""), 2).kind());
+		assertEquals(Kind.SMMU, Candidates.position(List.of("smmu:walk", "--ssid", "3", "--write", ""), 4).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of("smmu:walk", "--ssid", ""), 2).kind());
+		assertEquals(new Candidates.Position(Kind.DEVICE, List.of("vm0")), Candidates.position(List.of("vm:map", "vm0", "d"), 2));
+		assertEquals(new Candidates.Position(Kind.VSMMU, List.of("vm0")), Candidates.position(List.of("vm:events", "vm0", ""), 2));
+		assertEquals(Kind.VM, Candidates.position(List.of("vm:boot", ""), 1).kind());
+		assertEquals(Kind.HOST_BDF, Candidates.position(List.of("iommufd:bind", "3", ""), 2).kind());
+		assertEquals(Kind.SCENARIO, Candidates.position(List.of("report:compare", "--svg", "out.svg", ""), 3).kind());
+		assertEquals(Kind.VM, Candidates.position(List.of("report:vm", "--no-probe", ""), 2).kind());
+	}
+
+	@Test
+	void unknownCommandsAndGarbageHaveNoCandidates() {
+		assertEquals(Kind.NONE, Candidates.position(List.of("ls", ""), 1).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of(), 0).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of("vm:boot"), 0).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of("vm:boot", "--"), 1).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of("vm:map", "a", "b", "c", ""), 4).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of("vm:map", "a", "b"), 99).kind());
+	}
+}
