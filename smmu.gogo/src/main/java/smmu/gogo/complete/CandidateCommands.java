@@ -124,6 +124,11 @@ public class CandidateCommands {
 
 	@Descriptor("the stage-2 policies registered")
 	public List<String> policies() {
+		return policyNames(context);
+	}
+
+	/** The names of the registered stage-2 policies, sorted. */
+	public static List<String> policyNames(BundleContext context) {
 		TreeSet<String> names = new TreeSet<>();
 		try {
 			for (ServiceReference<Stage2Policy> r : context.getServiceReferences(Stage2Policy.class, null)) {

@@ -204,18 +204,7 @@ public class ReportCommands {
 
 	/** The names of the registered stage-2 policies, sorted. */
 	List<String> policies() {
-		TreeSet<String> names = new TreeSet<>();
-		try {
-			for (ServiceReference<Stage2Policy> r : context.getServiceReferences(Stage2Policy.class, null)) {
-				Object n = r.getProperty(Stage2Policy.NAME);
-				if (n != null) {
-					names.add(n.toString());
-				}
-			}
-		} catch (InvalidSyntaxException e) {
-			throw new IllegalStateException(e);
-		}
-		return new ArrayList<>(names);
+		return smmu.gogo.complete.CandidateCommands.policyNames(context);
 	}
 
 	private String policy() {
