@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -30,7 +29,6 @@ import org.osgi.service.component.annotations.Component;
 
 import smmu.accel.VirtualMachine;
 import smmu.accel.VmManager;
-import smmu.accel.policy.Stage2Policy;
 import smmu.gogo.report.CostReport.HostReport;
 import smmu.gogo.report.CostReport.VmReport;
 import smmu.gogo.report.Costs.StatsRow;
