@@ -59,6 +59,7 @@ public final class Vfio {
 	private final Map<AddressSpace, List<Container>> spaces = new IdentityHashMap<>();
 	private final List<Container> order = new ArrayList<>();
 	private final List<String> reported = new ArrayList<>();
+	final DmaGate gate = new DmaGate();
 	/** Containers and HWPTs devices left by a live move, freed by {@link #collect}. */
 	private final List<Container> retired = new ArrayList<>();
 
@@ -399,6 +400,14 @@ public final class Vfio {
 		if (h.devices.isEmpty() && !retired.contains(c)) {
 			retired.add(c);
 		}
+	}
+
+	/**
+	 * Waits until every DMA of this process's devices that started before the call has completed: after
+	 * it, no transaction still uses a stream table entry, stage-2 table or VMID replaced before.
+	 */
+	public void quiesce() {
+		gate.quiesce();
 	}
 
 	/**

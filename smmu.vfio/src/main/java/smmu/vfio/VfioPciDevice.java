@@ -165,6 +165,15 @@ public final class VfioPciDevice {
 	}
 
 	private DmaResult dma(long iova, byte[] buf, boolean write) {
+		int e = vfio.gate.enter();
+		try {
+			return transfer(iova, buf, write);
+		} finally {
+			vfio.gate.exit(e);
+		}
+	}
+
+	private DmaResult transfer(long iova, byte[] buf, boolean write) {
 		long[] pas = new long[(int) ((buf.length + 2 * PAGE) / PAGE)];
 		int k = 0;
 		for (int done = 0; done < buf.length;) {

@@ -185,6 +185,7 @@ public final class Vm implements AutoCloseable {
 					}
 				}
 			} finally {
+				vfio.quiesce();
 				hostEvents.run();
 				v.pollEvents();
 				v.finishMove();
