@@ -252,6 +252,11 @@ class PolicySwapTest {
 		await(() -> manager.activePolicy().equals(Optional.of("per-instance")));
 		assertEquals(2, count(ObjectType.IOAS));
 		assertTrue(vm.dmaWrite("dev1", bufs.get(1).iova(), new byte[] { 3 }).ok());
+		// updated in place: its service goes and comes back; the VM keeps its layout and its DMA
+		again.update(new ByteArrayInputStream(jar));
+		await(() -> again.getState() == Bundle.ACTIVE && manager.activePolicy().equals(Optional.of("per-instance")));
+		assertEquals(2, count(ObjectType.IOAS));
+		assertArrayEquals(new byte[] { 3 }, vm.dmaRead("dev1", bufs.get(1).iova(), 1).data());
 		manager.destroy("vm1");
 		VirtualMachine vm2 = manager.create("vm2", FOUR);
 		assertEquals("vm2", vm2.name());

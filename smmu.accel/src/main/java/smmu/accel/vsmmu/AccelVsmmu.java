@@ -410,14 +410,25 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 		return true;
 	}
 
-	/** smmuv3_accel_issue_inv_cmd: one command, entry_num 1, on the vIOMMU. */
+	/**
+	 * smmuv3_accel_issue_inv_cmd: one command, entry_num 1, on the vIOMMU. During a move, TLB
+	 * invalidations go to the new vIOMMU as well: devices moved already cache under its VMID.
+	 */
 	private boolean forward(long[] cmd, Dev d) {
 		if (viommuId == 0 || (d != null && d.vdevId == 0)) {
 			return true;
 		}
+		boolean ok = forward(cmd, viommuId);
+		if (d == null && nViommu != 0) {
+			ok &= forward(cmd, nViommu);
+		}
+		return ok;
+	}
+
+	private boolean forward(long[] cmd, int viommu) {
 		try {
 			HwptInvalidate r = scratch.with(cmd,
-					va -> iommufd.hwptInvalidate(new HwptInvalidate(viommuId, va, HwptInvalidate.DATA_ARM_SMMUV3, Cmd.BYTES, 1)));
+					va -> iommufd.hwptInvalidate(new HwptInvalidate(viommu, va, HwptInvalidate.DATA_ARM_SMMUV3, Cmd.BYTES, 1)));
 			if (r.entryNum() != 1) {
 				reported.add(String.format(
 						"IOMMU_HWPT_INVALIDATE succeed but with unprocessed entries: total %d entries, processed %d entries. Kernel BUG?!", 1,

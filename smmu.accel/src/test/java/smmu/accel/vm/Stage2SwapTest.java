@@ -249,4 +249,26 @@ class Stage2SwapTest {
 		assertFalse(vm.dmaRead("dev1", b.iova(), new byte[8]).ok());
 		assertEquals(0x108, vm.guestEvents("smmuv3.0").get(0).sid());
 	}
+
+	@ParameterizedTest
+	@EnumSource(KernelMode.class)
+	void aGuestUnmapInTheMiddleOfAMoveReachesTheNewVmidToo(KernelMode mode) {
+		start(mode);
+		DmaBuffer b = vm.dmaMap("dev0", 0x1000);
+		assertTrue(vm.dmaWrite("dev0", b.iova(), new byte[4]).ok());
+		AccelVsmmu v = vm.vsmmu("smmuv3.0");
+		smmu.vfio.AddressSpace as = smmu.vfio.AddressSpace.ram("moved", vm.sharedAddressSpace().ramSections());
+		v.beginMove(as);
+		Vm.Device d0 = vm.device("dev0"), d1 = vm.device("dev1");
+		d0.vfio().moveTo(as, v.liveSwitch(d0.bus().number(), d0.devfn()));
+		assertTrue(vm.dmaWrite("dev0", b.iova(), new byte[4]).ok(), "cached under the new VMID");
+		vm.dmaUnmap("dev0", b);
+		assertFalse(vm.dmaWrite("dev0", b.iova(), new byte[4]).ok(), "no stale entry under the new VMID");
+		d1.vfio().moveTo(as, v.liveSwitch(d1.bus().number(), d1.devfn()));
+		vm.vfio().quiesce();
+		v.finishMove();
+		vm.vfio().collect();
+		assertEquals(List.of(), v.reported());
+		assertEquals(2, counts(vm).get(ObjectType.IOAS));
+	}
 }
