@@ -251,6 +251,9 @@ public final class ArmSmmuV3Kernel {
 			if (d.stage() == ArmDomain.Stage.S1) {
 				asids.free(d.finalisedTag);
 			} else {
+				if (d.nestParent()) {
+					flushTag(new Invs.Inv(d.smmu().index(), Invs.Type.S2_VMID, d.finalisedTag, 0));
+				}
 				d.smmu().vmids().free(d.finalisedTag);
 			}
 		}
@@ -625,6 +628,8 @@ public final class ArmSmmuV3Kernel {
 		}
 		v.clearVdevices();
 		if (v.ownsVmid()) {
+			// the VMID goes back to the pool clean: no entry a late translation cached under it survives
+			flushTag(new Invs.Inv(v.smmu().index(), Invs.Type.S2_VMID, v.vmid(), 0));
 			v.smmu().vmids().free(v.vmid());
 		}
 		v.parent().vsmmus--;
