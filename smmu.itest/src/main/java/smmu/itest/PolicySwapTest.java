@@ -22,6 +22,8 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -186,13 +188,43 @@ class PolicySwapTest {
 		return bufs;
 	}
 
-	@Test
-	void hotSwapUnderDmaFromThreeThreads() throws Exception {
+	/** The host kernel in {@code mode} ("shared" or "per-smmu"): new iommufd and VM manager services. */
+	void kernel(String mode) throws Exception {
+		long before = Platform.newestId(context, Iommufd.class);
+		if (mode.equals("shared")) {
+			Platform.reset(cm, "smmu.kernel");
+		} else {
+			Platform.configure(cm, "smmu.kernel", "mode", mode);
+		}
+		iommufd = Platform.awaitNewer(context, Iommufd.class, before);
+		manager = Platform.awaitNewer(context, VmManager.class, Platform.newestId(context, Iommufd.class));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "shared", "per-smmu" })
+	void hotSwapUnderDmaFromThreeThreads(String kernelMode) throws Exception {
+		if (!kernelMode.equals("shared")) {
+			kernel(kernelMode);
+		}
+		try {
+			hotSwapUnderDma(kernelMode.equals("shared") ? 1 : 2);
+		} finally {
+			if (!kernelMode.equals("shared")) {
+				for (VirtualMachine vm : manager.list()) {
+					manager.destroy(vm.name());
+				}
+				kernel("shared");
+			}
+		}
+	}
+
+	void hotSwapUnderDma(int sharedParents) throws Exception {
 		VirtualMachine vm = manager.create("vm1", FOUR);
 		vm.boot();
 		List<Long> pages = new ArrayList<>();
 		List<GuestBuffer> bufs = buffers(vm, pages);
 		assertEquals(1, count(ObjectType.IOAS));
+		assertEquals(sharedParents, count(ObjectType.HWPT_PAGING));
 		try (Traffic dma = new Traffic(vm, bufs, pages)) {
 			dma.await(200);
 			for (int i = 0; i < 2; i++) {
