@@ -30,4 +30,16 @@ public interface VmManager {
 	 * @return false when there is no such VM
 	 */
 	boolean destroy(String name);
+
+	/** The stage-2 policy name configuration asks for ({@code smmu.policy} {@code active}, default "shared"). */
+	String configuredPolicy();
+
+	/** The configured policy when a service of that name is present, else empty (new VMs are then refused). */
+	Optional<String> activePolicy();
+
+	/** The names of the stage-2 policy services present, sorted. */
+	List<String> policies();
+
+	/** Messages of re-plumbing passes that failed, oldest first. */
+	List<String> reported();
 }

@@ -59,6 +59,22 @@ public final class Vfio {
 	private final Map<AddressSpace, List<Container>> spaces = new IdentityHashMap<>();
 	private final List<Container> order = new ArrayList<>();
 	private final List<String> reported = new ArrayList<>();
+	final DmaGate gate = new DmaGate();
+	/** Containers and HWPTs devices left by a live move, freed by {@link #collect}. */
+	private final List<Container> retired = new ArrayList<>();
+
+	/**
+	 * How a device moved live to another AddressSpace ({@link VfioPciDevice#moveTo}) is switched onto a
+	 * candidate stage-2 HWPT of the new container without ever losing its translation: the vIOMMU side
+	 * builds what it needs on that HWPT and replaces the device's attachment.
+	 */
+	@FunctionalInterface
+	public interface LiveSwitch {
+		/**
+		 * @return false when the HWPT cannot serve the device (the kernel said EINVAL): the next one is tried
+		 */
+		boolean switchTo(int hwptId);
+	}
 
 	/**
 	 * @param host the host's hardware (its endpoints, SMMUs and memory)
@@ -296,6 +312,152 @@ public final class Vfio {
 		iommufd.destroy(c.ioasId);
 		List<Container> space = spaces.get(c.as);
 		space.remove(c);
+		order.remove(c);
+		dropIfEmpty(c.as);
+	}
+
+	/**
+	 * Moves a realized device live to the VFIOAddressSpace of {@code as}: a container of it (an existing
+	 * one, else a new IOAS whose listener maps the RAM sections), a HWPT of it {@code sw} accepts (an
+	 * existing one, else a new one with the same flags), then the device leaves its old container. HWPTs
+	 * and containers left empty are freed by {@link #collect} once nothing else holds them.
+	 *
+	 * @return the device's new stage-2 HWPT
+	 * @throws VfioException when no container can take the device (it stays where it was)
+	 */
+	synchronized int move(VfioPciDevice dev, AddressSpace as, LiveSwitch sw) {
+		Container oldC = dev.container;
+		Hwpt oldH = dev.hwpt;
+		if (oldC == null) {
+			throw new IllegalStateException(dev.bdf() + " is not realized");
+		}
+		if (oldC.as == as) {
+			return oldH.id;
+		}
+		List<Container> space = spaces.computeIfAbsent(as, k -> new ArrayList<>());
+		for (Container c : space) {
+			if (tryContainer(dev, c, oldH.flags, sw)) {
+				leave(dev, oldC, oldH);
+				return dev.hwpt.id;
+			}
+		}
+		int ioas;
+		try {
+			ioas = iommufd.ioasAlloc(IoasAlloc.request()).outIoasId();
+		} catch (IommufdException e) {
+			dropIfEmpty(as);
+			throw new VfioException("Failed to allocate ioas", e);
+		}
+		Container c = new Container(as, ioas);
+		space.add(c);
+		order.add(c);
+		try {
+			listen(c, 0, 0);
+			if (!tryContainer(dev, c, oldH.flags, sw)) {
+				throw new VfioException(String.format("%s: no HWPT of a new container for %s can take it", dev.bdf(), as.name()));
+			}
+		} catch (RuntimeException e) {
+			free(c);
+			throw e;
+		}
+		leave(dev, oldC, oldH);
+		return dev.hwpt.id;
+	}
+
+	private boolean tryContainer(VfioPciDevice dev, Container c, int flags, LiveSwitch sw) {
+		for (Hwpt h : c.hwpts) {
+			if (sw.switchTo(h.id)) {
+				join(dev, c, h);
+				return true;
+			}
+		}
+		int id;
+		try {
+			id = iommufd.hwptAlloc(HwptAlloc.paging(flags, dev.devId(), c.ioasId)).outHwptId();
+		} catch (IommufdException e) {
+			throw new VfioException("Failed to allocate hwpt", e);
+		}
+		boolean ok;
+		try {
+			ok = sw.switchTo(id);
+		} catch (RuntimeException e) {
+			iommufd.destroy(id);
+			throw e;
+		}
+		if (!ok) {
+			iommufd.destroy(id);
+			return false;
+		}
+		Hwpt h = new Hwpt(id, flags);
+		c.hwpts.add(h);
+		join(dev, c, h);
+		return true;
+	}
+
+	private void leave(VfioPciDevice dev, Container c, Hwpt h) {
+		h.devices.remove(dev);
+		c.devices.remove(dev);
+		if (h.devices.isEmpty() && !retired.contains(c)) {
+			retired.add(c);
+		}
+	}
+
+	/**
+	 * Waits until every DMA of this process's devices that started before the call has completed: after
+	 * it, no transaction still uses a stream table entry, stage-2 table or VMID replaced before.
+	 */
+	public void quiesce() {
+		gate.quiesce();
+	}
+
+	/**
+	 * Frees the HWPTs left without devices by live moves (those still held, e.g. by a vIOMMU, stay for a
+	 * later call) and then their containers once empty: IOAS unmapped and destroyed.
+	 *
+	 * @return the objects still held
+	 */
+	public synchronized int collect() {
+		int held = 0;
+		for (java.util.Iterator<Container> it = retired.iterator(); it.hasNext();) {
+			Container c = it.next();
+			boolean kept = false;
+			for (java.util.Iterator<Hwpt> hi = c.hwpts.iterator(); hi.hasNext();) {
+				Hwpt h = hi.next();
+				if (!h.devices.isEmpty()) {
+					continue;
+				}
+				try {
+					iommufd.destroy(h.id);
+					hi.remove();
+				} catch (IommufdException e) {
+					held++;
+					kept = true;
+				}
+			}
+			if (kept) {
+				continue;
+			}
+			if (c.devices.isEmpty() && c.hwpts.isEmpty()) {
+				free(c);
+			}
+			it.remove();
+		}
+		return held;
+	}
+
+	private void free(Container c) {
+		try {
+			iommufd.ioasUnmap(new IoasUnmap(c.ioasId, 0, IoasUnmap.ALL));
+		} catch (IommufdException e) {
+			if (e.errno() != Errno.ENOENT) {
+				reported.add("IOMMU_IOAS_UNMAP failed: " + e.getMessage());
+			}
+		}
+		iommufd.destroy(c.ioasId);
+		List<Container> space = spaces.get(c.as);
+		if (space != null) {
+			space.remove(c);
+		}
 		order.remove(c);
 		dropIfEmpty(c.as);
 	}

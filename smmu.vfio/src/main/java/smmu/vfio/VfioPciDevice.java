@@ -112,6 +112,28 @@ public final class VfioPciDevice {
 		}
 	}
 
+	/**
+	 * Moves the realized device live to AddressSpace {@code as} (a stage-2 policy change): see
+	 * {@link Vfio#move}. Its {@link #hostIommuDevice()} then names the new stage-2 HWPT.
+	 *
+	 * @return the new stage-2 HWPT
+	 */
+	public synchronized int moveTo(AddressSpace as, Vfio.LiveSwitch sw) {
+		if (hiod == null) {
+			throw new IllegalStateException(bdf() + " is not realized");
+		}
+		int id = vfio.move(this, as, sw);
+		hiod = new HostIommuDevice(hiod.bdf(), hiod.iommufd(), hiod.devId(), id, hiod.caps());
+		return id;
+	}
+
+	/** The AddressSpace of the device's container, or null. */
+	public AddressSpace addressSpace() {
+		synchronized (vfio) {
+			return container == null ? null : container.as;
+		}
+	}
+
 	/** {@code vfio_exitfn} and teardown: unset_iommu_device, detach (HWPT and container put), unbind. */
 	public synchronized void unrealize() {
 		if (hiod == null) {
@@ -143,6 +165,15 @@ public final class VfioPciDevice {
 	}
 
 	private DmaResult dma(long iova, byte[] buf, boolean write) {
+		int e = vfio.gate.enter();
+		try {
+			return transfer(iova, buf, write);
+		} finally {
+			vfio.gate.exit(e);
+		}
+	}
+
+	private DmaResult transfer(long iova, byte[] buf, boolean write) {
 		long[] pas = new long[(int) ((buf.length + 2 * PAGE) / PAGE)];
 		int k = 0;
 		for (int done = 0; done < buf.length;) {

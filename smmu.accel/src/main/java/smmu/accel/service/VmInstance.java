@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BinaryOperator;
 
 import smmu.accel.Dma;
 import smmu.accel.GuestBuffer;
@@ -57,7 +58,7 @@ final class VmInstance implements VirtualMachine {
 		busKinds.put("pcie.0", "root");
 	}
 
-	static VmInstance create(String name, String commandLine, HostPlatform host, Iommufd iommufd) {
+	static VmInstance create(String name, String commandLine, HostPlatform host, Iommufd iommufd, BinaryOperator<String> keys) {
 		List<String> args = new ArrayList<>();
 		List<String> given;
 		try {
@@ -77,7 +78,7 @@ final class VmInstance implements VirtualMachine {
 		for (Device dev : d.devices()) {
 			modelled(d, dev, optionOf(args, d, dev));
 		}
-		Vm vm = new Vm(name, host, iommufd, host.allocator(), d.memory().size(), iommufd::awaitEvents);
+		Vm vm = new Vm(name, host, iommufd, host.allocator(), d.memory().size(), iommufd::awaitEvents, keys);
 		VmInstance i = new VmInstance(name, host, vm, args, d);
 		try {
 			for (Device dev : d.devices()) {
@@ -359,6 +360,14 @@ final class VmInstance implements VirtualMachine {
 		} catch (RuntimeException e) {
 			throw new VmException(null, e.getMessage(), e);
 		}
+	}
+
+	/** Re-plumbs the running VM for new stage-2 keys ({@link Vm#restage}); nothing when closed. */
+	synchronized int restage(BinaryOperator<String> keys) {
+		if (closed) {
+			return 0;
+		}
+		return vm.restage(keys);
 	}
 
 	synchronized void close() {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BinaryOperator;
 
 import smmu.accel.guest.DmaBuffer;
 import smmu.accel.guest.GuestDevice;
@@ -28,7 +29,8 @@ import smmu.vfio.VfioPciDevice;
  * One QEMU {@code virt} VM with accelerated vSMMUs: the VMM process's address space with guest RAM,
  * its iommufd context and VFIO state, the PCIe topology (pcie.0 = bus 0 and pxb-pcie root buses, an
  * accel vSMMU on a pxb's primary bus, vfio-pci devices on the buses with vSID = PCI_BUILD_BDF(bus,
- * devfn)), the shared system AddressSpace of its accel vSMMUs, and the guest kernel. Devices plugged
+ * devfn)), the system AddressSpaces of its accel vSMMUs (one per stage-2 key: vSMMUs with equal keys
+ * share one, hence one IOAS; QEMU itself gives them all one), and the guest kernel. Devices plugged
  * before {@link #boot} are cold-plugged; later ones are hot-plugged and attached by the guest at once.
  * Not thread-safe for topology changes; DMA may run from any thread.
  */
@@ -56,6 +58,10 @@ public final class Vm implements AutoCloseable {
 	private final UserBuffer scratch;
 	private final Vfio vfio;
 	private final AddressSpace sysmem, memory;
+	private BinaryOperator<String> keys;
+	private Map<String, AddressSpace> spaces = new LinkedHashMap<>();
+	private Map<String, String> keyOf = new LinkedHashMap<>();
+	private int serial;
 	private final GuestKernel kernel;
 	private final Runnable hostEvents;
 	private final Map<String, Bus> buses = new LinkedHashMap<>();
@@ -74,7 +80,19 @@ public final class Vm implements AutoCloseable {
 	 *        the vEVENTQs are read)
 	 */
 	public Vm(String name, HostPlatform host, Iommufd iommufdDevice, FrameAllocator userPages, long ramSize, Runnable hostEvents) {
+		this(name, host, iommufdDevice, userPages, ramSize, hostEvents, SHARED);
+	}
+
+	/** One AddressSpace per VM: every vSMMU's key is the VM's name (what QEMU does). */
+	public static final BinaryOperator<String> SHARED = (vm, vsmmu) -> vm;
+
+	/**
+	 * @param keys the stage-2 key of a vSMMU given (VM name, vSMMU id): equal keys share an AddressSpace
+	 */
+	public Vm(String name, HostPlatform host, Iommufd iommufdDevice, FrameAllocator userPages, long ramSize, Runnable hostEvents,
+			BinaryOperator<String> keys) {
 		this.name = name;
+		this.keys = keys;
 		this.userPages = userPages;
 		this.hostEvents = hostEvents;
 		this.mm = new VmmAddressSpace(host.memory());
@@ -109,9 +127,85 @@ public final class Vm implements AutoCloseable {
 		return kernel;
 	}
 
-	/** The one AddressSpace every accel vSMMU gives its vfio-pci devices. */
+	/** The AddressSpace of the first stage-2 key (with the shared policy: the one every accel vSMMU gives). */
 	public AddressSpace sharedAddressSpace() {
-		return sysmem;
+		return spaces.isEmpty() ? sysmem : spaces.values().iterator().next();
+	}
+
+	/** The stage-2 key of every vSMMU, in creation order. */
+	public Map<String, String> stage2Keys() {
+		return new LinkedHashMap<>(keyOf);
+	}
+
+	/** The AddressSpaces by stage-2 key. */
+	public Map<String, AddressSpace> addressSpaces() {
+		return new LinkedHashMap<>(spaces);
+	}
+
+	/**
+	 * Applies new stage-2 keys live. When they group the vSMMUs as the current ones do nothing moves;
+	 * otherwise each vSMMU's devices move to a new AddressSpace of its new key (a new IOAS with guest RAM
+	 * mapped, new stage-2 HWPTs, a new vIOMMU with abort/bypass HWPTs and vEVENTQ, vDEVICEs moved,
+	 * nested HWPTs rebuilt from the guest's STEs, attach with replace), the vSMMU's pending events are
+	 * delivered to the guest before its old vEVENTQ goes, and the old objects are freed. DMA keeps
+	 * translating throughout.
+	 *
+	 * @return the devices moved
+	 */
+	public int restage(BinaryOperator<String> newKeys) {
+		Map<String, String> nk = new LinkedHashMap<>();
+		for (AccelVsmmu v : vsmmus) {
+			nk.put(v.id(), newKeys.apply(name, v.id()));
+		}
+		keys = newKeys;
+		if (samePartition(keyOf, nk)) {
+			Map<String, AddressSpace> ns = new LinkedHashMap<>();
+			for (AccelVsmmu v : vsmmus) {
+				ns.put(nk.get(v.id()), v.addressSpace());
+			}
+			spaces = ns;
+			keyOf = nk;
+			return 0;
+		}
+		Map<String, AddressSpace> ns = new LinkedHashMap<>();
+		for (AccelVsmmu v : vsmmus) {
+			ns.computeIfAbsent(nk.get(v.id()), k -> AddressSpace.ram(sysmem.name() + "-" + serial++, sysmem.ramSections()));
+		}
+		int moved = 0;
+		for (AccelVsmmu v : vsmmus) {
+			AddressSpace as = ns.get(nk.get(v.id()));
+			hostEvents.run();
+			v.pollEvents();
+			v.beginMove(as);
+			try {
+				for (Device d : devices.values()) {
+					if (d.bus().vsmmu() == v) {
+						d.vfio().moveTo(as, v.liveSwitch(d.bus().number(), d.devfn()));
+						moved++;
+					}
+				}
+			} finally {
+				vfio.quiesce();
+				hostEvents.run();
+				v.pollEvents();
+				v.finishMove();
+			}
+		}
+		vfio.collect();
+		spaces = ns;
+		keyOf = nk;
+		return moved;
+	}
+
+	private static boolean samePartition(Map<String, String> a, Map<String, String> b) {
+		for (String x : a.keySet()) {
+			for (String y : a.keySet()) {
+				if (a.get(x).equals(a.get(y)) != b.get(x).equals(b.get(y))) {
+					return false;
+				}
+			}
+		}
+		return true;
 	}
 
 	/** QEMU's {@code address_space_memory}: what a device with no vIOMMU above it gets (RAM, another AddressSpace). */
@@ -157,7 +251,15 @@ public final class Vm implements AutoCloseable {
 		if (b.vsmmu() != null) {
 			throw new IllegalArgumentException(primaryBus + " has an SMMU already");
 		}
-		AccelVsmmu v = new AccelVsmmu(id, VirtMemoryMap.smmuMmio(vsmmus.size()), props, ram.memory(), sysmem, iommufd, scratch);
+		String key = keys.apply(name, id);
+		AddressSpace as = spaces.get(key);
+		if (as == null) {
+			as = serial == 0 ? sysmem : AddressSpace.ram(sysmem.name() + "-" + serial, sysmem.ramSections());
+			serial++;
+			spaces.put(key, as);
+		}
+		AccelVsmmu v = new AccelVsmmu(id, VirtMemoryMap.smmuMmio(vsmmus.size()), props, ram.memory(), as, iommufd, scratch);
+		keyOf.put(id, key);
 		vsmmus.add(v);
 		buses.put(primaryBus, new Bus(b.id(), b.number(), v));
 		if (booted) {

@@ -15,6 +15,7 @@ import smmu.hw.arch.Ste;
 import smmu.hw.emul.EmulatedSmmu;
 import smmu.hw.emul.EmulatedSmmus;
 import smmu.hw.emul.FrontEndHooks;
+import smmu.iommufd.Errno;
 import smmu.iommufd.HwInfo;
 import smmu.iommufd.HwptAlloc;
 import smmu.iommufd.HwptInvalidate;
@@ -28,6 +29,7 @@ import smmu.vfio.AddressSpace;
 import smmu.vfio.HostIommuDevice;
 import smmu.vfio.PciIommuOps;
 import smmu.vfio.UserBuffer;
+import smmu.vfio.Vfio;
 import smmu.vfio.VfioException;
 
 /**
@@ -46,6 +48,7 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 	/** S1DSS, S1CIR, S1COR, S1CSH, S1STALLD, EATS. */
 	static final long STE1_MASK = 0x0000_0000_3800_00ffL;
 	static final long STE_ABORT = 0x1, STE_BYPASS = 0x9;
+	static final int ON_PARENT = 0, ON_ABORT = 1, ON_BYPASS = 2, ON_S1 = 3;
 
 	/**
 	 * The accel properties (validated elsewhere, as QEMU's {@code smmu_validate_property}).
@@ -64,8 +67,10 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 	/** {@code SMMUv3AccelDevice}: one devfn behind the vSMMU with a host device attached. */
 	static final class Dev {
 		final int bus, devfn, vsid;
-		final HostIommuDevice hiod;
+		HostIommuDevice hiod;
 		int s1Hwpt, vdevId;
+		/** What the device is attached to: its stage-2 HWPT, the abort or bypass HWPT, or s1Hwpt. */
+		int on = ON_PARENT;
 
 		Dev(int bus, int devfn, HostIommuDevice hiod) {
 			this.bus = bus;
@@ -81,13 +86,17 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 	private final String id;
 	private final Properties props;
 	private final EmulatedSmmu smmu;
-	private final AddressSpace sharedAs;
+	private AddressSpace sharedAs;
 	private final IommufdContext iommufd;
 	private final UserBuffer scratch;
 	private final Map<Integer, Dev> devices = new LinkedHashMap<>();
 	private final List<String> reported = new ArrayList<>();
 	private int viommuId, abortHwpt, bypassHwpt, veventqId;
 	private int lastSeq = -1;
+	private int onFirst;
+	/** A live move in progress: the new AddressSpace and the vIOMMU objects built on the new parent. */
+	private AddressSpace movingTo;
+	private int nViommu, nParent, nAbort, nBypass, nVeventq, mGbpa, mCr0, mEvtqLog2;
 
 	/**
 	 * @param id the device id ({@code smmuv3.0})
@@ -154,7 +163,7 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 
 	/** Every device that asks is a vfio-pci one ({@link #supportsAddressSpace} let no other endpoint in). */
 	@Override
-	public AddressSpace getAddressSpace(int bus, int devfn) {
+	public synchronized AddressSpace getAddressSpace(int bus, int devfn) {
 		return sharedAs;
 	}
 
@@ -191,10 +200,12 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 				v[i] = smmu.spec().idr(i);
 			}
 			HwCompat.check(hiod.caps().idr(), v);
+			Dev d = new Dev(bus, devfn, hiod);
 			if (viommuId == 0) {
 				allocViommu(hiod, gbpa, cr0, evtqLog2);
+				d.on = onFirst;
 			}
-			devices.put(bus << 8 | devfn, new Dev(bus, devfn, hiod));
+			devices.put(bus << 8 | devfn, d);
 		}
 	}
 
@@ -215,6 +226,7 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 				made.add(q);
 			}
 			iommufd.attachDevice(dev, (gbpa & Regs.GBPA_ABORT) != 0 ? abort : bypass);
+			onFirst = (gbpa & Regs.GBPA_ABORT) != 0 ? ON_ABORT : ON_BYPASS;
 			viommuId = v;
 			abortHwpt = abort;
 			bypassHwpt = bypass;
@@ -394,17 +406,29 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 			destroy(d.s1Hwpt);
 		}
 		d.s1Hwpt = s1;
+		d.on = hwpt == abortHwpt ? ON_ABORT : hwpt == bypassHwpt ? ON_BYPASS : ON_S1;
 		return true;
 	}
 
-	/** smmuv3_accel_issue_inv_cmd: one command, entry_num 1, on the vIOMMU. */
+	/**
+	 * smmuv3_accel_issue_inv_cmd: one command, entry_num 1, on the vIOMMU. During a move, TLB
+	 * invalidations go to the new vIOMMU as well: devices moved already cache under its VMID.
+	 */
 	private boolean forward(long[] cmd, Dev d) {
 		if (viommuId == 0 || (d != null && d.vdevId == 0)) {
 			return true;
 		}
+		boolean ok = forward(cmd, viommuId);
+		if (d == null && nViommu != 0) {
+			ok &= forward(cmd, nViommu);
+		}
+		return ok;
+	}
+
+	private boolean forward(long[] cmd, int viommu) {
 		try {
 			HwptInvalidate r = scratch.with(cmd,
-					va -> iommufd.hwptInvalidate(new HwptInvalidate(viommuId, va, HwptInvalidate.DATA_ARM_SMMUV3, Cmd.BYTES, 1)));
+					va -> iommufd.hwptInvalidate(new HwptInvalidate(viommu, va, HwptInvalidate.DATA_ARM_SMMUV3, Cmd.BYTES, 1)));
 			if (r.entryNum() != 1) {
 				reported.add(String.format(
 						"IOMMU_HWPT_INVALIDATE succeed but with unprocessed entries: total %d entries, processed %d entries. Kernel BUG?!", 1,
@@ -429,6 +453,7 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 		for (Dev d : devices.values()) {
 			try {
 				iommufd.attachDevice(d.hiod.devId(), hwpt);
+				d.on = hwpt == abortHwpt ? ON_ABORT : ON_BYPASS;
 			} catch (IommufdException e) {
 				reported.add(String.format("Failed to attach GBPA hwpt %d for idev devid %d", hwpt, d.hiod.devId()));
 				ok = false;
@@ -451,6 +476,144 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 		} catch (IommufdException e) {
 			reported.add("IOMMU_VEVENTQ_ALLOC failed: " + e.getMessage());
 		}
+	}
+
+	// live re-plumbing (a stage-2 policy change)
+
+	/** The AddressSpace this vSMMU gives its devices now. */
+	public synchronized AddressSpace addressSpace() {
+		return sharedAs;
+	}
+
+	/**
+	 * Starts moving this vSMMU's devices to AddressSpace {@code as}: each device then goes through
+	 * {@link #liveSwitch}, and {@link #finishMove} frees the old vIOMMU objects.
+	 */
+	public void beginMove(AddressSpace as) {
+		int gbpa = smmu.read32(Regs.GBPA), cr0 = smmu.read32(Regs.CR0);
+		int evtqLog2 = (int) Regs.Q_BASE_LOG2SIZE.get(smmu.read64(Regs.EVENTQ_BASE));
+		synchronized (this) {
+			if (movingTo != null) {
+				throw new IllegalStateException(id + " is moving already");
+			}
+			movingTo = as;
+			mGbpa = gbpa;
+			mCr0 = cr0;
+			mEvtqLog2 = evtqLog2;
+		}
+	}
+
+	/** The switch for device (bus, devfn) during a move (see {@link Vfio.LiveSwitch}). */
+	public Vfio.LiveSwitch liveSwitch(int bus, int devfn) {
+		return hwpt -> switchDevice(bus << 8 | devfn, hwpt);
+	}
+
+	/**
+	 * Switches one device onto stage-2 HWPT {@code parent} without a moment of wrong translation: the
+	 * new vIOMMU (with its abort/bypass HWPTs and vEVENTQ) on that parent when this is the first device,
+	 * a nested HWPT from the guest's STE as in memory now (as the STE install reads it), the vDEVICE
+	 * moved (one per device: the old one goes first), then attach (replace) and the old nested HWPT freed.
+	 * A device still on its stage-2 HWPT goes to the new one directly.
+	 *
+	 * @return false when the kernel cannot use {@code parent} for this device (EINVAL)
+	 */
+	private synchronized boolean switchDevice(int vsid, int parent) {
+		Dev d = devices.get(vsid);
+		if (movingTo == null || d == null) {
+			throw new IllegalStateException(id + ": no move in progress for sid 0x" + Integer.toHexString(vsid));
+		}
+		int dev = d.hiod.devId();
+		if (viommuId != 0 && nViommu == 0) {
+			List<Integer> made = new ArrayList<>();
+			try {
+				int v;
+				try {
+					v = iommufd.viommuAlloc(ViommuAlloc.arm(dev, parent)).outViommuId();
+				} catch (IommufdException e) {
+					if (e.errno() == Errno.EINVAL) {
+						return false;
+					}
+					throw e;
+				}
+				made.add(v);
+				int abort = nested(dev, v, STE_ABORT, 0);
+				made.add(abort);
+				int bypass = nested(dev, v, STE_BYPASS, 0);
+				made.add(bypass);
+				int q = 0;
+				if (veventqId != 0 || (mCr0 & Regs.CR0_EVENTQEN) != 0) {
+					q = iommufd.veventqAlloc(VeventqAlloc.arm(v, 1 << mEvtqLog2)).outVeventqId();
+				}
+				nViommu = v;
+				nParent = parent;
+				nAbort = abort;
+				nBypass = bypass;
+				nVeventq = q;
+			} catch (IommufdException e) {
+				for (int i = made.size() - 1; i >= 0; i--) {
+					iommufd.destroy(made.get(i));
+				}
+				throw new VfioException(String.format("Unable to alloc vIOMMU: idev devid 0x%x: %s", dev, e.getMessage()), e);
+			}
+		} else if (viommuId != 0 && nParent != parent) {
+			return false;
+		}
+		int target, s1 = 0;
+		switch (d.on) {
+			case ON_ABORT -> target = nAbort;
+			case ON_BYPASS -> target = nBypass;
+			case ON_S1 -> {
+				TableEntry e = smmu.readSte(d.vsid);
+				long[] ste = e.found() ? e.words() : new long[] { 0, 0 };
+				s1 = nested(dev, nViommu, ste[0] & STE0_MASK, ste[1] & STE1_MASK);
+				target = s1;
+			}
+			default -> target = parent;
+		}
+		try {
+			if (d.vdevId != 0) {
+				destroy(d.vdevId);
+				d.vdevId = iommufd.vdeviceAlloc(VdeviceAlloc.request(nViommu, dev, d.vsid)).outVdeviceId();
+			}
+			iommufd.attachDevice(dev, target);
+		} catch (IommufdException x) {
+			if (s1 != 0) {
+				destroy(s1);
+			}
+			throw new VfioException(String.format("[iommufd] error moving %s (%d) to id=%d: %s", d.hiod.bdf(), dev, target, x.getMessage()), x);
+		}
+		if (d.s1Hwpt != 0) {
+			destroy(d.s1Hwpt);
+		}
+		d.s1Hwpt = s1;
+		d.hiod = new HostIommuDevice(d.hiod.bdf(), d.hiod.iommufd(), dev, parent, d.hiod.caps());
+		return true;
+	}
+
+	/**
+	 * Ends a move: the old vEVENTQ, abort/bypass HWPTs and vIOMMU are freed (call {@link #pollEvents}
+	 * first so the guest gets what the old vEVENTQ holds) and the new ones take their place.
+	 */
+	public synchronized void finishMove() {
+		if (movingTo == null) {
+			return;
+		}
+		if (nViommu != 0) {
+			if (veventqId != 0) {
+				destroy(veventqId);
+			}
+			destroy(bypassHwpt);
+			destroy(abortHwpt);
+			destroy(viommuId);
+			viommuId = nViommu;
+			abortHwpt = nAbort;
+			bypassHwpt = nBypass;
+			veventqId = nVeventq;
+			lastSeq = -1;
+		}
+		sharedAs = movingTo;
+		movingTo = null;
+		nViommu = nParent = nAbort = nBypass = nVeventq = 0;
 	}
 
 	/** Device reset ({@code smmu_reset_exit}): registers reset, then every device on the bypass HWPT. */

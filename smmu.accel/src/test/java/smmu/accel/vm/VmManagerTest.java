@@ -43,7 +43,7 @@ class VmManagerTest {
 	void host(UnaryOperator<int[]> idr) {
 		hw = new TestHost(2, 2, idr);
 		kernel = new HostKernel(hw, KernelMode.SHARED);
-		manager = new VmManagerComponent(hw, new IommufdComponent(kernel));
+		manager = new VmManagerComponent(hw, new IommufdComponent(kernel), "shared", TestPolicies.SHARED, TestPolicies.PER_INSTANCE);
 	}
 
 	@AfterEach
@@ -160,5 +160,39 @@ class VmManagerTest {
 		GuestBuffer b0 = vm.guestMap("dev0", 4096);
 		Dma d0 = vm.dmaWrite("dev0", b0.iova(), new byte[] { 1 });
 		assertTrue(d0.ok(), () -> "dev0: " + d0);
+	}
+
+	@Test
+	void theConfiguredPolicyPlumbsNewAndRunningVmsAndNoPolicyRefusesNewOnes() {
+		host(UnaryOperator.identity());
+		IommufdComponent fd = new IommufdComponent(kernel);
+		manager = new VmManagerComponent(hw, fd, "shared", TestPolicies.SHARED, TestPolicies.PER_INSTANCE);
+		assertEquals(List.of("per-instance", "shared"), manager.policies());
+		assertEquals("shared", manager.activePolicy().orElseThrow());
+		VirtualMachine vm = manager.create("vm1", TWO);
+		vm.boot();
+		GuestBuffer b0 = vm.guestMap("dev0", 4096), b2 = vm.guestMap("dev2", 4096);
+		assertEquals(1, count(fd, smmu.iommufd.ObjectType.IOAS));
+		manager.setActivePolicy("per-instance");
+		assertEquals(2, count(fd, smmu.iommufd.ObjectType.IOAS));
+		assertEquals(2, count(fd, smmu.iommufd.ObjectType.VIOMMU));
+		assertTrue(vm.dmaWrite("dev0", b0.iova(), new byte[] { 1 }).ok());
+		assertTrue(vm.dmaWrite("dev2", b2.iova(), new byte[] { 2 }).ok());
+
+		manager.setActivePolicy("gone");
+		assertTrue(manager.activePolicy().isEmpty());
+		VmException e = assertThrows(VmException.class, () -> manager.create("vm2", TWO));
+		assertEquals("no stage-2 policy 'gone' is available (policy.name gone): install and start the bundle providing it", e.getMessage());
+		assertEquals(2, count(fd, smmu.iommufd.ObjectType.IOAS), "the running VM keeps its plumbing");
+		assertTrue(vm.dmaRead("dev0", b0.iova(), 1).ok());
+
+		manager.setActivePolicy("shared");
+		assertEquals(1, count(fd, smmu.iommufd.ObjectType.IOAS));
+		assertArrayEquals(new byte[] { 2 }, vm.dmaRead("dev2", b2.iova(), 1).data());
+		assertEquals(List.of(), manager.reported());
+	}
+
+	static long count(IommufdComponent fd, smmu.iommufd.ObjectType t) {
+		return fd.contexts().stream().flatMap(c -> c.objects().stream()).filter(o -> o.type() == t).count();
 	}
 }

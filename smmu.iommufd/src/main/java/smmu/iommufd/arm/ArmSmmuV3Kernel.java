@@ -17,6 +17,7 @@ import smmu.hw.arch.Ste;
 import smmu.hw.driver.CdBuilder;
 import smmu.hw.driver.Commands;
 import smmu.hw.driver.DriverException;
+import smmu.hw.driver.EntryWriter;
 import smmu.hw.driver.Features;
 import smmu.hw.driver.IoPageTable;
 import smmu.hw.driver.SmmuDriver;
@@ -53,6 +54,7 @@ public final class ArmSmmuV3Kernel {
 	private final IdAllocator asids = new IdAllocator("ASID", Errno.EBUSY);
 	private int nextDomainId = 1;
 	private long eventsForwarded, eventsHost;
+	private long steDirect, steHitless, steBreaking, s2Switches;
 
 	/**
 	 * @param host the platform; SMMUs without a driver (not probed) are ignored, as are their endpoints
@@ -249,6 +251,9 @@ public final class ArmSmmuV3Kernel {
 			if (d.stage() == ArmDomain.Stage.S1) {
 				asids.free(d.finalisedTag);
 			} else {
+				if (d.nestParent()) {
+					flushTag(new Invs.Inv(d.smmu().index(), Invs.Type.S2_VMID, d.finalisedTag, 0));
+				}
 				d.smmu().vmids().free(d.finalisedTag);
 			}
 		}
@@ -298,6 +303,15 @@ public final class ArmSmmuV3Kernel {
 	 *         (SHARED); EBUSY for an S2 domain while PASIDs (SSIDs > 0) are in use
 	 */
 	public synchronized void attach(Master m, ArmDomain d) {
+		attach(m, d, false);
+	}
+
+	/**
+	 * {@link #attach(Master, ArmDomain)}; with {@code sameTranslation} an S2 to S2 replace differing only
+	 * in the VMID and S2TTB qwords is made in two hitless steps, as {@link #attachNested(Master,
+	 * ArmNestedDomain, boolean)} does.
+	 */
+	public synchronized void attach(Master m, ArmDomain d, boolean sameTranslation) {
 		ArmSmmuV3 s = m.smmu();
 		checkShare(d, s);
 		boolean s1 = d.stage() == ArmDomain.Stage.S1;
@@ -328,7 +342,12 @@ public final class ArmSmmuV3Kernel {
 				m.cdInUse = true;
 				writeStes(m, SteBuilder.cdTable(s.features(), m.cdTable, Ste.S1DSS_SSID0, false, false));
 			} else {
-				writeStes(m, SteBuilder.s2(s.features(), d.pageTable(), tag, false, false));
+				long[] ste = SteBuilder.s2(s.features(), d.pageTable(), tag, false, false);
+				if (sameTranslation && m.state == Master.State.PAGING && m.paging.stage() == ArmDomain.Stage.S2) {
+					writeStesS2Switch(m, ste);
+				} else {
+					writeStes(m, ste);
+				}
 				clearCd(m);
 			}
 		} catch (DriverException e) {
@@ -355,6 +374,18 @@ public final class ArmSmmuV3Kernel {
 	 * @throws IommufdException EINVAL (other SMMU), EBUSY (PASIDs in use), ENOENT (S1_TRANS without vDEVICE)
 	 */
 	public synchronized void attachNested(Master m, ArmNestedDomain nd) {
+		attachNested(m, nd, false);
+	}
+
+	/**
+	 * {@link #attachNested(Master, ArmNestedDomain)} where the caller may assert that the new parent
+	 * translates exactly as the current one ({@code sameTranslation}: both stage-2 tables map the same
+	 * IPAs to the same host pages). Then a nested-to-nested replace whose STE differs only in qword 2
+	 * (VMID, VTCR) and qword 3 (S2TTB), which Linux's entry writer would make breaking (V = 0), is done
+	 * make-before-break as two hitless writes: S2TTB first (the old VMID's TLB entries stay right, the
+	 * translation being identical), then the VMID. A deliberate deviation from current Linux.
+	 */
+	public synchronized void attachNested(Master m, ArmNestedDomain nd, boolean sameTranslation) {
 		ArmVsmmu v = nd.vsmmu();
 		if (v.destroyed()) {
 			throw new IllegalStateException("vSMMU destroyed");
@@ -373,7 +404,12 @@ public final class ArmSmmuV3Kernel {
 		Invs build = Invs.of(new Invs.Inv(s.index(), tt, v.vmid(), 0), new Invs.Inv(s.index(), Invs.Type.S2_VMID_S1_CLEAR, v.vmid(), 0));
 		parent.invs.set(Invs.merge(parent.invs.get(), build));
 		try {
-			writeStes(m, SteBuilder.nested(s.features(), nd.guestSte(), parent.pageTable(), v.vmid(), false, false));
+			long[] ste = SteBuilder.nested(s.features(), nd.guestSte(), parent.pageTable(), v.vmid(), false, false);
+			if (sameTranslation && m.state == Master.State.NESTED) {
+				writeStesS2Switch(m, ste);
+			} else {
+				writeStes(m, ste);
+			}
 			clearCd(m);
 		} catch (DriverException e) {
 			undoPrepare(parent, build, false);
@@ -424,8 +460,52 @@ public final class ArmSmmuV3Kernel {
 
 	private void writeStes(Master m, long[] ste) {
 		for (int i = 0; i < m.numSids(); i++) {
-			m.smmu().driver().writeSte(m.sid(i), ste);
+			count(m.smmu().driver().writeSte(m.sid(i), ste));
 		}
+	}
+
+	/** Two hitless steps when only qwords 2 and 3 differ (see attachNested), else the entry writer's way. */
+	private void writeStesS2Switch(Master m, long[] ste) {
+		SmmuDriver drv = m.smmu().driver();
+		for (int i = 0; i < m.numSids(); i++) {
+			int sid = m.sid(i);
+			long[] cur = drv.readSte(sid);
+			boolean only23 = cur != null && cur[2] != ste[2] && cur[3] != ste[3];
+			for (int q = 0; only23 && q < EntryWriter.QWORDS; q++) {
+				only23 = q == 2 || q == 3 || cur[q] == ste[q];
+			}
+			if (!only23) {
+				count(drv.writeSte(sid, ste));
+				continue;
+			}
+			long[] mid = cur.clone();
+			mid[3] = ste[3];
+			count(drv.writeSte(sid, mid));
+			count(drv.writeSte(sid, ste));
+			s2Switches++;
+		}
+	}
+
+	private void count(EntryWriter.Outcome o) {
+		switch (o.mode()) {
+			case DIRECT -> steDirect++;
+			case HITLESS -> steHitless++;
+			case BREAKING -> steBreaking++;
+		}
+	}
+
+	/**
+	 * STE writes by the driver so far.
+	 *
+	 * @param direct writes where no used bit changed
+	 * @param hitless single-critical-qword writes
+	 * @param breaking writes through V = 0
+	 * @param s2Switches make-before-break parent switches (each two hitless writes)
+	 */
+	public record SteWrites(long direct, long hitless, long breaking, long s2Switches) {}
+
+	public synchronized SteWrites steWrites() {
+		return new SteWrites(steDirect, steHitless, steBreaking, s2Switches);
 	}
 
 	private void clearCd(Master m) {
@@ -548,6 +628,8 @@ public final class ArmSmmuV3Kernel {
 		}
 		v.clearVdevices();
 		if (v.ownsVmid()) {
+			// the VMID goes back to the pool clean: no entry a late translation cached under it survives
+			flushTag(new Invs.Inv(v.smmu().index(), Invs.Type.S2_VMID, v.vmid(), 0));
 			v.smmu().vmids().free(v.vmid());
 		}
 		v.parent().vsmmus--;

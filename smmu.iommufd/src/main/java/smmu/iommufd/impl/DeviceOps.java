@@ -142,9 +142,11 @@ final class DeviceOps {
 		}
 		try {
 			if (hwpt instanceof HwptPaging p) {
-				kernel().attach(d.master, p.domain);
+				boolean same = old instanceof HwptPaging && newIoas && op.ioas.iopt().sameTranslation(np.ioas.iopt());
+				kernel().attach(d.master, p.domain, same);
 			} else {
-				kernel().attachNested(d.master, ((HwptNested) hwpt).domain);
+				boolean same = old instanceof HwptNested && newIoas && op.ioas.iopt().sameTranslation(np.ioas.iopt());
+				kernel().attachNested(d.master, ((HwptNested) hwpt).domain, same);
 			}
 		} catch (RuntimeException e) {
 			if (newIoas) {

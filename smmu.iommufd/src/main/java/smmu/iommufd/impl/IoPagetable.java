@@ -59,6 +59,34 @@ public final class IoPagetable {
 		return new ArrayList<>(areas.values());
 	}
 
+	/**
+	 * Whether {@code other} maps exactly the same IOVAs to the same host pages with the same
+	 * protections (so domains filled from either translate identically).
+	 */
+	public boolean sameTranslation(IoPagetable other) {
+		if (areas.size() != other.areas.size()) {
+			return false;
+		}
+		java.util.Iterator<Area> b = other.areas.values().iterator();
+		for (Area x : areas.values()) {
+			Area y = b.next();
+			if (x.iova() != y.iova() || x.length() != y.length() || x.prot() != y.prot() || !segments(x).equals(segments(y))) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static List<Long> segments(Area a) {
+		List<Long> l = new ArrayList<>();
+		a.pages().forEachSegment(a.startByte(), a.length(), a.iova(), (iova, pa, len) -> {
+			l.add(iova);
+			l.add(pa);
+			l.add(len);
+		});
+		return l;
+	}
+
 	public List<IovaRange> allowedRanges() {
 		return ranges(allowed);
 	}
