@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import smmu.accel.VirtualMachine;
+import smmu.accel.policy.Stage2Policy;
 import smmu.accel.service.VmManagerComponent;
 import smmu.hw.HostPlatform;
 import smmu.iommufd.HwptAlloc;
@@ -62,11 +63,24 @@ public final class ScaleMain {
 		}
 	}
 
+	/** QEMU's stage 2: one AddressSpace per VM (what the smmu.policy.shared bundle provides). */
+	static final Stage2Policy SHARED = new Stage2Policy() {
+		@Override
+		public String name() {
+			return "shared";
+		}
+
+		@Override
+		public String addressSpaceKey(String vm, String vsmmu) {
+			return "system";
+		}
+	};
+
 	/** The host and 256 booted VMs; VM j uses SMMUs 2j and 2j+1 (mod 64), functions 2(j/32) and 2(j/32)+1 of each. */
 	static List<VirtualMachine> setUp() {
 		HostPlatform host = Hosts.create(SMMUS, PER_SMMU, "0x80000000-0x1000000000");
 		HostKernel kernel = new HostKernel(host, KernelMode.SHARED);
-		VmManagerComponent manager = new VmManagerComponent(host, new IommufdComponent(kernel));
+		VmManagerComponent manager = new VmManagerComponent(host, new IommufdComponent(kernel), "shared", SHARED);
 		List<VirtualMachine> vms = new ArrayList<>();
 		for (int j = 0; j < VMS; j++) {
 			int a = (2 * j) % SMMUS, b = (2 * j + 1) % SMMUS, f = 2 * (j / (SMMUS / 2));

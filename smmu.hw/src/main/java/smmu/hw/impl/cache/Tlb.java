@@ -48,6 +48,11 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 			return page << shift;
 		}
 
+		/** Whether the entry's input range holds {@code iova}. */
+		public boolean covers(long iova) {
+			return (iova >>> shift) == page;
+		}
+
 		public long size() {
 			return 1L << shift;
 		}

@@ -1,5 +1,7 @@
 package smmu.hw.impl.xlate;
 
+import smmu.hw.impl.cache.Tlb;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -27,6 +29,13 @@ final class Counters implements FetchListener {
 	private static final int PAD = 8;
 
 	final Thread owner = Thread.currentThread();
+
+	/*
+	 * This thread's last TLB hit (a micro-TLB, as a TBU keeps in front of the TLB): valid while neither
+	 * cache has been invalidated since, which the sum of their generations tells.
+	 */
+	long lastKey, lastGeneration = -1;
+	Tlb.Entry last;
 	private final long[] c = new long[PAD + SIZE + PAD];
 
 	void add(int i) {

@@ -101,14 +101,24 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		Counters c = counters();
 		long tlbGeneration = tlb.generation();
 		long cfgGeneration = configs.generation();
+		long generation = tlbGeneration + cfgGeneration;
+		long key = ((long) request.sid() << 32) | (request.ssid() & 0xffff_ffffL);
+		long iova = request.iova();
+		Tlb.Entry last = c.last;
+		if (last != null && c.lastGeneration == generation && c.lastKey == key && last.covers(iova) && last.permits(request.write())) {
+			c.add(Counters.FAST_HITS);
+			return new Translated(last.output(iova), Path.TLB_HIT);
+		}
 		StreamConfig cfg = configsOn ? configs.get(request.sid(), request.ssid()) : null;
 		boolean tlbProbed = false;
 		if (cfg != null && cfg.tlbKind() != 0 && tlbOn) {
-			long iova = request.iova();
 			// an input beyond the IAS never reaches the TLB, so no entry can match it
 			Tlb.Entry e = tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
 			if (e != null && e.permits(request.write())) {
 				c.add(Counters.FAST_HITS);
+				c.last = e;
+				c.lastKey = key;
+				c.lastGeneration = generation;
 				return new Translated(e.output(iova), Path.TLB_HIT);
 			}
 			tlbProbed = true;
