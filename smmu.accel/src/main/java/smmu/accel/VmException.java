@@ -26,4 +26,10 @@ public class VmException extends RuntimeException {
 	public String qemuLine() {
 		return "qemu-system-aarch64: " + (option == null ? "" : option + ": ") + getMessage();
 	}
+
+	/** The message alone: what a shell prints for a failed command. */
+	@Override
+	public String toString() {
+		return getMessage();
+	}
 }

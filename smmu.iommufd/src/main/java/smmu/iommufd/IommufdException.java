@@ -28,4 +28,10 @@ public class IommufdException extends RuntimeException {
 	public Record response() {
 		return response;
 	}
+
+	/** The message alone: what a shell prints for a failed command. */
+	@Override
+	public String toString() {
+		return getMessage();
+	}
 }

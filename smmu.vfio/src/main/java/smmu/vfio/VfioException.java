@@ -19,4 +19,10 @@ public class VfioException extends RuntimeException {
 	public VfioException prepend(String prefix) {
 		return new VfioException(prefix + getMessage(), getCause());
 	}
+
+	/** The message alone: what a shell prints for a failed command. */
+	@Override
+	public String toString() {
+		return getMessage();
+	}
 }

@@ -13,14 +13,14 @@ public final class Args {
 			}
 			return Long.parseLong(t);
 		} catch (NumberFormatException e) {
-			throw new IllegalArgumentException(what + ": '" + s + "' is not a number (use decimal or 0x-hex)");
+			throw new ShellError(what + ": '" + s + "' is not a number (use decimal or 0x-hex)");
 		}
 	}
 
 	public static int u32(String what, String s) {
 		long v = number(what, s);
 		if (v < 0 || v > 0xffff_ffffL) {
-			throw new IllegalArgumentException(what + ": " + s + " is out of range (0..0xffffffff)");
+			throw new ShellError(what + ": " + s + " is out of range (0..0xffffffff)");
 		}
 		return (int) v;
 	}
@@ -32,7 +32,7 @@ public final class Args {
 		}
 		long v = number("ssid", s);
 		if (v < 0 || v >= 1 << 20) {
-			throw new IllegalArgumentException("ssid: " + s + " is out of range (0..0xfffff)");
+			throw new ShellError("ssid: " + s + " is out of range (0..0xfffff)");
 		}
 		return (int) v;
 	}

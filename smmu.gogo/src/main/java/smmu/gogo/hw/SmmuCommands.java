@@ -1,5 +1,6 @@
 package smmu.gogo.hw;
 
+import smmu.gogo.format.ShellError;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -141,7 +142,7 @@ public class SmmuCommands {
 			@Descriptor("register files, comma-separated, later ones win: QEMU traces of smmuv3_write_mmio or offset=value lines (ID registers at 0x0-0x1c set the instance's IDRs)") String regs)
 			throws IOException {
 		if (host.smmu(id).isPresent()) {
-			throw new IllegalArgumentException("an SMMU named '" + id + "' exists already");
+			throw new ShellError("an SMMU named '" + id + "' exists already");
 		}
 		Path ramPath = existing(ram);
 		Map<Integer, Long> registers = new java.util.TreeMap<>();
@@ -157,20 +158,20 @@ public class SmmuCommands {
 	public String detach(@Descriptor("SMMU id") String id) {
 		smmu(id);
 		if (!host.detach(id)) {
-			throw new IllegalArgumentException(id + " is a host SMMU, not a snapshot: it cannot be detached");
+			throw new ShellError(id + " is a host SMMU, not a snapshot: it cannot be detached");
 		}
 		return id + " detached";
 	}
 
 	private Smmu smmu(String id) {
-		return host.smmu(id).orElseThrow(() -> new IllegalArgumentException("no SMMU named '" + id + "' (have: "
+		return host.smmu(id).orElseThrow(() -> new ShellError("no SMMU named '" + id + "' (have: "
 				+ String.join(", ", host.smmus().stream().map(Smmu::id).toList()) + ")"));
 	}
 
 	private static Path existing(String file) {
 		Path p = Path.of(file);
 		if (!Files.isReadable(p)) {
-			throw new IllegalArgumentException("cannot read " + p.toAbsolutePath());
+			throw new ShellError("cannot read " + p.toAbsolutePath());
 		}
 		return p;
 	}

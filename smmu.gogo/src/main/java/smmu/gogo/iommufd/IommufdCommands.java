@@ -1,5 +1,6 @@
 package smmu.gogo.iommufd;
 
+import smmu.gogo.format.ShellError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +121,7 @@ public class IommufdCommands {
 		Fd f = fd(fd);
 		long v = Args.number("va", va), len = Args.number("length", length);
 		if (len <= 0 || (len & 0xfff) != 0 || (v & 0xfff) != 0) {
-			throw new IllegalArgumentException("va and length must be page aligned and length > 0");
+			throw new ShellError("va and length must be page aligned and length > 0");
 		}
 		long pa = host.allocator().allocate(len, Math.min(Long.highestOneBit(len), 1L << 21));
 		f.mm().map(v, len, pa, !readonly);
@@ -164,7 +165,7 @@ public class IommufdCommands {
 			@Descriptor("length (omit with 'all')") String... length) {
 		boolean all = iova.equals("all");
 		if (!all && length.length != 1) {
-			throw new IllegalArgumentException("usage: iommufd:unmap <fd> <ioas> <iova> <length> | iommufd:unmap <fd> <ioas> all");
+			throw new ShellError("usage: iommufd:unmap <fd> <ioas> <iova> <length> | iommufd:unmap <fd> <ioas> all");
 		}
 		IoasUnmap r = fd(fd).context().ioasUnmap(all ? new IoasUnmap(ioas, 0, IoasUnmap.ALL)
 				: new IoasUnmap(ioas, Args.number("iova", iova), Args.number("length", length[0])));
@@ -203,7 +204,7 @@ public class IommufdCommands {
 			for (String r : ranges.split(",")) {
 				String[] p = r.split("-");
 				if (p.length != 2) {
-					throw new IllegalArgumentException("range '" + r + "': expected start-last");
+					throw new ShellError("range '" + r + "': expected start-last");
 				}
 				list.add(new IovaRange(Args.number("start", p[0]), Args.number("last", p[1])));
 			}
@@ -218,7 +219,7 @@ public class IommufdCommands {
 		int id = switch (name) {
 			case "rlimit-mode" -> Option.RLIMIT_MODE;
 			case "huge-pages" -> Option.HUGE_PAGES;
-			default -> throw new IllegalArgumentException("option '" + name + "': expected rlimit-mode or huge-pages");
+			default -> throw new ShellError("option '" + name + "': expected rlimit-mode or huge-pages");
 		};
 		IommufdContext c = fd(fd).context();
 		return (value.length == 0 ? c.option(Option.get(id, object)) : c.option(Option.set(id, object, Args.number("value", value[0])))).val64();
@@ -310,7 +311,7 @@ public class IommufdCommands {
 	public String invalidate(@Descriptor("iommufd fd") int fd, @Descriptor("vIOMMU id") int viommu,
 			@Descriptor("command words: cmd[0] cmd[1] [cmd[0] cmd[1] ...]") String... words) {
 		if (words.length == 0 || words.length % 2 != 0) {
-			throw new IllegalArgumentException("give each command as two 64-bit words");
+			throw new ShellError("give each command as two 64-bit words");
 		}
 		Fd f = fd(fd);
 		long[] w = new long[words.length];
@@ -335,7 +336,7 @@ public class IommufdCommands {
 	private synchronized Fd fd(int fd) {
 		Fd f = fds.get(fd);
 		if (f == null) {
-			throw new IllegalArgumentException("no iommufd " + fd + " (open one with iommufd:open; have: " + fds.keySet() + ")");
+			throw new ShellError("no iommufd " + fd + " (open one with iommufd:open; have: " + fds.keySet() + ")");
 		}
 		return f;
 	}

@@ -1,5 +1,6 @@
 package smmu.gogo.policy;
 
+import smmu.gogo.format.ShellError;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Dictionary;
@@ -61,7 +62,7 @@ public class PolicyCommands {
 	@Descriptor("make running and new VMs use a stage-2 policy (shared | per-instance | ...): running VMs are re-plumbed live")
 	public Switch use(@Descriptor("policy name (see policy:list)") String name) throws IOException, InterruptedException {
 		if (!vms.policies().contains(name)) {
-			throw new IllegalArgumentException("no stage-2 policy '" + name + "' is installed (have: " + String.join(", ", vms.policies()) + ")");
+			throw new ShellError("no stage-2 policy '" + name + "' is installed (have: " + String.join(", ", vms.policies()) + ")");
 		}
 		int before = vms.reported().size();
 		Configuration c = cm.getConfiguration(PID, "?");

@@ -1,5 +1,6 @@
 package smmu.gogo.report;
 
+import smmu.gogo.format.ShellError;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,7 +67,7 @@ public class ReportCommands {
 			for (VirtualMachine x : m.list()) {
 				have.add(x.name());
 			}
-			return new IllegalArgumentException("no VM named '" + vm + "' (have: " + (have.isEmpty() ? "none" : String.join(", ", have)) + ")");
+			return new ShellError("no VM named '" + vm + "' (have: " + (have.isEmpty() ? "none" : String.join(", ", have)) + ")");
 		});
 		return CostReport.vm(v, service(HostPlatform.class), !noProbe, policy(), kernel());
 	}

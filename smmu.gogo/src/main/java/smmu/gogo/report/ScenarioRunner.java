@@ -1,5 +1,6 @@
 package smmu.gogo.report;
 
+import smmu.gogo.format.ShellError;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ public final class ScenarioRunner {
 				return q;
 			}
 		}
-		throw new IllegalArgumentException("no scenario '" + name + "' (looked for " + tried + "; have: " + String.join(", ", names(folder)) + ")");
+		throw new ShellError("no scenario '" + name + "' (looked for " + tried + "; have: " + String.join(", ", names(folder)) + ")");
 	}
 
 	/** The scenario names in the folder, sorted. */
@@ -75,7 +76,7 @@ public final class ScenarioRunner {
 		try {
 			return ScriptRunner.statements(Files.readAllLines(file));
 		} catch (IOException e) {
-			throw new IllegalArgumentException("cannot read scenario " + file + ": " + e.getMessage(), e);
+			throw new ShellError("cannot read scenario " + file + ": " + e.getMessage(), e);
 		}
 	}
 

@@ -1,5 +1,6 @@
 package smmu.gogo.vm;
 
+import smmu.gogo.format.ShellError;
 import java.io.ByteArrayOutputStream;
 
 import org.apache.felix.service.command.Descriptor;
@@ -35,7 +36,7 @@ public class DmaCommands {
 			@Descriptor("bytes") String length) {
 		long a = Args.number("iova", iova), n = Args.number("length", length);
 		if (n <= 0 || n > 1 << 20) {
-			throw new IllegalArgumentException("length: " + length + " is out of range (1..0x100000)");
+			throw new ShellError("length: " + length + " is out of range (1..0x100000)");
 		}
 		return VmViews.dma(device, a, VmViews.vm(manager, vm).dmaRead(device, a, (int) n), true);
 	}
@@ -51,7 +52,7 @@ public class DmaCommands {
 		}
 		String h = s.replace(":", "").replace("_", "");
 		if (h.isEmpty() || h.length() % 2 != 0 || !h.matches("[0-9a-fA-F]+")) {
-			throw new IllegalArgumentException("data: '" + s + "' is neither hex bytes (an even number of hex digits) nor a 0x-number");
+			throw new ShellError("data: '" + s + "' is neither hex bytes (an even number of hex digits) nor a 0x-number");
 		}
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		for (int i = 0; i < h.length(); i += 2) {

@@ -1,5 +1,6 @@
 package smmu.gogo.vm;
 
+import smmu.gogo.format.ShellError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +44,13 @@ public final class VmViews {
 			for (VirtualMachine v : manager.list()) {
 				have.add(v.name());
 			}
-			return new IllegalArgumentException("no VM named '" + name + "' (have: " + (have.isEmpty() ? "none" : String.join(", ", have)) + ")");
+			return new ShellError("no VM named '" + name + "' (have: " + (have.isEmpty() ? "none" : String.join(", ", have)) + ")");
 		});
 	}
 
 	/** A description refused: QEMU's line. */
 	static IllegalArgumentException refused(VmException e) {
-		return new IllegalArgumentException(e.qemuLine(), e);
+		return new ShellError(e.qemuLine(), e);
 	}
 
 	static TopologyView topology(Topology t) {

@@ -17,4 +17,10 @@ public class DriverException extends RuntimeException {
 	public Errno errno() {
 		return errno;
 	}
+
+	/** The message alone: what a shell prints for a failed command. */
+	@Override
+	public String toString() {
+		return getMessage();
+	}
 }
