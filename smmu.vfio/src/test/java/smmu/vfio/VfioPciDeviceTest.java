@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import smmu.hw.testing.TestHost;
 import smmu.hw.EventType;
 import smmu.iommufd.HwInfo;
 import smmu.iommufd.HwptAlloc;

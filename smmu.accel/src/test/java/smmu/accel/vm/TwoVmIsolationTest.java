@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import smmu.hw.testing.TestHost;
 import smmu.accel.guest.DmaBuffer;
 import smmu.accel.vsmmu.AccelVsmmu;
 import smmu.hw.Event;

@@ -14,6 +14,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import smmu.hw.testing.TestHost;
 import smmu.accel.Dma;
 import smmu.accel.GuestBuffer;
 import smmu.accel.Topology;

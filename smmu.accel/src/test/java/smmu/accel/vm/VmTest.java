@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import smmu.hw.testing.TestHost;
 import smmu.accel.guest.DmaBuffer;
 import smmu.accel.vsmmu.AccelVsmmu;
 import smmu.hw.Event;

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
+import smmu.hw.testing.TestHost;
 import smmu.hw.Smmu;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult.Aborted;

@@ -17,6 +17,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import smmu.hw.testing.TestHost;
 import smmu.hw.Event;
 import smmu.hw.EventType;
 import smmu.hw.FrameAllocator;

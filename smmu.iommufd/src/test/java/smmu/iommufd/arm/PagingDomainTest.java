@@ -16,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
+import smmu.hw.testing.TestHost;
 import smmu.hw.Event;
 import smmu.hw.EventType;
 import smmu.hw.Smmu;

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
+import smmu.hw.testing.TestHost;
 import smmu.hw.Smmu;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;

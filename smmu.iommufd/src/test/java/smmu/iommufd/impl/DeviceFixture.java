@@ -11,6 +11,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.function.Executable;
 
+import smmu.hw.testing.TestHost;
 import smmu.hw.Smmu;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
@@ -25,7 +26,6 @@ import smmu.iommufd.VmmAddressSpace;
 import smmu.iommufd.arm.ArmSmmuV3Kernel;
 import smmu.iommufd.arm.KernelMode;
 import smmu.iommufd.arm.Master;
-import smmu.iommufd.arm.TestHost;
 
 /**
  * A host of two (or more) SMMUs with one PCI endpoint each ({@link TestHost}), the host kernel in

@@ -7,10 +7,10 @@ import java.lang.annotation.Annotation;
 
 import org.junit.jupiter.api.Test;
 
+import smmu.hw.testing.TestHost;
 import smmu.hw.TranslationRequest;
 import smmu.iommufd.arm.EventReport;
 import smmu.iommufd.arm.KernelMode;
-import smmu.iommufd.arm.TestHost;
 
 /** The host kernel component: its configuration and the EVENTQ interrupt wiring. */
 class HostKernelTest {

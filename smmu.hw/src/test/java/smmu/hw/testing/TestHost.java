@@ -1,4 +1,4 @@
-package smmu.iommufd.arm;
+package smmu.hw.testing;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,19 +18,37 @@ import smmu.hw.driver.SmmuDriver;
 import smmu.hw.impl.SmmuDevice;
 
 /**
- * An in-memory host: SMMUs "smmu0".."smmuN-1" (MMU-700-like, ID registers optionally changed), each
- * probed and enabled, with one PCI endpoint "0000:0i:00.0" at StreamID 0x100 * (i + 1).
+ * An in-memory host for tests of the layers above the hardware (shipped as smmu.hw's test-jar): MMU-700-like
+ * SMMUs "smmu0".. (ID registers optionally changed), probed and enabled, with endpoints "0000:0i:00.f" at
+ * StreamID 0x100 * (i + 1) + f. Kernel pages come from [2 GiB, 4 GiB), user pages (VMM memory) from
+ * [4 GiB, 64 GiB).
  */
 public final class TestHost implements HostPlatform {
-	static final long KERNEL_BASE = 0x8000_0000L, KERNEL_LIMIT = 0x1_0000_0000L;
+	public static final long KERNEL_BASE = 0x8000_0000L, KERNEL_LIMIT = 0x1_0000_0000L;
 
 	public final SparseMemory memory = new SparseMemory(48);
-	final FrameAllocator allocator = new FrameAllocator(memory, KERNEL_BASE, KERNEL_LIMIT);
-	final List<Smmu> smmus = new ArrayList<>();
-	final List<PciEndpoint> endpoints = new ArrayList<>();
+	public final FrameAllocator allocator = new FrameAllocator(memory, KERNEL_BASE, KERNEL_LIMIT);
+	public final FrameAllocator userPages = new FrameAllocator(memory, KERNEL_LIMIT, 0x10_0000_0000L);
+	public final List<Smmu> smmus = new ArrayList<>();
+	public final List<PciEndpoint> endpoints = new ArrayList<>();
 	public final Map<String, SmmuDriver> drivers = new HashMap<>();
 
+	/** {@code n} SMMUs with one endpoint each, their stream table L2 not yet allocated. */
+	public TestHost(int n) {
+		this(n, UnaryOperator.identity());
+	}
+
+	/** {@code n} SMMUs with one endpoint each, their stream table L2 not yet allocated. */
 	public TestHost(int n, UnaryOperator<int[]> idr) {
+		this(n, 1, idr, false);
+	}
+
+	/** {@code n} SMMUs with {@code perSmmu} endpoints each, whose L2 stream tables exist (abort STEs), as at boot. */
+	public TestHost(int n, int perSmmu, UnaryOperator<int[]> idr) {
+		this(n, perSmmu, idr, true);
+	}
+
+	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints) {
 		for (int i = 0; i < n; i++) {
 			SmmuSpec spec = SmmuSpec.mmu700("smmu" + i, 0x2b40_0000L + 0x10_0000L * i);
 			spec = spec.withIdr(idr.apply(spec.idr().clone()));
@@ -39,20 +57,29 @@ public final class TestHost implements HostPlatform {
 			drv.init();
 			smmus.add(d);
 			drivers.put(spec.id(), drv);
-			endpoints.add(new PciEndpoint(String.format("0000:%02x:00.0", i + 1), spec.id(), sid(i)));
+			for (int f = 0; f < perSmmu; f++) {
+				endpoints.add(new PciEndpoint(bdf(i, f), spec.id(), sid(i, f)));
+				if (probeEndpoints) {
+					drv.ensureL2(sid(i, f));
+				}
+			}
 		}
 	}
 
-	public TestHost(int n) {
-		this(n, UnaryOperator.identity());
+	public static int sid(int smmu) {
+		return sid(smmu, 0);
 	}
 
-	public static int sid(int smmu) {
-		return 0x100 * (smmu + 1);
+	public static int sid(int smmu, int fn) {
+		return 0x100 * (smmu + 1) + fn;
 	}
 
 	public static String bdf(int smmu) {
-		return String.format("0000:%02x:00.0", smmu + 1);
+		return bdf(smmu, 0);
+	}
+
+	public static String bdf(int smmu, int fn) {
+		return String.format("0000:%02x:00.%d", smmu + 1, fn);
 	}
 
 	@Override
