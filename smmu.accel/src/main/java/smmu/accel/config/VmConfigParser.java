@@ -429,6 +429,24 @@ public final class VmConfigParser {
 			return Math.max(cpus, max);
 		}
 
+		/** QemuOpts value syntax: up to the next single ',' (",," is a literal comma); returns the index after it. */
+		private static int readValue(String arg, int q, StringBuilder v) {
+			while (q < arg.length()) {
+				char c = arg.charAt(q);
+				if (c == ',') {
+					if (q + 1 < arg.length() && arg.charAt(q + 1) == ',') {
+						v.append(',');
+						q += 2;
+						continue;
+					}
+					break;
+				}
+				v.append(c);
+				q++;
+			}
+			return q;
+		}
+
 		private Opt qemuOpts(String name, String arg, String implied, Map<String, List<String>> ids, String list) {
 			String where = "-" + name + " " + arg;
 			LinkedHashMap<String, String> props = new LinkedHashMap<>();
@@ -436,45 +454,18 @@ public final class VmConfigParser {
 			int p = 0;
 			boolean firstElem = true;
 			while (p < arg.length()) {
-				int eq = -1, q = p;
+				int q = p;
 				while (q < arg.length() && arg.charAt(q) != ',' && arg.charAt(q) != '=')
 					q++;
 				String key = arg.substring(p, q);
 				String value;
 				if (q < arg.length() && arg.charAt(q) == '=') {
-					eq = q;
 					StringBuilder v = new StringBuilder();
-					q = eq + 1;
-					while (q < arg.length()) {
-						char c = arg.charAt(q);
-						if (c == ',') {
-							if (q + 1 < arg.length() && arg.charAt(q + 1) == ',') {
-								v.append(',');
-								q += 2;
-								continue;
-							}
-							break;
-						}
-						v.append(c);
-						q++;
-					}
+					q = readValue(arg, q + 1, v);
 					value = v.toString();
 				} else if (firstElem && implied != null) {
 					StringBuilder v = new StringBuilder();
-					q = p;
-					while (q < arg.length()) {
-						char c = arg.charAt(q);
-						if (c == ',') {
-							if (q + 1 < arg.length() && arg.charAt(q + 1) == ',') {
-								v.append(',');
-								q += 2;
-								continue;
-							}
-							break;
-						}
-						v.append(c);
-						q++;
-					}
+					q = readValue(arg, p, v);
 					value = v.toString();
 					key = implied;
 				} else {

@@ -354,14 +354,7 @@ public final class ArmSmmuV3Kernel {
 			undoPrepare(d, build, newTag);
 			throw translate(e);
 		}
-		commit(m);
-		m.state = Master.State.PAGING;
-		m.paging = d;
-		m.nested = null;
-		m.buildInvs = build;
-		m.invsOwner = d;
-		m.vmaster = null;
-		d.users++;
+		settle(m, Master.State.PAGING, d, null, build, d, null);
 	}
 
 	/**
@@ -415,14 +408,20 @@ public final class ArmSmmuV3Kernel {
 			undoPrepare(parent, build, false);
 			throw translate(e);
 		}
+		settle(m, Master.State.NESTED, null, nd, build, parent, vsid >= 0 ? new Master.Vmaster(v, vsid) : null);
+	}
+
+	/** After the STE write: drops the old domain's entries and records what the master is attached to now. */
+	private void settle(Master m, Master.State state, ArmDomain paging, ArmNestedDomain nested, Invs build, ArmDomain owner,
+			Master.Vmaster vmaster) {
 		commit(m);
-		m.state = Master.State.NESTED;
-		m.paging = null;
-		m.nested = nd;
+		m.state = state;
+		m.paging = paging;
+		m.nested = nested;
 		m.buildInvs = build;
-		m.invsOwner = parent;
-		m.vmaster = vsid >= 0 ? new Master.Vmaster(v, vsid) : null;
-		parent.users++;
+		m.invsOwner = owner;
+		m.vmaster = vmaster;
+		owner.users++;
 	}
 
 	/** Blocked attach: abort STEs; the vmaster is cleared. */
