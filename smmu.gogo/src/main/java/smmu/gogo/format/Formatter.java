@@ -189,7 +189,7 @@ public final class Formatter {
 			return sb.toString();
 		}
 		if (v instanceof Double d) {
-			return String.format("%.3f", d);
+			return d.isNaN() ? "-" : String.format("%.3f", d);
 		}
 		if (v instanceof Collection<?> c) {
 			if (isTable(c)) {
