@@ -7,7 +7,10 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * One open file of {@code /dev/iommu}: its object table (IDs are u32, per context, never 0) and one
  * method per ioctl. A method returns the struct as the kernel wrote it back, or throws
- * {@link IommufdException} with the errno Linux returns; a failed call changes nothing. Thread-safe.
+ * {@link IommufdException} with the errno Linux returns; a failed call changes nothing, with one
+ * exception that Linux makes too: the raw {@link #ioctl} of IOAS_MAP, IOAS_UNMAP, IOAS_COPY,
+ * OPTION (set) and HWPT_INVALIDATE does its work before it copies the struct back, so when that
+ * copy faults it returns EFAULT with the work done (the allocating ioctls undo theirs). Thread-safe.
  */
 @ProviderType
 public interface IommufdContext extends AutoCloseable {
@@ -41,6 +44,29 @@ public interface IommufdContext extends AutoCloseable {
 
 	/** IOMMU_OPTION (0x87): returns the struct with {@code val64} (the value read, or the one set). */
 	Option option(Option cmd);
+
+	/**
+	 * IOMMU_VFIO_IOAS (0x88): GET returns the struct with the compat IOAS's ID (ENODEV when none is
+	 * set); SET (ENOENT unless {@code ioas_id} is an IOAS) and CLEAR return it unchanged.
+	 */
+	VfioIoas vfioIoas(VfioIoas cmd);
+
+	/** IOMMU_FAULT_QUEUE_ALLOC (0x8e): returns the struct with {@code out_fault_id} (and the ID as fd). */
+	FaultAlloc faultQueueAlloc(FaultAlloc cmd);
+
+	/**
+	 * read() on a FAULT object's file: the faults of whole groups, oldest group first, that fit in
+	 * {@code count} bytes ({@value PageFault#BYTES} each); a group read awaits its response. ESPIPE
+	 * when {@code count} is not a multiple of {@value PageFault#BYTES}; ENOENT for an unknown FAULT.
+	 */
+	List<PageFault> faultRead(int faultId, int count);
+
+	/**
+	 * write() on a FAULT object's file: answers groups by cookie, in order, and returns how many
+	 * responses were consumed. The first response with a code other than SUCCESS/INVALID, or a cookie
+	 * no group read awaits, stops the write: EINVAL when it is the first, else the count so far.
+	 */
+	int faultRespond(int faultId, List<PageResponse> responses);
 
 	/**
 	 * VFIO_DEVICE_BIND_IOMMUFD on the VFIO cdev of PCI device {@code bdf}: creates the DEVICE object
@@ -89,6 +115,13 @@ public interface IommufdContext extends AutoCloseable {
 
 	/** IOMMU_VEVENTQ_ALLOC (0x93): returns the struct with {@code out_veventq_id}. */
 	VeventqAlloc veventqAlloc(VeventqAlloc cmd);
+
+	/**
+	 * IOMMU_HW_QUEUE_ALLOC (0x94): the core's checks (flags, type DEFAULT: EOPNOTSUPP; length 0:
+	 * EINVAL; IOVA range overflow: EOVERFLOW; unknown vIOMMU: ENOENT), then the driver's: the
+	 * arm-smmu-v3 vSMMU without CMDQV has no HW queue ops (EOPNOTSUPP).
+	 */
+	HwQueueAlloc hwQueueAlloc(HwQueueAlloc cmd);
 
 	/**
 	 * read() on a vEVENTQ's file: the records, oldest first, that fit whole in {@code count} bytes

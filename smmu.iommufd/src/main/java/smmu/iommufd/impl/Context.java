@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import smmu.iommufd.Errno;
+import smmu.iommufd.FaultAlloc;
+import smmu.iommufd.HwQueueAlloc;
 import smmu.iommufd.HwInfo;
 import smmu.iommufd.HwptAlloc;
 import smmu.iommufd.HwptInvalidate;
@@ -23,9 +25,12 @@ import smmu.iommufd.IommufdObject;
 import smmu.iommufd.IovaRange;
 import smmu.iommufd.ObjectType;
 import smmu.iommufd.Option;
+import smmu.iommufd.PageFault;
+import smmu.iommufd.PageResponse;
 import smmu.iommufd.VdeviceAlloc;
 import smmu.iommufd.Vevent;
 import smmu.iommufd.VeventqAlloc;
+import smmu.iommufd.VfioIoas;
 import smmu.iommufd.ViommuAlloc;
 import smmu.iommufd.VmmAddressSpace;
 
@@ -44,6 +49,8 @@ public final class Context implements IommufdContext {
 	private final Consumer<Context> onClose;
 	private final DeviceOps devices;
 	private boolean accountMm;
+	/** ictx->vfio_ioas: no reference held. */
+	private Ioas vfioIoas;
 	private boolean closed;
 
 	/** A context of a host without devices (every BDF gives ENODEV). */
@@ -93,6 +100,12 @@ public final class Context implements IommufdContext {
 	public synchronized void ioasAllowIovas(IoasAllowIovas cmd) {
 		open();
 		ioas(cmd.ioasId()).iopt().setAllowed(cmd.allowedIovas());
+	}
+
+	/** IOAS_ALLOW_IOVAS of ranges the raw ioctl loaded and checked without the lock. */
+	synchronized void ioasAllowIovas(int ioasId, java.util.TreeMap<Long, Iv> loaded) {
+		open();
+		ioas(ioasId).iopt().setAllowed(loaded);
 	}
 
 	@Override
@@ -245,6 +258,62 @@ public final class Context implements IommufdContext {
 		return cmd;
 	}
 
+	/** iommufd_vfio_ioas; the slot is emptied when its IOAS is destroyed (iommufd_object_remove). */
+	@Override
+	public synchronized VfioIoas vfioIoas(VfioIoas cmd) {
+		open();
+		switch (cmd.op()) {
+		case VfioIoas.OP_GET:
+			if (vfioIoas == null || objects.find(vfioIoas.id()) != vfioIoas) {
+				vfioIoas = null;
+				throw err(Errno.ENODEV, "no compat IOAS is set");
+			}
+			return new VfioIoas(vfioIoas.id(), cmd.op());
+		case VfioIoas.OP_SET:
+			vfioIoas = ioas(cmd.ioasId());
+			return cmd;
+		case VfioIoas.OP_CLEAR:
+			vfioIoas = null;
+			return cmd;
+		default:
+			throw err(Errno.EOPNOTSUPP, "VFIO_IOAS op %d", cmd.op());
+		}
+	}
+
+	/** iommufd_fault_alloc. */
+	@Override
+	public synchronized FaultAlloc faultQueueAlloc(FaultAlloc cmd) {
+		open();
+		if (cmd.flags() != 0) {
+			throw err(Errno.EOPNOTSUPP, "FAULT_QUEUE_ALLOC flags 0x%x", cmd.flags());
+		}
+		int id = objects.add(new Fault());
+		return new FaultAlloc(cmd.flags(), id, id);
+	}
+
+	@Override
+	public synchronized List<PageFault> faultRead(int faultId, int count) {
+		open();
+		return fault(faultId).read(Integer.toUnsignedLong(count));
+	}
+
+	@Override
+	public synchronized int faultRespond(int faultId, List<PageResponse> responses) {
+		open();
+		return fault(faultId).respond(responses);
+	}
+
+	/** The FAULT object {@code id} (ENOENT otherwise), for its file's read and write and for tests. */
+	Fault fault(int id) {
+		return objects.get(id, ObjectType.FAULT, Fault.class);
+	}
+
+	@Override
+	public synchronized HwQueueAlloc hwQueueAlloc(HwQueueAlloc cmd) {
+		open();
+		return devices.hwQueueAlloc(cmd);
+	}
+
 	@Override
 	public synchronized int bindDevice(String bdf) {
 		open();
@@ -311,9 +380,12 @@ public final class Context implements IommufdContext {
 		return devices.veventqRead(veventqId, count);
 	}
 
+	/** The raw ioctl: its copy-in runs without the lock, the rest under it ({@link Ioctl}). */
 	@Override
-	public synchronized void ioctl(int cmd, long arg) {
-		open();
+	public void ioctl(int cmd, long arg) {
+		synchronized (this) {
+			open();
+		}
 		Ioctl.execute(this, cmd, arg);
 	}
 
@@ -359,6 +431,11 @@ public final class Context implements IommufdContext {
 		objects.destroyAll();
 		closed = true;
 		onClose.accept(this);
+	}
+
+	/** IllegalStateException once closed; the caller holds the lock. */
+	void checkOpen() {
+		open();
 	}
 
 	private void open() {

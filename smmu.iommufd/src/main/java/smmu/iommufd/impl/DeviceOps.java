@@ -8,6 +8,7 @@ import java.util.List;
 
 import smmu.iommufd.Errno;
 import smmu.iommufd.HwInfo;
+import smmu.iommufd.HwQueueAlloc;
 import smmu.iommufd.HwptAlloc;
 import smmu.iommufd.HwptInvalidate;
 import smmu.iommufd.IommufdException;
@@ -250,8 +251,13 @@ final class DeviceOps {
 			default -> throw err(Errno.EINVAL, "pt_id %d is a %s", cmd.ptId(), pt.type());
 		}
 		if ((flags & HwptAlloc.FAULT_ID_VALID) != 0) {
-			objects.destroy(made.id());
-			throw err(Errno.ENOENT, "fault_id %s is not a FAULT object", Integer.toUnsignedString(cmd.faultId()));
+			// iommufd_get_fault after the HWPT exists; the HWPT then holds a user of the FAULT
+			Obj fault = objects.find(cmd.faultId());
+			if (fault == null || fault.type() != ObjectType.FAULT) {
+				objects.destroy(made.id());
+				throw err(Errno.ENOENT, "fault_id %s is not a FAULT object", Integer.toUnsignedString(cmd.faultId()));
+			}
+			made.holdReference(fault);
 		}
 		return cmd.withOutHwptId(made.id());
 	}
@@ -323,20 +329,7 @@ final class DeviceOps {
 
 	/** check_zeroed_user: EFAULT when unreadable, E2BIG when not zero. */
 	private void checkZeroed(long va, long len) {
-		byte[] chunk = new byte[(int) Math.min(len, VmmAddressSpace.PAGE_SIZE)];
-		for (long done = 0; done < len;) {
-			int n = (int) Math.min(chunk.length, len - done);
-			byte[] b = n == chunk.length ? chunk : new byte[n];
-			if (!mm.read(va + done, b)) {
-				throw err(Errno.EFAULT, "cannot read user VA 0x%x", va + done);
-			}
-			for (byte x : b) {
-				if (x != 0) {
-					throw err(Errno.E2BIG, "non-zero bytes beyond the kernel's struct");
-				}
-			}
-			done += n;
-		}
+		UserCopy.checkZeroed(mm, va, len);
 	}
 
 	// ---- GET_HW_INFO
@@ -431,6 +424,27 @@ final class DeviceOps {
 			}
 		}
 		return v.cacheInvalidate(cmds);
+	}
+
+	// ---- HW_QUEUE_ALLOC
+
+	/**
+	 * iommufd_hw_queue_alloc_ioctl: the core's checks in its order, then the driver's ops: the
+	 * arm-smmu-v3 vSMMU has neither get_hw_queue_size nor hw_queue_init_phys (only Tegra241 CMDQV,
+	 * not modelled, has them).
+	 */
+	HwQueueAlloc hwQueueAlloc(HwQueueAlloc cmd) {
+		if (cmd.flags() != 0 || cmd.type() == HwQueueAlloc.TYPE_DEFAULT) {
+			throw err(Errno.EOPNOTSUPP, "HW_QUEUE_ALLOC flags 0x%x type %d", cmd.flags(), cmd.type());
+		}
+		if (cmd.length() == 0) {
+			throw err(Errno.EINVAL, "HW queue length 0");
+		}
+		if (Long.compareUnsigned(cmd.nestingParentIova() + cmd.length() - 1, cmd.nestingParentIova()) < 0) {
+			throw err(Errno.EOVERFLOW, "nesting_parent_iova 0x%x + length 0x%x wraps", cmd.nestingParentIova(), cmd.length());
+		}
+		Viommu v = objects.get(cmd.viommuId(), ObjectType.VIOMMU, Viommu.class);
+		throw err(Errno.EOPNOTSUPP, "the vSMMU on %s has no HW queues (no CMDQV)", v.iommuDev.id());
 	}
 
 	// ---- vIOMMU, vDEVICE, vEVENTQ

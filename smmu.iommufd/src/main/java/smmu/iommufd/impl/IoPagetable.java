@@ -337,7 +337,11 @@ public final class IoPagetable {
 
 	/** iommufd_ioas_load_iovas + iopt_set_allow_iova. */
 	void setAllowed(List<IovaRange> ranges) {
-		TreeMap<Long, Iv> next = loadAllowed(ranges);
+		setAllowed(loadAllowed(ranges));
+	}
+
+	/** iopt_set_allow_iova of ranges already loaded: EADDRINUSE when one intersects a reserved range. */
+	void setAllowed(TreeMap<Long, Iv> next) {
 		for (Iv r : next.values()) {
 			if (Spans.first(reserved, r.start(), r.last()) != null) {
 				throw err(Errno.EADDRINUSE, "allowed range [0x%x, 0x%x] intersects a reserved range", r.start(), r.last());
@@ -350,15 +354,20 @@ public final class IoPagetable {
 	static TreeMap<Long, Iv> loadAllowed(List<IovaRange> ranges) {
 		TreeMap<Long, Iv> next = Spans.newMap();
 		for (IovaRange r : ranges) {
-			if (!lt(r.start(), r.last())) {
-				throw err(Errno.EINVAL, "allowed range %s has start >= last", r);
-			}
-			if (Spans.first(next, r.start(), r.last()) != null) {
-				throw err(Errno.EINVAL, "allowed range %s overlaps another one", r);
-			}
-			next.put(r.start(), new Iv(r.start(), r.last()));
+			loadAllowedRange(next, r.start(), r.last());
 		}
 		return next;
+	}
+
+	/** One range of iommufd_ioas_load_iovas into {@code tree}. */
+	static void loadAllowedRange(TreeMap<Long, Iv> tree, long start, long last) {
+		if (!lt(start, last)) {
+			throw err(Errno.EINVAL, "allowed range [0x%x, 0x%x] has start >= last", start, last);
+		}
+		if (Spans.first(tree, start, last) != null) {
+			throw err(Errno.EINVAL, "allowed range [0x%x, 0x%x] overlaps another one", start, last);
+		}
+		tree.put(start, new Iv(start, last));
 	}
 
 	/**

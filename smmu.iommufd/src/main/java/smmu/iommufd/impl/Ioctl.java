@@ -4,15 +4,15 @@ import static smmu.iommufd.impl.IoPagetable.err;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 
 import smmu.iommufd.Errno;
+import smmu.iommufd.FaultAlloc;
+import smmu.iommufd.HwQueueAlloc;
 import smmu.iommufd.HwInfo;
 import smmu.iommufd.HwptAlloc;
 import smmu.iommufd.HwptInvalidate;
 import smmu.iommufd.IoasAlloc;
-import smmu.iommufd.IoasAllowIovas;
 import smmu.iommufd.IoasCopy;
 import smmu.iommufd.IoasIovaRanges;
 import smmu.iommufd.IoasMap;
@@ -22,6 +22,7 @@ import smmu.iommufd.IommufdException;
 import smmu.iommufd.IovaRange;
 import smmu.iommufd.Option;
 import smmu.iommufd.VdeviceAlloc;
+import smmu.iommufd.VfioIoas;
 import smmu.iommufd.ViommuAlloc;
 import smmu.iommufd.VmmAddressSpace;
 
@@ -37,16 +38,32 @@ final class Ioctl {
 	private static final int CMD_BASE = 0x80;
 	/**
 	 * By nr - 0x80, as far as the kernel's table goes (HW_QUEUE_ALLOC, 0x94); null: not modelled
-	 * (VFIO_IOAS, dirty tracking, FAULT_QUEUE, MAP_FILE, CHANGE_PROCESS, HW_QUEUE, and VEVENTQ_ALLOC,
-	 * whose result is a file descriptor): ENOTTY once the size was read.
+	 * (dirty tracking, MAP_FILE, CHANGE_PROCESS, and VEVENTQ_ALLOC, whose result is a file
+	 * descriptor): ENOTTY once the size was read.
 	 */
-	private static final Op[] OPS = { new Op(Ioctls.IOMMU_DESTROY, 8, 8), new Op(Ioctls.IOMMU_IOAS_ALLOC, 12, 12),
-			new Op(Ioctls.IOMMU_IOAS_ALLOW_IOVAS, 24, 24), new Op(Ioctls.IOMMU_IOAS_COPY, 40, 40),
-			new Op(Ioctls.IOMMU_IOAS_IOVA_RANGES, 32, 32), new Op(Ioctls.IOMMU_IOAS_MAP, 40, 40),
-			new Op(Ioctls.IOMMU_IOAS_UNMAP, 24, 24), new Op(Ioctls.IOMMU_OPTION, 24, 24), null,
-			new Op(Ioctls.IOMMU_HWPT_ALLOC, 24, 48), new Op(Ioctls.IOMMU_GET_HW_INFO, 32, 40), null, null,
-			new Op(Ioctls.IOMMU_HWPT_INVALIDATE, 32, 32), null, null, new Op(Ioctls.IOMMU_VIOMMU_ALLOC, 24, 40),
-			new Op(Ioctls.IOMMU_VDEVICE_ALLOC, 24, 24), null, null, null };
+	private static final Op[] OPS = {
+			new Op(Ioctls.IOMMU_DESTROY, 8, 8), // 0x80
+			new Op(Ioctls.IOMMU_IOAS_ALLOC, 12, 12), // 0x81
+			new Op(Ioctls.IOMMU_IOAS_ALLOW_IOVAS, 24, 24), // 0x82
+			new Op(Ioctls.IOMMU_IOAS_COPY, 40, 40), // 0x83
+			new Op(Ioctls.IOMMU_IOAS_IOVA_RANGES, 32, 32), // 0x84
+			new Op(Ioctls.IOMMU_IOAS_MAP, 40, 40), // 0x85
+			new Op(Ioctls.IOMMU_IOAS_UNMAP, 24, 24), // 0x86
+			new Op(Ioctls.IOMMU_OPTION, 24, 24), // 0x87
+			new Op(Ioctls.IOMMU_VFIO_IOAS, 12, 12), // 0x88
+			new Op(Ioctls.IOMMU_HWPT_ALLOC, 24, 48), // 0x89
+			new Op(Ioctls.IOMMU_GET_HW_INFO, 32, 40), // 0x8a
+			null, // 0x8b HWPT_SET_DIRTY_TRACKING
+			null, // 0x8c HWPT_GET_DIRTY_BITMAP
+			new Op(Ioctls.IOMMU_HWPT_INVALIDATE, 32, 32), // 0x8d
+			new Op(Ioctls.IOMMU_FAULT_QUEUE_ALLOC, 16, 16), // 0x8e
+			null, // 0x8f IOAS_MAP_FILE
+			new Op(Ioctls.IOMMU_VIOMMU_ALLOC, 24, 40), // 0x90
+			new Op(Ioctls.IOMMU_VDEVICE_ALLOC, 24, 24), // 0x91
+			null, // 0x92 IOAS_CHANGE_PROCESS
+			null, // 0x93 VEVENTQ_ALLOC
+			new Op(Ioctls.IOMMU_HW_QUEUE_ALLOC, 40, 40), // 0x94
+	};
 	private static final int RANGE_SIZE = 16;
 
 	private Ioctl() {}
@@ -67,7 +84,20 @@ final class Ioctl {
 		if (userSize < op.minSize()) {
 			throw err(Errno.EINVAL, "size %d below the minimum %d", userSize, op.minSize());
 		}
+		// copy-in, whose cost the caller chooses, runs without the context's lock (as in Linux, where
+		// iommufd_fops_ioctl holds none); the ioctl and its copy-back run under it
 		ByteBuffer b = copyStructFromUser(mm, arg, op.size(), userSize);
+		if (cmd == Ioctls.IOMMU_IOAS_ALLOW_IOVAS) {
+			allowIovas(ctx, mm, b);
+			return;
+		}
+		synchronized (ctx) {
+			ctx.checkOpen();
+			run(ctx, mm, cmd, arg, b, userSize);
+		}
+	}
+
+	private static void run(Context ctx, VmmAddressSpace mm, int cmd, long arg, ByteBuffer b, long userSize) {
 		switch (cmd) {
 		case Ioctls.IOMMU_DESTROY -> ctx.destroy(b.getInt(4));
 		case Ioctls.IOMMU_IOAS_ALLOC -> {
@@ -79,12 +109,6 @@ final class Ioctl {
 				ctx.destroy(r.outIoasId());
 				throw e;
 			}
-		}
-		case Ioctls.IOMMU_IOAS_ALLOW_IOVAS -> {
-			reserved(b.getInt(12));
-			int ioasId = b.getInt(4);
-			ctx.ioas(ioasId);
-			ctx.ioasAllowIovas(new IoasAllowIovas(ioasId, readRanges(mm, b.getLong(16), b.getInt(8))));
 		}
 		case Ioctls.IOMMU_IOAS_COPY -> {
 			IoasCopy r = ctx.ioasCopy(new IoasCopy(b.getInt(4), b.getInt(8), b.getInt(12), b.getLong(16), b.getLong(24), b.getLong(32)));
@@ -123,6 +147,26 @@ final class Ioctl {
 			respond(mm, arg, b, userSize);
 		}
 		case Ioctls.IOMMU_HWPT_INVALIDATE -> invalidate(ctx, mm, arg, b, userSize);
+		case Ioctls.IOMMU_VFIO_IOAS -> {
+			reserved(b.getShort(10));
+			VfioIoas in = new VfioIoas(b.getInt(4), b.getShort(8) & 0xffff);
+			VfioIoas r = ctx.vfioIoas(in);
+			if (in.op() == VfioIoas.OP_GET) {
+				b.putInt(4, r.ioasId());
+				respond(mm, arg, b, userSize);
+			}
+		}
+		case Ioctls.IOMMU_FAULT_QUEUE_ALLOC -> {
+			FaultAlloc r = ctx.faultQueueAlloc(new FaultAlloc(b.getInt(4), 0, 0));
+			b.putInt(8, r.outFaultId()).putInt(12, r.outFaultFd());
+			respondOrDestroy(ctx, mm, arg, b, userSize, r.outFaultId());
+		}
+		case Ioctls.IOMMU_HW_QUEUE_ALLOC -> {
+			HwQueueAlloc r = ctx.hwQueueAlloc(
+					new HwQueueAlloc(b.getInt(4), b.getInt(8), b.getInt(12), b.getInt(16), 0, b.getLong(24), b.getLong(32)));
+			b.putInt(20, r.outHwQueueId());
+			respondOrDestroy(ctx, mm, arg, b, userSize, r.outHwQueueId());
+		}
 		case Ioctls.IOMMU_VIOMMU_ALLOC -> {
 			reserved(b.getInt(28));
 			ViommuAlloc r = ctx.viommuAlloc(new ViommuAlloc(b.getInt(4), b.getInt(8), b.getInt(12), b.getInt(16), 0, b.getInt(24),
@@ -197,39 +241,25 @@ final class Ioctl {
 		}
 	}
 
-	/** Loads the ranges one by one: a fault after an invalid range still reports EINVAL first. */
-	private static List<IovaRange> readRanges(VmmAddressSpace mm, long ptr, int num) {
-		List<IovaRange> out = new ArrayList<>();
-		for (long i = 0; i < Integer.toUnsignedLong(num); i++) {
-			byte[] e = new byte[RANGE_SIZE];
-			if (!mm.read(ptr + i * RANGE_SIZE, e)) {
-				IoPagetable.loadAllowed(out);
-				throw err(Errno.EFAULT, "allowed_iovas[%d] at 0x%x unreadable", i, ptr + i * RANGE_SIZE);
-			}
-			ByteBuffer bb = ByteBuffer.wrap(e).order(ByteOrder.LITTLE_ENDIAN);
-			out.add(new IovaRange(bb.getLong(0), bb.getLong(8)));
+	/**
+	 * iommufd_ioas_allow_iovas: __reserved, the IOAS (ENOENT), then the ranges, loaded and checked
+	 * one by one without the context's lock (a fault after an invalid range still reports EINVAL),
+	 * then iopt_set_allow_iova under it.
+	 */
+	private static void allowIovas(Context ctx, VmmAddressSpace mm, ByteBuffer b) {
+		reserved(b.getInt(12));
+		int ioasId = b.getInt(4);
+		synchronized (ctx) {
+			ctx.checkOpen();
+			ctx.ioas(ioasId);
 		}
-		return out;
+		ctx.ioasAllowIovas(ioasId, UserCopy.loadIovas(mm, b.getLong(16), b.getInt(8)));
 	}
 
 	/** copy_struct_from_user: a longer user struct needs a zero tail (else E2BIG); a shorter one is zero-extended. */
 	private static ByteBuffer copyStructFromUser(VmmAddressSpace mm, long arg, int ksize, long usize) {
 		if (usize > ksize) {
-			long va = arg + ksize, end = arg + usize;
-			while (Long.compareUnsigned(va, end) < 0) {
-				long pageEnd = (va | (VmmAddressSpace.PAGE_SIZE - 1)) + 1;
-				int n = (int) Math.min(end - va, pageEnd - va);
-				byte[] chunk = new byte[n];
-				if (!mm.read(va, chunk)) {
-					throw err(Errno.EFAULT, "struct tail at 0x%x unreadable", va);
-				}
-				for (byte x : chunk) {
-					if (x != 0) {
-						throw err(Errno.E2BIG, "struct of %d bytes has non-zero bytes past the kernel's %d", usize, ksize);
-					}
-				}
-				va += n;
-			}
+			UserCopy.checkZeroed(mm, arg + ksize, usize - ksize);
 		}
 		ByteBuffer b = ByteBuffer.allocate(ksize).order(ByteOrder.LITTLE_ENDIAN);
 		byte[] in = read(mm, arg, (int) Math.min(usize, ksize)).array();

@@ -11,7 +11,7 @@ import smmu.iommufd.ObjectType;
  */
 public abstract class Obj {
 	private final ObjectType type;
-	private final List<Obj> references;
+	private List<Obj> references;
 	int id;
 	int users;
 
@@ -34,6 +34,17 @@ public abstract class Obj {
 
 	public final List<Obj> references() {
 		return references;
+	}
+
+	/**
+	 * Takes a reference after creation that is held until this object is destroyed (a HWPT's FAULT
+	 * object, {@code refcount_inc(&fault->common.obj.users)}).
+	 */
+	final void holdReference(Obj r) {
+		List<Obj> l = new java.util.ArrayList<>(references);
+		l.add(r);
+		references = List.copyOf(l);
+		r.users++;
 	}
 
 	/** References taken after creation (a device's attached HWPT), shown in the object graph. */

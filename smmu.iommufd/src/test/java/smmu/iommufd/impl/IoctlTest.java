@@ -231,14 +231,14 @@ class IoctlTest extends Fixture {
 		ioasByIoctl();
 		put(ARG, struct(40));
 		fails(Errno.ENOTTY, () -> ctx.ioctl(0x3b7f, ARG));
-		fails(Errno.ENOTTY, () -> ctx.ioctl(0x3b88, ARG));
-		fails(Errno.ENOTTY, () -> ctx.ioctl(0x3b94, ARG));
+		fails(Errno.ENOTTY, () -> ctx.ioctl(0x3b8b, ARG));
+		fails(Errno.ENOTTY, () -> ctx.ioctl(0x3b8c, ARG));
 		fails(Errno.ENOTTY, () -> ctx.ioctl(0x3b95, 0));
 		fails(Errno.ENOTTY, () -> ctx.ioctl(0x4b80, ARG));
 		fails(Errno.ENOTTY, () -> ctx.ioctl(0x40043b80, ARG));
 		// the size is read before the request number is matched, in the kernel's table even when not modelled
 		fails(Errno.EFAULT, () -> ctx.ioctl(0x4b80, 0x1000));
-		fails(Errno.EFAULT, () -> ctx.ioctl(0x3b88, 0));
+		fails(Errno.EFAULT, () -> ctx.ioctl(0x3b8b, 0));
 	}
 
 	@Test
