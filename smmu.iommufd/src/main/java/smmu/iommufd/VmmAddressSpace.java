@@ -58,6 +58,41 @@ public final class VmmAddressSpace {
 		return copy(userVa, src, true);
 	}
 
+	/**
+	 * clear_user: zeroes [userVa, +length) up to the first byte that is not mapped or is read-only;
+	 * false when it met one (the bytes before it are zeroed). Zeroing costs a sparse memory nothing.
+	 *
+	 * @throws IllegalStateException without backing memory
+	 */
+	public synchronized boolean clear(long userVa, long length) {
+		if (memory == null) {
+			throw new IllegalStateException("no memory behind this address space");
+		}
+		if (length == 0) {
+			return true;
+		}
+		long end = userVa + length - 1;
+		if (Long.compareUnsigned(end, userVa) < 0) {
+			return false;
+		}
+		for (long va = userVa;;) {
+			Mapping m = lookup(va);
+			if (m == null || !m.writable()) {
+				return false;
+			}
+			long last = Long.compareUnsigned(m.last(), end) < 0 ? m.last() : end;
+			try {
+				memory.zero(m.hostPa(va), last - va + 1);
+			} catch (MemoryAbort e) {
+				return false;
+			}
+			if (last == end) {
+				return true;
+			}
+			va = last + 1;
+		}
+	}
+
 	private synchronized boolean copy(long va, byte[] buf, boolean toUser) {
 		if (memory == null) {
 			throw new IllegalStateException("no memory behind this address space");

@@ -338,10 +338,23 @@ public final class Context implements IommufdContext {
 		devices.unbind(devId);
 	}
 
+	/** The driver data (a vSTE) is read before the lock is taken: its size is the caller's choice. */
 	@Override
-	public synchronized HwptAlloc hwptAlloc(HwptAlloc cmd) {
+	public HwptAlloc hwptAlloc(HwptAlloc cmd) {
+		return hwptAlloc(cmd, devices.prefetchVste(cmd));
+	}
+
+	synchronized HwptAlloc hwptAlloc(HwptAlloc cmd, DeviceOps.Prefetched<byte[]> vste) {
 		open();
-		return devices.hwptAlloc(cmd);
+		return devices.hwptAlloc(cmd, vste);
+	}
+
+	DeviceOps.Prefetched<byte[]> prefetchVste(HwptAlloc cmd) {
+		return devices.prefetchVste(cmd);
+	}
+
+	DeviceOps.Prefetched<long[][]> prefetchCommands(HwptInvalidate cmd) {
+		return devices.prefetchCommands(cmd);
 	}
 
 	@Override
@@ -350,10 +363,15 @@ public final class Context implements IommufdContext {
 		return devices.getHwInfo(cmd);
 	}
 
+	/** The commands are read before the lock is taken: their number and size are the caller's choice. */
 	@Override
-	public synchronized HwptInvalidate hwptInvalidate(HwptInvalidate cmd) {
+	public HwptInvalidate hwptInvalidate(HwptInvalidate cmd) {
+		return hwptInvalidate(cmd, devices.prefetchCommands(cmd));
+	}
+
+	synchronized HwptInvalidate hwptInvalidate(HwptInvalidate cmd, DeviceOps.Prefetched<long[][]> commands) {
 		open();
-		return devices.hwptInvalidate(cmd);
+		return devices.hwptInvalidate(cmd, commands);
 	}
 
 	@Override

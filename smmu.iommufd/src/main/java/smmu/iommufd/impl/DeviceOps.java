@@ -213,8 +213,57 @@ final class DeviceOps {
 
 	// ---- HWPT_ALLOC
 
-	/** iommufd_hwpt_alloc. */
+	/**
+	 * User data an ioctl copies, read before the context's lock is taken (the copy's cost is the
+	 * caller's choice): the value, or the error the copy met, raised when the locked path reaches the
+	 * copy, so the kernel's order of checks stands.
+	 */
+	record Prefetched<T>(long uptr, long len, T value, IommufdException error) {
+		T get() {
+			if (error != null) {
+				throw error;
+			}
+			return value;
+		}
+
+		boolean isFor(long uptr, long len) {
+			return this.uptr == uptr && this.len == len;
+		}
+	}
+
+	/** The vSTE a nested HWPT_ALLOC copies (null when its locked path copies nothing). */
+	Prefetched<byte[]> prefetchVste(HwptAlloc cmd) {
+		long len = Integer.toUnsignedLong(cmd.dataLen());
+		if (cmd.dataType() != HwptAlloc.DATA_ARM_SMMUV3 || len < ARM_STE_BYTES) {
+			return null;
+		}
+		try {
+			return new Prefetched<>(cmd.dataUptr(), len, copyFromUser(cmd.dataUptr(), len, ARM_STE_BYTES), null);
+		} catch (IommufdException e) {
+			return new Prefetched<>(cmd.dataUptr(), len, null, e);
+		}
+	}
+
+	/** The commands an ARM_SMMUV3 HWPT_INVALIDATE copies (null when its locked path copies nothing). */
+	Prefetched<long[][]> prefetchCommands(HwptInvalidate cmd) {
+		long num = Integer.toUnsignedLong(cmd.entryNum()), len = Integer.toUnsignedLong(cmd.entryLen());
+		if (cmd.dataType() != HwptInvalidate.DATA_ARM_SMMUV3 || num == 0 || cmd.dataUptr() == 0 || len == 0
+				|| num * ARM_CMD_BYTES > KMALLOC_MAX) {
+			return null;
+		}
+		try {
+			return new Prefetched<>(cmd.dataUptr(), num * len, readCommands(cmd), null);
+		} catch (IommufdException e) {
+			return new Prefetched<>(cmd.dataUptr(), num * len, null, e);
+		}
+	}
+
 	HwptAlloc hwptAlloc(HwptAlloc cmd) {
+		return hwptAlloc(cmd, null);
+	}
+
+	/** iommufd_hwpt_alloc; {@code vste} the driver data read without the lock, or null. */
+	HwptAlloc hwptAlloc(HwptAlloc cmd, Prefetched<byte[]> vste) {
 		int flags = cmd.flags();
 		if ((cmd.dataType() == HwptAlloc.DATA_NONE) != (cmd.dataLen() == 0)) {
 			throw err(Errno.EINVAL, "data_type %d with data_len %d", cmd.dataType(), Integer.toUnsignedLong(cmd.dataLen()));
@@ -247,7 +296,7 @@ final class DeviceOps {
 				// arm-smmu-v3 has no domain_alloc_nested: nesting goes through a vIOMMU
 				throw err(Errno.EOPNOTSUPP, "nested HWPT on a parent HWPT: the driver has no domain_alloc_nested");
 			}
-			case VIOMMU -> made = allocNested(d, (Viommu) pt, cmd);
+			case VIOMMU -> made = allocNested(d, (Viommu) pt, cmd, vste);
 			default -> throw err(Errno.EINVAL, "pt_id %d is a %s", cmd.ptId(), pt.type());
 		}
 		if ((flags & HwptAlloc.FAULT_ID_VALID) != 0) {
@@ -281,7 +330,7 @@ final class DeviceOps {
 	}
 
 	/** iommufd_viommu_alloc_hwpt_nested with arm_vsmmu_alloc_domain_nested. */
-	private HwptNested allocNested(Device d, Viommu v, HwptAlloc cmd) {
+	private HwptNested allocNested(Device d, Viommu v, HwptAlloc cmd, Prefetched<byte[]> vste) {
 		if (v.iommuDev != d.master.smmu()) {
 			throw err(Errno.EINVAL, "%s is behind %s, the vIOMMU is on %s", d.master.name(), d.master.smmu().id(), v.iommuDev.id());
 		}
@@ -295,7 +344,9 @@ final class DeviceOps {
 		if (cmd.dataType() != HwptAlloc.DATA_ARM_SMMUV3) {
 			throw err(Errno.EINVAL, "data_type %d, not ARM_SMMUV3", cmd.dataType());
 		}
-		ByteBuffer ste = copyStructFromUser(cmd.dataUptr(), Integer.toUnsignedLong(cmd.dataLen()), ARM_STE_BYTES, ARM_STE_BYTES);
+		long len = Integer.toUnsignedLong(cmd.dataLen());
+		ByteBuffer ste = vste != null && vste.isFor(cmd.dataUptr(), len) ? ByteBuffer.wrap(vste.get()).order(ByteOrder.LITTLE_ENDIAN)
+				: copyStructFromUser(cmd.dataUptr(), len, ARM_STE_BYTES, ARM_STE_BYTES);
 		ArmNestedDomain nd = v.vsmmu.allocDomainNested(ste.getLong(0), ste.getLong(8), flags);
 		HwptNested h = new HwptNested(v, nd);
 		objects.add(h);
@@ -350,14 +401,9 @@ final class DeviceOps {
 		if (copy > 0 && !mm.write(cmd.dataUptr(), java.util.Arrays.copyOf(data, copy))) {
 			throw err(Errno.EFAULT, "cannot write user VA 0x%x", cmd.dataUptr());
 		}
-		// a bigger user buffer gets its tail zeroed (clear_user)
-		byte[] zero = new byte[(int) Math.min(userLen - copy, VmmAddressSpace.PAGE_SIZE)];
-		for (long done = copy; done < userLen;) {
-			int n = (int) Math.min(zero.length, userLen - done);
-			if (!mm.write(cmd.dataUptr() + done, n == zero.length ? zero : new byte[n])) {
-				throw err(Errno.EFAULT, "cannot clear user VA 0x%x", cmd.dataUptr() + done);
-			}
-			done += n;
+		// a bigger user buffer gets its tail zeroed (clear_user), without filling host memory with zeros
+		if (userLen > copy && !mm.clear(cmd.dataUptr() + copy, userLen - copy)) {
+			throw err(Errno.EFAULT, "cannot clear the user buffer at VA 0x%x", cmd.dataUptr() + copy);
 		}
 		long caps = HwInfo.CAP_PCI_ATS_NOT_SUPPORTED;
 		if (d.master.smmu().dirtyCapable()) {
@@ -368,8 +414,12 @@ final class DeviceOps {
 
 	// ---- HWPT_INVALIDATE
 
-	/** iommufd_hwpt_invalidate: entry_num is written back on every return. */
 	HwptInvalidate hwptInvalidate(HwptInvalidate cmd) {
+		return hwptInvalidate(cmd, null);
+	}
+
+	/** iommufd_hwpt_invalidate: entry_num is written back on every return; {@code commands} read without the lock, or null. */
+	HwptInvalidate hwptInvalidate(HwptInvalidate cmd, Prefetched<long[][]> commands) {
 		int done = 0;
 		try {
 			if (cmd.entryNum() != 0 && (cmd.dataUptr() == 0 || cmd.entryLen() == 0)) {
@@ -381,7 +431,7 @@ final class DeviceOps {
 			}
 			switch (o.type()) {
 				case HWPT_NESTED -> throw err(Errno.EOPNOTSUPP, "arm-smmu-v3 nested domains have no cache_invalidate_user");
-				case VIOMMU -> done = vsmmuInvalidate(((Viommu) o).vsmmu, cmd);
+				case VIOMMU -> done = vsmmuInvalidate(((Viommu) o).vsmmu, cmd, commands);
 				default -> throw err(Errno.EINVAL, "%s %d cannot be invalidated", o.type(), cmd.hwptId());
 			}
 		} catch (IommufdException e) {
@@ -396,7 +446,7 @@ final class DeviceOps {
 	}
 
 	/** arm_vsmmu_cache_invalidate: copy the full array (iommu_copy_struct_from_full_user_array), then convert and issue. */
-	private int vsmmuInvalidate(ArmVsmmu v, HwptInvalidate cmd) {
+	private int vsmmuInvalidate(ArmVsmmu v, HwptInvalidate cmd, Prefetched<long[][]> commands) {
 		if (cmd.dataType() != HwptInvalidate.DATA_ARM_SMMUV3) {
 			throw err(Errno.EINVAL, "data_type %d, not ARM_SMMUV3", cmd.dataType());
 		}
@@ -407,6 +457,13 @@ final class DeviceOps {
 		if (num == 0) {
 			return v.cacheInvalidate(new long[0][]);
 		}
+		long[][] cmds = commands != null && commands.isFor(cmd.dataUptr(), num * len) ? commands.get() : readCommands(cmd);
+		return v.cacheInvalidate(cmds);
+	}
+
+	/** iommu_copy_struct_from_full_user_array: one copy when entry_len is the kernel's, else entry by entry. */
+	private long[][] readCommands(HwptInvalidate cmd) {
+		long num = Integer.toUnsignedLong(cmd.entryNum()), len = Integer.toUnsignedLong(cmd.entryLen());
 		long[][] cmds = new long[(int) num][];
 		if (len == ARM_CMD_BYTES) {
 			byte[] all = new byte[(int) (num * ARM_CMD_BYTES)];
@@ -423,7 +480,7 @@ final class DeviceOps {
 				cmds[i] = new long[] { b.getLong(0), b.getLong(8) };
 			}
 		}
-		return v.cacheInvalidate(cmds);
+		return cmds;
 	}
 
 	// ---- HW_QUEUE_ALLOC

@@ -91,13 +91,28 @@ final class Ioctl {
 			allowIovas(ctx, mm, b);
 			return;
 		}
+		// driver data, as long as the caller makes it, is read before the lock too
+		DeviceOps.Prefetched<?> pre = switch (cmd) {
+		case Ioctls.IOMMU_HWPT_ALLOC -> ctx.prefetchVste(hwptAlloc(b));
+		case Ioctls.IOMMU_HWPT_INVALIDATE -> ctx.prefetchCommands(hwptInvalidate(b));
+		default -> null;
+		};
 		synchronized (ctx) {
 			ctx.checkOpen();
-			run(ctx, mm, cmd, arg, b, userSize);
+			run(ctx, mm, cmd, arg, b, userSize, pre);
 		}
 	}
 
-	private static void run(Context ctx, VmmAddressSpace mm, int cmd, long arg, ByteBuffer b, long userSize) {
+	private static HwptAlloc hwptAlloc(ByteBuffer b) {
+		return new HwptAlloc(b.getInt(4), b.getInt(8), b.getInt(12), 0, b.getInt(24), b.getInt(28), b.getLong(32), b.getInt(40));
+	}
+
+	private static HwptInvalidate hwptInvalidate(ByteBuffer b) {
+		return new HwptInvalidate(b.getInt(4), b.getLong(8), b.getInt(16), b.getInt(20), b.getInt(24));
+	}
+
+	@SuppressWarnings("unchecked")
+	private static void run(Context ctx, VmmAddressSpace mm, int cmd, long arg, ByteBuffer b, long userSize, DeviceOps.Prefetched<?> pre) {
 		switch (cmd) {
 		case Ioctls.IOMMU_DESTROY -> ctx.destroy(b.getInt(4));
 		case Ioctls.IOMMU_IOAS_ALLOC -> {
@@ -135,8 +150,7 @@ final class Ioctl {
 		}
 		case Ioctls.IOMMU_HWPT_ALLOC -> {
 			reserved(b.getInt(20));
-			HwptAlloc r = ctx.hwptAlloc(new HwptAlloc(b.getInt(4), b.getInt(8), b.getInt(12), 0, b.getInt(24), b.getInt(28), b.getLong(32),
-					b.getInt(40)));
+			HwptAlloc r = ctx.hwptAlloc(hwptAlloc(b), (DeviceOps.Prefetched<byte[]>) pre);
 			b.putInt(16, r.outHwptId());
 			respondOrDestroy(ctx, mm, arg, b, userSize, r.outHwptId());
 		}
@@ -146,7 +160,7 @@ final class Ioctl {
 			b.putInt(12, r.dataLen()).putInt(24, r.dataType()).put(28, (byte) r.outMaxPasidLog2()).putLong(32, r.outCapabilities());
 			respond(mm, arg, b, userSize);
 		}
-		case Ioctls.IOMMU_HWPT_INVALIDATE -> invalidate(ctx, mm, arg, b, userSize);
+		case Ioctls.IOMMU_HWPT_INVALIDATE -> invalidate(ctx, mm, arg, b, userSize, (DeviceOps.Prefetched<long[][]>) pre);
 		case Ioctls.IOMMU_VFIO_IOAS -> {
 			reserved(b.getShort(10));
 			VfioIoas in = new VfioIoas(b.getInt(4), b.getShort(8) & 0xffff);
@@ -194,15 +208,15 @@ final class Ioctl {
 	}
 
 	/** HWPT_INVALIDATE copies entry_num back on every return. */
-	private static void invalidate(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize) {
-		HwptInvalidate cmd = new HwptInvalidate(b.getInt(4), b.getLong(8), b.getInt(16), b.getInt(20), b.getInt(24));
+	private static void invalidate(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize, DeviceOps.Prefetched<long[][]> pre) {
+		HwptInvalidate cmd = hwptInvalidate(b);
 		IommufdException failed = null;
 		int done;
 		try {
 			if (b.getInt(28) != 0) {
 				throw new IommufdException(Errno.EOPNOTSUPP, "__reserved is 0x" + Integer.toHexString(b.getInt(28)), cmd.withEntryNum(0));
 			}
-			done = ctx.hwptInvalidate(cmd).entryNum();
+			done = ctx.hwptInvalidate(cmd, pre).entryNum();
 		} catch (IommufdException e) {
 			failed = e;
 			done = ((HwptInvalidate) e.response()).entryNum();
