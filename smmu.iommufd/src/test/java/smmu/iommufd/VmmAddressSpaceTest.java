@@ -53,4 +53,30 @@ class VmmAddressSpaceTest {
 		assertThrows(IllegalArgumentException.class, () -> mm.map(0x1000, 0, 0, true));
 		assertThrows(IllegalArgumentException.class, () -> mm.map(0xfffffffffffff000L, 0x2000, 0, true));
 	}
+
+	@Test
+	void clearZeroesUpToTheFirstUnwritableByteWithoutBackingMemory() {
+		smmu.hw.SparseMemory memory = new smmu.hw.SparseMemory(40);
+		VmmAddressSpace mm = new VmmAddressSpace(memory);
+		mm.map(0x10000, 0x2000, 0x100000, true);
+		mm.map(0x12000, 0x1000, 0x200000, true);
+		mm.map(0x13000, 0x1000, 0x300000, false);
+		mm.map(0x40000000L, 1L << 30, 0x1000000000L, true);
+		memory.write64(0x101ff8, -1L);
+		memory.write64(0x200008, -1L);
+		memory.write64(0x300000, -1L);
+		long backed = memory.backedBytes();
+		// across two mappings, into the read-only one: false, the writable bytes before it cleared
+		assertEquals(false, mm.clear(0x11ff8, 0x1010));
+		assertEquals(0, memory.read64(0x101ff8));
+		assertEquals(0, memory.read64(0x200008));
+		assertEquals(-1L, memory.read64(0x300000));
+		assertEquals(true, mm.clear(0x10000, 0x3000));
+		// a GiB costs no backing store; a range that wraps clears nothing
+		assertEquals(true, mm.clear(0x40000000L, 1L << 30));
+		assertEquals(backed, memory.backedBytes());
+		assertEquals(false, mm.clear(-0x1000L, 0x2000));
+		assertEquals(true, mm.clear(0x99999000L, 0));
+		assertEquals(false, mm.clear(0x99999000L, 1));
+	}
 }
