@@ -90,6 +90,18 @@ public interface IommufdContext extends AutoCloseable {
 	void detachDevice(int devId);
 
 	/**
+	 * VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID: attaches {@code pasid} of the
+	 * device to {@code ptId}; pasid 0 (IOMMU_NO_PASID) is the plain {@link #attachDevice}. ENOENT for
+	 * an unknown device or {@code ptId}; EINVAL for a HWPT allocated without IOMMU_HWPT_ALLOC_PASID
+	 * (or while the device's RID attachment is such a HWPT), and for a device without the PASID
+	 * capability, which every endpoint of the model is (so no PASID attach succeeds).
+	 */
+	int attachDevicePasid(int devId, int pasid, int ptId);
+
+	/** VFIO_DEVICE_DETACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID: a no-op for a pasid not attached. */
+	void detachDevicePasid(int devId, int pasid);
+
+	/**
 	 * Closing the VFIO cdev: detaches the device, force-destroys its vDEVICE (whose ID then stays a
 	 * tombstone: DESTROY gives ENOENT) and destroys the DEVICE object.
 	 */

@@ -333,6 +333,18 @@ public final class Context implements IommufdContext {
 	}
 
 	@Override
+	public synchronized int attachDevicePasid(int devId, int pasid, int ptId) {
+		open();
+		return devices.attachPasid(devId, pasid, ptId);
+	}
+
+	@Override
+	public synchronized void detachDevicePasid(int devId, int pasid) {
+		open();
+		devices.detachPasid(devId, pasid);
+	}
+
+	@Override
 	public synchronized void unbindDevice(int devId) {
 		open();
 		devices.unbind(devId);

@@ -96,6 +96,49 @@ final class DeviceOps {
 		}
 	}
 
+	/**
+	 * VFIO_DEVICE_ATTACH_IOMMUFD_PT with a pasid (vfio_iommufd_physical_pasid_attach_ioas, then
+	 * iommufd_device_attach with that pasid). Pasid 0 is IOMMU_NO_PASID: a plain attach. Otherwise
+	 * the pt_id lookup (ENOENT; not a HWPT or IOAS: EINVAL), iommufd_hwpt_pasid_compat (a HWPT
+	 * allocated without IOMMU_HWPT_ALLOC_PASID, or a RID attachment that was: EINVAL), then
+	 * iommu_attach_device_pasid: a nested domain has no set_dev_pasid (EOPNOTSUPP), and a pasid at or
+	 * beyond the device's max_pasids is EINVAL: the model's endpoints have no PASID capability
+	 * (max_pasids 0), so no PASID attach succeeds and nothing changes. An IOAS pt_id would get a new
+	 * auto domain that the same checks then destroy: the model skips making it.
+	 */
+	int attachPasid(int devId, int pasid, int ptId) {
+		if (pasid == 0) {
+			return attach(devId, ptId);
+		}
+		Device d = device(devId);
+		Obj pt = objects.find(ptId);
+		if (pt == null) {
+			throw err(Errno.ENOENT, "no object with ID %s", Integer.toUnsignedString(ptId));
+		}
+		if (pt.type() == ObjectType.IOAS) {
+			throw err(Errno.EINVAL, "%s has no PASID capability (max_pasids 0)", d.master.name());
+		}
+		if (pt.type() != ObjectType.HWPT_PAGING && pt.type() != ObjectType.HWPT_NESTED) {
+			throw err(Errno.EINVAL, "%s %d is neither a HWPT nor an IOAS", pt.type(), ptId);
+		}
+		if (!(pt instanceof HwptPaging p) || !p.pasidCompat) {
+			throw err(Errno.EINVAL, "HWPT %d was not allocated with IOMMU_HWPT_ALLOC_PASID", ptId);
+		}
+		if (d.hwpt instanceof HwptPaging rid && !rid.pasidCompat || d.hwpt instanceof HwptNested) {
+			throw err(Errno.EINVAL, "the device's RID attachment (HWPT %d) is not PASID compatible", d.hwpt.id());
+		}
+		throw err(Errno.EINVAL, "pasid %s: %s has no PASID capability (max_pasids 0)", Integer.toUnsignedString(pasid), d.master.name());
+	}
+
+	/** VFIO_DEVICE_DETACH_IOMMUFD_PT with a pasid: a no-op for a pasid never attached (none can be). */
+	void detachPasid(int devId, int pasid) {
+		if (pasid == 0) {
+			detach(devId);
+			return;
+		}
+		device(devId);
+	}
+
 	/** iommufd_device_auto_get_domain: an auto domain of the IOAS the device can use, else a new one. */
 	private int autoGetDomain(Device d, Ioas ioas) {
 		for (Obj o : objects.all()) {
@@ -290,7 +333,9 @@ final class DeviceOps {
 					// arm_smmu_domain_alloc_paging_flags takes no user data
 					throw err(Errno.EOPNOTSUPP, "arm-smmu-v3 paging domains take no driver data");
 				}
-				made = allocPaging(d, (Ioas) pt, flags & ~HwptAlloc.FAULT_ID_VALID, false);
+				HwptPaging p = allocPaging(d, (Ioas) pt, flags & ~HwptAlloc.FAULT_ID_VALID, false);
+				p.pasidCompat = (flags & HwptAlloc.PASID) != 0;
+				made = p;
 			}
 			case HWPT_PAGING -> {
 				// arm-smmu-v3 has no domain_alloc_nested: nesting goes through a vIOMMU

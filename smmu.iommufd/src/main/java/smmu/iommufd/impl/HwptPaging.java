@@ -16,6 +16,8 @@ final class HwptPaging extends Obj implements AreaListener {
 	final Ioas ioas;
 	final ArmDomain domain;
 	final boolean autoDomain;
+	/** hwpt->pasid_compat: allocated with IOMMU_HWPT_ALLOC_PASID. */
+	boolean pasidCompat;
 	private final ArmSmmuV3Kernel kernel;
 
 	@Override

@@ -12,6 +12,7 @@ import smmu.iommufd.Errno;
 import smmu.iommufd.FaultAlloc;
 import smmu.iommufd.HwQueueAlloc;
 import smmu.iommufd.HwptAlloc;
+import smmu.iommufd.IommufdException;
 import smmu.iommufd.ObjectType;
 import smmu.iommufd.PageFault;
 import smmu.iommufd.PageResponse;
@@ -133,5 +134,32 @@ class FaultQueueTest extends DeviceFixture {
 		fails(Errno.EINVAL, () -> ctx.hwQueueAlloc(new HwQueueAlloc(0, v, HwQueueAlloc.TYPE_TEGRA241_CMDQV, 0, 0, 0x1000, 0)));
 		fails(Errno.ENOENT, () -> ctx.hwQueueAlloc(new HwQueueAlloc(0, np, HwQueueAlloc.TYPE_TEGRA241_CMDQV, 0, 0, 0x1000, 0x1000)));
 		fails(Errno.EOPNOTSUPP, () -> ctx.hwQueueAlloc(new HwQueueAlloc(0, v, HwQueueAlloc.TYPE_TEGRA241_CMDQV, 0, 0, 0x1000, 0x1000)));
+	}
+
+	@Test
+	void pasidAttachFollowsTheCoreAndEndsAtTheDevicesMissingPasidCapability() {
+		setUp(KernelMode.SHARED);
+		int plain = paging(0, d0, ioas);
+		int pasidHwpt = paging(HwptAlloc.PASID, d0, ioas);
+		int np = paging(HwptAlloc.NEST_PARENT, d0, ioas);
+		fails(Errno.ENOENT, () -> ctx.attachDevicePasid(99, 1, pasidHwpt));
+		fails(Errno.ENOENT, () -> ctx.attachDevicePasid(d0, 1, 99));
+		int f = fault();
+		fails(Errno.EINVAL, () -> ctx.attachDevicePasid(d0, 1, f));
+		// iommufd_hwpt_pasid_compat: the HWPT must have been allocated with IOMMU_HWPT_ALLOC_PASID
+		fails(Errno.EINVAL, () -> ctx.attachDevicePasid(d0, 1, plain));
+		fails(Errno.EINVAL, () -> ctx.attachDevicePasid(d0, 1, np));
+		// and so must the RID attachment
+		ctx.attachDevice(d0, plain);
+		fails(Errno.EINVAL, () -> ctx.attachDevicePasid(d0, 1, pasidHwpt));
+		// compatible on both sides: the endpoint has no PASID capability (max_pasids 0)
+		ctx.attachDevice(d0, pasidHwpt);
+		IommufdException e = fails(Errno.EINVAL, () -> ctx.attachDevicePasid(d0, 1, pasidHwpt));
+		assertTrue(e.getMessage().contains("PASID capability"), e.getMessage());
+		fails(Errno.EINVAL, () -> ctx.attachDevicePasid(d0, 1, ioas));
+		// pasid 0 is IOMMU_NO_PASID: the RID attach
+		assertEquals(plain, ctx.attachDevicePasid(d0, 0, plain));
+		ctx.detachDevicePasid(d0, 5);
+		fails(Errno.ENOENT, () -> ctx.detachDevicePasid(99, 5));
 	}
 }

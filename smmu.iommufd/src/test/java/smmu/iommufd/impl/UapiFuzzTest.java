@@ -69,7 +69,7 @@ class UapiFuzzTest {
 	/** The raw ioctls whose copy-back can fail after their work is done (iommufd_ucmd_respond). */
 	static final Set<Integer> KEEP_WORK = Set.of(Ioctls.IOMMU_IOAS_MAP, Ioctls.IOMMU_IOAS_UNMAP, Ioctls.IOMMU_IOAS_COPY, Ioctls.IOMMU_OPTION,
 			Ioctls.IOMMU_HWPT_INVALIDATE);
-	static final int ATTACH = -1, DETACH = -2;
+	static final int ATTACH = -1, DETACH = -2, PASID_ATTACH = -3;
 
 	static {
 		size(Ioctls.IOMMU_DESTROY, 8, 8, Errno.ENOENT, Errno.EBUSY);
@@ -92,6 +92,7 @@ class UapiFuzzTest {
 		size(Ioctls.IOMMU_HW_QUEUE_ALLOC, 40, 40, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT);
 		ERRNOS.put(ATTACH, EnumSet.of(Errno.ENOENT, Errno.EINVAL, Errno.EBUSY, Errno.EADDRINUSE, Errno.ENOSPC, Errno.EOPNOTSUPP));
 		ERRNOS.put(DETACH, EnumSet.of(Errno.ENOENT));
+		ERRNOS.put(PASID_ATTACH, EnumSet.of(Errno.ENOENT, Errno.EINVAL, Errno.EBUSY, Errno.EADDRINUSE, Errno.ENOSPC, Errno.EOPNOTSUPP));
 	}
 
 	static void size(int cmd, int size, int min, Errno... errnos) {
@@ -269,6 +270,11 @@ class UapiFuzzTest {
 				return new Call(DETACH, dev, null, "detach " + dev);
 			}
 			int pt = id(r, vm, other);
+			if (r.nextInt(4) == 0) {
+				int pasid = r.nextInt(4) == 0 ? r.nextInt() : r.nextInt(3);
+				return new Call(PASID_ATTACH, ((long) dev << 32) | (pt & 0xffffffffL), new byte[] { (byte) pasid, (byte) (pasid >> 8),
+						(byte) (pasid >> 16), (byte) (pasid >> 24) }, "attach " + dev + " pasid " + pasid + " -> " + pt);
+			}
 			return new Call(ATTACH, ((long) dev << 32) | (pt & 0xffffffffL), null, "attach " + dev + " -> " + pt);
 		}
 		int cmd = r.nextInt(40) == 0 ? (int) pick(r, 0x3b7f, 0x3b8b, 0x3b95, 0x4b80, r.nextInt())
@@ -391,7 +397,7 @@ class UapiFuzzTest {
 
 	/** Runs a call; returns its errno, or null when it succeeded. */
 	static Errno run(Vm vm, Call c, TestHost hw) {
-		if (c.struct() != null && c.arg() != 0 && Long.compareUnsigned(c.arg() - ARG, ARG_LEN + PAGE) < 0) {
+		if (c.cmd() >= 0 && c.struct() != null && c.arg() != 0 && Long.compareUnsigned(c.arg() - ARG, ARG_LEN + PAGE) < 0) {
 			// the VMM wrote its struct before the call (through its own mapping, read-only page included)
 			for (int done = 0; done < c.struct().length;) {
 				long va = c.arg() + done;
@@ -408,6 +414,8 @@ class UapiFuzzTest {
 			switch (c.cmd()) {
 				case ATTACH -> vm.ctx.attachDevice((int) (c.arg() >>> 32), (int) c.arg());
 				case DETACH -> vm.ctx.detachDevice((int) c.arg());
+				case PASID_ATTACH -> vm.ctx.attachDevicePasid((int) (c.arg() >>> 32), ByteBuffer.wrap(c.struct()).order(ByteOrder.LITTLE_ENDIAN).getInt(0),
+						(int) c.arg());
 				default -> vm.ctx.ioctl(c.cmd(), c.arg());
 			}
 			return null;
