@@ -36,7 +36,9 @@ import smmu.iommufd.VmmAddressSpace;
 
 /**
  * One open {@code /dev/iommu}: the object table and the ioctls of iommufd's main.c and ioas.c, each
- * checking in the kernel's order; the device, HWPT and vIOMMU ones are in {@link DeviceOps}. Every call runs under the context's lock (its monitor); code of
+ * checking in the kernel's order; the device, HWPT and vIOMMU ones are in {@link DeviceOps}. Every call runs under the context's lock (its monitor), except the
+ * reading of user memory whose size the caller picks (the raw ioctl's struct tail, ALLOW_IOVAS ranges,
+ * HWPT_ALLOC and HWPT_INVALIDATE driver data), which precedes it; code of
  * this bundle that reaches into the table or an {@link IoPagetable} holds it too.
  */
 public final class Context implements IommufdContext {

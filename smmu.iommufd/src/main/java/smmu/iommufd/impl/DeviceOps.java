@@ -26,7 +26,8 @@ import smmu.iommufd.arm.Master;
 
 /**
  * The device-facing ioctls of one context (device.c, hw_pagetable.c, viommu.c, eventq.c) and the
- * VFIO cdev operations, over the arm-smmu-v3 driver. Called with the context's lock held.
+ * VFIO cdev operations, over the arm-smmu-v3 driver. Called with the context's lock held, except the
+ * {@code prefetch} methods, which only read user memory.
  */
 final class DeviceOps {
 	private static final int PAGING_FLAGS = HwptAlloc.NEST_PARENT | HwptAlloc.DIRTY_TRACKING | HwptAlloc.FAULT_ID_VALID

@@ -279,6 +279,9 @@ class IoctlRobustnessTest extends Fixture {
 		int a = ioas();
 		put(ARG, hwQueue(0, a, 1, 0x1000, 0x1000).putInt(0, 39));
 		fails(Errno.EINVAL, () -> ctx.ioctl(Ioctls.IOMMU_HW_QUEUE_ALLOC, ARG));
+		ByteBuffer longer = struct(48).put(0, hwQueue(0, a, 1, 0x1000, 0x1000).array()).putInt(0, 48).put(47, (byte) 1);
+		put(ARG, longer);
+		fails(Errno.E2BIG, () -> ctx.ioctl(Ioctls.IOMMU_HW_QUEUE_ALLOC, ARG));
 		put(ARG, hwQueue(1, a, 1, 0x1000, 0));
 		fails(Errno.EOPNOTSUPP, () -> ctx.ioctl(Ioctls.IOMMU_HW_QUEUE_ALLOC, ARG));
 		put(ARG, hwQueue(0, a, 0, 0x1000, 0));
