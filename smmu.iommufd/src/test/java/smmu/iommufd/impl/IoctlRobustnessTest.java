@@ -146,15 +146,16 @@ class IoctlRobustnessTest extends Fixture {
 		}
 		t.join();
 		assertEquals(null, failed.get());
-		// 0.3-0.4 s on a 2-core machine; the old 4 KiB-at-a-time scan under the lock took 2-8 s
-		assertTrue(scan[0] < 4000, "4 GiB tail took " + scan[0] + " ms");
+		// 0.3-0.4 s on an idle 2-core machine, up to 3 s when it is shared; what fails the old
+		// 4 KiB-at-a-time scan is the lock it held (the calls above), the bound only catches a hang
+		assertTrue(scan[0] < 10_000, "4 GiB tail took " + scan[0] + " ms");
 		assertEquals(1, iopt(ioas).areas().size());
 		assertTrue(others > 0);
 		// the last byte of the tail is not zero: E2BIG after the same scan
 		put(BIG + 0xfffffffeL, ByteBuffer.allocate(1).put(0, (byte) 1));
 		long t2 = millis(() -> fails(Errno.E2BIG, () -> ctx.ioctl(Ioctls.IOMMU_IOAS_MAP, BIG)));
 		System.out.printf("4 GiB zero tail: %d ms, to its non-zero last byte: %d ms%n", scan[0], t2);
-		assertTrue(t2 < 4000, "4 GiB tail to E2BIG took " + t2 + " ms");
+		assertTrue(t2 < 10_000, "4 GiB tail to E2BIG took " + t2 + " ms");
 		// unmapped right after the struct: EFAULT at once
 		put(ARG_RO + 0xfc0, map(RW, ioas, VA, 0x1000, 0).putInt(0, -1));
 		long t3 = millis(() -> fails(Errno.EFAULT, () -> ctx.ioctl(Ioctls.IOMMU_IOAS_MAP, ARG_RO + 0xfc0)));
