@@ -18,6 +18,7 @@ import smmu.iommufd.IoasAllowIovas;
 import smmu.iommufd.IoasCopy;
 import smmu.iommufd.IoasIovaRanges;
 import smmu.iommufd.IoasMap;
+import smmu.iommufd.IoasMapFile;
 import smmu.iommufd.IoasUnmap;
 import smmu.iommufd.IommufdContext;
 import smmu.iommufd.IommufdException;
@@ -27,6 +28,7 @@ import smmu.iommufd.ObjectType;
 import smmu.iommufd.Option;
 import smmu.iommufd.PageFault;
 import smmu.iommufd.PageResponse;
+import smmu.iommufd.UserProcess;
 import smmu.iommufd.VdeviceAlloc;
 import smmu.iommufd.Vevent;
 import smmu.iommufd.VeventqAlloc;
@@ -44,12 +46,15 @@ import smmu.iommufd.VmmAddressSpace;
 public final class Context implements IommufdContext {
 	private static final int MAP_FLAGS = IoasMap.FIXED_IOVA | IoasMap.WRITEABLE | IoasMap.READABLE;
 	private static final long ULONG_MAX = -1L;
+	/** The file of an open fd that is not a regular file (a pipe, an eventfd): its pages cannot be pinned. */
+	static final java.nio.file.Path NOT_A_FILE = java.nio.file.Path.of("/proc/self/fd/not-a-regular-file");
 
 	private final VmmAddressSpace mm;
 	private final boolean capSysResource;
 	private final ObjectTable objects = new ObjectTable();
 	private final Consumer<Context> onClose;
 	private final DeviceOps devices;
+	private final List<VeventqFile> files = new ArrayList<>();
 	private boolean accountMm;
 	/** ictx->vfio_ioas: no reference held. */
 	private Ioas vfioIoas;
@@ -355,7 +360,7 @@ public final class Context implements IommufdContext {
 	/** The driver data (a vSTE) is read before the lock is taken: its size is the caller's choice. */
 	@Override
 	public HwptAlloc hwptAlloc(HwptAlloc cmd) {
-		return hwptAlloc(cmd, devices.prefetchVste(cmd));
+		return hwptAlloc(cmd, devices.prefetchVste(cmd, devices.mm));
 	}
 
 	synchronized HwptAlloc hwptAlloc(HwptAlloc cmd, DeviceOps.Prefetched<byte[]> vste) {
@@ -363,12 +368,12 @@ public final class Context implements IommufdContext {
 		return devices.hwptAlloc(cmd, vste);
 	}
 
-	DeviceOps.Prefetched<byte[]> prefetchVste(HwptAlloc cmd) {
-		return devices.prefetchVste(cmd);
+	DeviceOps.Prefetched<byte[]> prefetchVste(HwptAlloc cmd, UserProcess proc) {
+		return devices.prefetchVste(cmd, proc);
 	}
 
-	DeviceOps.Prefetched<long[][]> prefetchCommands(HwptInvalidate cmd) {
-		return devices.prefetchCommands(cmd);
+	DeviceOps.Prefetched<long[][]> prefetchCommands(HwptInvalidate cmd, UserProcess proc) {
+		return devices.prefetchCommands(cmd, proc);
 	}
 
 	@Override
@@ -380,7 +385,7 @@ public final class Context implements IommufdContext {
 	/** The commands are read before the lock is taken: their number and size are the caller's choice. */
 	@Override
 	public HwptInvalidate hwptInvalidate(HwptInvalidate cmd) {
-		return hwptInvalidate(cmd, devices.prefetchCommands(cmd));
+		return hwptInvalidate(cmd, devices.prefetchCommands(cmd, devices.mm));
 	}
 
 	synchronized HwptInvalidate hwptInvalidate(HwptInvalidate cmd, DeviceOps.Prefetched<long[][]> commands) {
@@ -412,13 +417,104 @@ public final class Context implements IommufdContext {
 		return devices.veventqRead(veventqId, count);
 	}
 
-	/** The raw ioctl: its copy-in runs without the lock, the rest under it ({@link Ioctl}). */
+	/** iommufd_ioas_map_file, then iopt_map_file_pages / iopt_alloc_file_pages, in Linux's order. */
+	@Override
+	public synchronized IoasMapFile ioasMapFile(IoasMapFile cmd, UserProcess proc) {
+		open();
+		if ((cmd.flags() & ~MAP_FLAGS) != 0) {
+			throw err(Errno.EOPNOTSUPP, "IOAS_MAP_FILE flags 0x%x", cmd.flags());
+		}
+		if (cmd.iova() == ULONG_MAX || cmd.length() == ULONG_MAX) {
+			throw err(Errno.EOVERFLOW, "iova or length is ULONG_MAX");
+		}
+		if ((cmd.flags() & (IoasMap.WRITEABLE | IoasMap.READABLE)) == 0) {
+			throw err(Errno.EINVAL, "IOAS_MAP_FILE without READABLE or WRITEABLE");
+		}
+		IoPagetable iopt = ioas(cmd.ioasId()).iopt();
+		java.nio.file.Path file = proc.file(cmd.fd());
+		// fget fails only for a closed fd; an open fd that is not a regular file fails at the pin
+		if (file == null && !proc.isOpen(cmd.fd())) {
+			throw err(Errno.EBADF, "fd %d is not open", cmd.fd());
+		}
+		long start = cmd.start(), length = cmd.length();
+		if (length != 0 && Long.compareUnsigned(start + length - 1, start) < 0) {
+			throw err(Errno.EOVERFLOW, "start 0x%x + length 0x%x wraps", start, length);
+		}
+		if (length == 0 || Long.compareUnsigned(length, ULONG_MAX - Pages.PAGE_SIZE) > 0) {
+			throw err(Errno.EINVAL, "length 0x%x", length);
+		}
+		long startDown = start & -Pages.PAGE_SIZE;
+		long startByte = start - startDown;
+		long npages = Long.divideUnsigned(startByte + length + Pages.PAGE_SIZE - 1, Pages.PAGE_SIZE);
+		Pages pages = new Pages(devices.hostPlatform(), file == null ? NOT_A_FILE : file, startDown, npages,
+				(cmd.flags() & IoasMap.WRITEABLE) != 0);
+		long iova = iopt.mapPages(List.of(new IoPagetable.Elem(pages, startByte, length)), length, cmd.iova(),
+				IoPagetable.prot(cmd.flags()), (cmd.flags() & IoasMap.FIXED_IOVA) == 0);
+		return cmd.withIova(iova);
+	}
+
+	/**
+	 * iommufd_ioas_change_process: every area of every IOAS must map file pages (EINVAL). Accounting
+	 * is not modelled, so the charge then moves without a limit to fail on.
+	 */
+	@Override
+	public synchronized void ioasChangeProcess(UserProcess proc) {
+		open();
+		for (Obj o : objects.all()) {
+			if (o instanceof Ioas ioas) {
+				for (Area a : ioas.iopt().areas()) {
+					if (a.pages().file() == null) {
+						throw err(Errno.EINVAL, "IOAS %d maps user memory at %s: only file pages can change process", ioas.id(), a);
+					}
+				}
+			}
+		}
+	}
+
 	@Override
 	public void ioctl(int cmd, long arg) {
+		ioctl(cmd, arg, new AddressSpaceProcess(mm));
+	}
+
+	/**
+	 * The raw ioctl of a process: its copy-in runs without the lock, the rest under it
+	 * ({@link Ioctl}), with {@code proc} as the process whose memory the driver's copies use.
+	 */
+	@Override
+	public void ioctl(int cmd, long arg, UserProcess proc) {
 		synchronized (this) {
 			open();
 		}
-		Ioctl.execute(this, cmd, arg);
+		Ioctl.execute(this, cmd, arg, proc);
+	}
+
+	/** Runs {@code body} under the lock with {@code proc} as the calling process of the driver's copies. */
+	synchronized void asProcess(UserProcess proc, Runnable body) {
+		checkOpen();
+		UserProcess before = devices.mm;
+		devices.mm = proc;
+		try {
+			body.run();
+		} finally {
+			devices.mm = before;
+		}
+	}
+
+	/** VEVENTQ_ALLOC's file: takes a user of the queue until it is released. */
+	synchronized VeventqFile openVeventq(int id) {
+		open();
+		Veventq q = devices.veventq(id);
+		VeventqFile f = new VeventqFile(this, q);
+		q.users++;
+		files.add(f);
+		return f;
+	}
+
+	/** iommufd_eventq_fops_release. */
+	synchronized void released(VeventqFile f) {
+		if (files.remove(f)) {
+			f.queue().users--;
+		}
 	}
 
 	@Override
@@ -459,6 +555,10 @@ public final class Context implements IommufdContext {
 		}
 		for (Device d : devices.devices()) {
 			devices.unbind(d);
+		}
+		// Linux keeps the context until the queues' files are closed too; the model releases now
+		for (VeventqFile f : new ArrayList<>(files)) {
+			released(f);
 		}
 		objects.destroyAll();
 		closed = true;

@@ -17,6 +17,7 @@ import smmu.iommufd.VdeviceAlloc;
 import smmu.iommufd.Vevent;
 import smmu.iommufd.VeventqAlloc;
 import smmu.iommufd.ViommuAlloc;
+import smmu.iommufd.UserProcess;
 import smmu.iommufd.VmmAddressSpace;
 import smmu.iommufd.arm.ArmHwInfo;
 import smmu.iommufd.arm.ArmNestedDomain;
@@ -39,13 +40,19 @@ final class DeviceOps {
 	private static final long KMALLOC_MAX = 4L << 20;
 
 	private final ObjectTable objects;
-	private final VmmAddressSpace mm;
+	/** The process making the current call: its memory holds the user pointers of the structs. */
+	UserProcess mm;
 	private final HostKernel host;
 
 	DeviceOps(ObjectTable objects, VmmAddressSpace mm, HostKernel host) {
 		this.objects = objects;
-		this.mm = mm;
+		this.mm = new AddressSpaceProcess(mm);
 		this.host = host;
+	}
+
+	/** The host whose memory pins file pages, or null for a host without devices. */
+	smmu.hw.HostPlatform hostPlatform() {
+		return host == null ? null : host.kernel().host();
 	}
 
 	private ArmSmmuV3Kernel kernel() {
@@ -276,27 +283,27 @@ final class DeviceOps {
 	}
 
 	/** The vSTE a nested HWPT_ALLOC copies (null when its locked path copies nothing). */
-	Prefetched<byte[]> prefetchVste(HwptAlloc cmd) {
+	Prefetched<byte[]> prefetchVste(HwptAlloc cmd, UserProcess proc) {
 		long len = Integer.toUnsignedLong(cmd.dataLen());
 		if (cmd.dataType() != HwptAlloc.DATA_ARM_SMMUV3 || len < ARM_STE_BYTES) {
 			return null;
 		}
 		try {
-			return new Prefetched<>(cmd.dataUptr(), len, copyFromUser(cmd.dataUptr(), len, ARM_STE_BYTES), null);
+			return new Prefetched<>(cmd.dataUptr(), len, copyFromUser(proc, cmd.dataUptr(), len, ARM_STE_BYTES), null);
 		} catch (IommufdException e) {
 			return new Prefetched<>(cmd.dataUptr(), len, null, e);
 		}
 	}
 
 	/** The commands an ARM_SMMUV3 HWPT_INVALIDATE copies (null when its locked path copies nothing). */
-	Prefetched<long[][]> prefetchCommands(HwptInvalidate cmd) {
+	Prefetched<long[][]> prefetchCommands(HwptInvalidate cmd, UserProcess proc) {
 		long num = Integer.toUnsignedLong(cmd.entryNum()), len = Integer.toUnsignedLong(cmd.entryLen());
 		if (cmd.dataType() != HwptInvalidate.DATA_ARM_SMMUV3 || num == 0 || cmd.dataUptr() == 0 || len == 0
 				|| num * ARM_CMD_BYTES > KMALLOC_MAX) {
 			return null;
 		}
 		try {
-			return new Prefetched<>(cmd.dataUptr(), num * len, readCommands(cmd), null);
+			return new Prefetched<>(cmd.dataUptr(), num * len, readCommands(proc, cmd), null);
 		} catch (IommufdException e) {
 			return new Prefetched<>(cmd.dataUptr(), num * len, null, e);
 		}
@@ -407,13 +414,13 @@ final class DeviceOps {
 		if (usize < min) {
 			throw err(Errno.EINVAL, "driver data of %d bytes, at least %d needed", usize, min);
 		}
-		return ByteBuffer.wrap(copyFromUser(uptr, usize, ksize)).order(ByteOrder.LITTLE_ENDIAN);
+		return ByteBuffer.wrap(copyFromUser(mm, uptr, usize, ksize)).order(ByteOrder.LITTLE_ENDIAN);
 	}
 
 	/** copy_struct_from_user: the kernel's {@code ksize} bytes from a user struct of {@code usize}. */
-	private byte[] copyFromUser(long uptr, long usize, int ksize) {
+	private static byte[] copyFromUser(UserProcess mm, long uptr, long usize, int ksize) {
 		if (usize > ksize) {
-			checkZeroed(uptr + ksize, usize - ksize);
+			UserCopy.checkZeroed(mm, uptr + ksize, usize - ksize);
 		}
 		byte[] k = new byte[ksize];
 		byte[] u = new byte[(int) Math.min(usize, ksize)];
@@ -424,10 +431,6 @@ final class DeviceOps {
 		return k;
 	}
 
-	/** check_zeroed_user: EFAULT when unreadable, E2BIG when not zero. */
-	private void checkZeroed(long va, long len) {
-		UserCopy.checkZeroed(mm, va, len);
-	}
 
 	// ---- GET_HW_INFO
 
@@ -503,12 +506,12 @@ final class DeviceOps {
 		if (num == 0) {
 			return v.cacheInvalidate(new long[0][]);
 		}
-		long[][] cmds = commands != null && commands.isFor(cmd.dataUptr(), num * len) ? commands.get() : readCommands(cmd);
+		long[][] cmds = commands != null && commands.isFor(cmd.dataUptr(), num * len) ? commands.get() : readCommands(mm, cmd);
 		return v.cacheInvalidate(cmds);
 	}
 
 	/** iommu_copy_struct_from_full_user_array: one copy when entry_len is the kernel's, else entry by entry. */
-	private long[][] readCommands(HwptInvalidate cmd) {
+	private static long[][] readCommands(UserProcess mm, HwptInvalidate cmd) {
 		long num = Integer.toUnsignedLong(cmd.entryNum()), len = Integer.toUnsignedLong(cmd.entryLen());
 		long[][] cmds = new long[(int) num][];
 		if (len == ARM_CMD_BYTES) {
@@ -522,7 +525,7 @@ final class DeviceOps {
 			}
 		} else {
 			for (int i = 0; i < num; i++) {
-				ByteBuffer b = ByteBuffer.wrap(copyFromUser(cmd.dataUptr() + len * i, len, ARM_CMD_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+				ByteBuffer b = ByteBuffer.wrap(copyFromUser(mm, cmd.dataUptr() + len * i, len, ARM_CMD_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
 				cmds[i] = new long[] { b.getLong(0), b.getLong(8) };
 			}
 		}

@@ -16,15 +16,17 @@ import smmu.iommufd.IoasAlloc;
 import smmu.iommufd.IoasCopy;
 import smmu.iommufd.IoasIovaRanges;
 import smmu.iommufd.IoasMap;
+import smmu.iommufd.IoasMapFile;
 import smmu.iommufd.IoasUnmap;
 import smmu.iommufd.Ioctls;
 import smmu.iommufd.IommufdException;
 import smmu.iommufd.IovaRange;
 import smmu.iommufd.Option;
 import smmu.iommufd.VdeviceAlloc;
+import smmu.iommufd.UserProcess;
+import smmu.iommufd.VeventqAlloc;
 import smmu.iommufd.VfioIoas;
 import smmu.iommufd.ViommuAlloc;
-import smmu.iommufd.VmmAddressSpace;
 
 /**
  * The byte-level uAPI (iommufd_fops_ioctl): decodes the little-endian structs of iommufd.h from user
@@ -38,8 +40,7 @@ final class Ioctl {
 	private static final int CMD_BASE = 0x80;
 	/**
 	 * By nr - 0x80, as far as the kernel's table goes (HW_QUEUE_ALLOC, 0x94); null: not modelled
-	 * (dirty tracking, MAP_FILE, CHANGE_PROCESS, and VEVENTQ_ALLOC, whose result is a file
-	 * descriptor): ENOTTY once the size was read.
+	 * (dirty tracking): ENOTTY once the size was read.
 	 */
 	private static final Op[] OPS = {
 			new Op(Ioctls.IOMMU_DESTROY, 8, 8), // 0x80
@@ -57,19 +58,18 @@ final class Ioctl {
 			null, // 0x8c HWPT_GET_DIRTY_BITMAP
 			new Op(Ioctls.IOMMU_HWPT_INVALIDATE, 32, 32), // 0x8d
 			new Op(Ioctls.IOMMU_FAULT_QUEUE_ALLOC, 16, 16), // 0x8e
-			null, // 0x8f IOAS_MAP_FILE
+			new Op(Ioctls.IOMMU_IOAS_MAP_FILE, 40, 40), // 0x8f
 			new Op(Ioctls.IOMMU_VIOMMU_ALLOC, 24, 40), // 0x90
 			new Op(Ioctls.IOMMU_VDEVICE_ALLOC, 24, 24), // 0x91
-			null, // 0x92 IOAS_CHANGE_PROCESS
-			null, // 0x93 VEVENTQ_ALLOC
+			new Op(Ioctls.IOMMU_IOAS_CHANGE_PROCESS, 8, 8), // 0x92
+			new Op(Ioctls.IOMMU_VEVENTQ_ALLOC, 32, 32), // 0x93
 			new Op(Ioctls.IOMMU_HW_QUEUE_ALLOC, 40, 40), // 0x94
 	};
 	private static final int RANGE_SIZE = 16;
 
 	private Ioctl() {}
 
-	static void execute(Context ctx, int cmd, long arg) {
-		VmmAddressSpace mm = ctx.addressSpace();
+	static void execute(Context ctx, int cmd, long arg, UserProcess mm) {
 		int nr = cmd & 0xff;
 		// nr outside iommufd's table goes to the VFIO compat ioctls, not modelled
 		if (nr < CMD_BASE || nr >= CMD_BASE + OPS.length) {
@@ -93,14 +93,11 @@ final class Ioctl {
 		}
 		// driver data, as long as the caller makes it, is read before the lock too
 		DeviceOps.Prefetched<?> pre = switch (cmd) {
-		case Ioctls.IOMMU_HWPT_ALLOC -> ctx.prefetchVste(hwptAlloc(b));
-		case Ioctls.IOMMU_HWPT_INVALIDATE -> ctx.prefetchCommands(hwptInvalidate(b));
+		case Ioctls.IOMMU_HWPT_ALLOC -> ctx.prefetchVste(hwptAlloc(b), mm);
+		case Ioctls.IOMMU_HWPT_INVALIDATE -> ctx.prefetchCommands(hwptInvalidate(b), mm);
 		default -> null;
 		};
-		synchronized (ctx) {
-			ctx.checkOpen();
-			run(ctx, mm, cmd, arg, b, userSize, pre);
-		}
+		ctx.asProcess(mm, () -> run(ctx, mm, cmd, arg, b, userSize, pre));
 	}
 
 	private static HwptAlloc hwptAlloc(ByteBuffer b) {
@@ -112,7 +109,7 @@ final class Ioctl {
 	}
 
 	@SuppressWarnings("unchecked")
-	private static void run(Context ctx, VmmAddressSpace mm, int cmd, long arg, ByteBuffer b, long userSize, DeviceOps.Prefetched<?> pre) {
+	private static void run(Context ctx, UserProcess mm, int cmd, long arg, ByteBuffer b, long userSize, DeviceOps.Prefetched<?> pre) {
 		switch (cmd) {
 		case Ioctls.IOMMU_DESTROY -> ctx.destroy(b.getInt(4));
 		case Ioctls.IOMMU_IOAS_ALLOC -> {
@@ -193,12 +190,44 @@ final class Ioctl {
 			b.putInt(12, r.outVdeviceId());
 			respondOrDestroy(ctx, mm, arg, b, userSize, r.outVdeviceId());
 		}
+		case Ioctls.IOMMU_IOAS_MAP_FILE -> {
+			IoasMapFile r = ctx.ioasMapFile(new IoasMapFile(b.getInt(4), b.getInt(8), b.getInt(12), b.getLong(16), b.getLong(24), b.getLong(32)), mm);
+			b.putLong(32, r.iova());
+			respond(mm, arg, b, userSize);
+		}
+		case Ioctls.IOMMU_IOAS_CHANGE_PROCESS -> {
+			reserved(b.getInt(4));
+			ctx.ioasChangeProcess(mm);
+		}
+		case Ioctls.IOMMU_VEVENTQ_ALLOC -> veventqAlloc(ctx, mm, arg, b, userSize);
 		default -> throw new IllegalStateException();
 		}
 	}
 
+	/**
+	 * iommufd_veventq_alloc: the queue, then its file installed at a new fd of the process, both
+	 * written back. The struct is written back (with fd -1) before the fd is installed, so that a
+	 * struct the process cannot take back fails with nothing installed.
+	 */
+	private static void veventqAlloc(Context ctx, UserProcess mm, long arg, ByteBuffer b, long userSize) {
+		reserved(b.getInt(28));
+		VeventqAlloc r = ctx.veventqAlloc(new VeventqAlloc(b.getInt(4), b.getInt(8), b.getInt(12), b.getInt(16), 0));
+		b.putInt(20, r.outVeventqId()).putInt(24, -1);
+		respondOrDestroy(ctx, mm, arg, b, userSize, r.outVeventqId());
+		VeventqFile file = ctx.openVeventq(r.outVeventqId());
+		int fd;
+		try {
+			fd = mm.installFile(file);
+		} catch (RuntimeException e) {
+			file.release();
+			ctx.destroy(r.outVeventqId());
+			throw e;
+		}
+		write(mm, arg + 24, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, fd));
+	}
+
 	/** iommufd_ucmd_respond of a new object: if the struct cannot be copied back the object is destroyed. */
-	private static void respondOrDestroy(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize, int id) {
+	private static void respondOrDestroy(Context ctx, UserProcess mm, long arg, ByteBuffer b, long userSize, int id) {
 		try {
 			respond(mm, arg, b, userSize);
 		} catch (IommufdException e) {
@@ -208,7 +237,7 @@ final class Ioctl {
 	}
 
 	/** HWPT_INVALIDATE copies entry_num back on every return. */
-	private static void invalidate(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize, DeviceOps.Prefetched<long[][]> pre) {
+	private static void invalidate(Context ctx, UserProcess mm, long arg, ByteBuffer b, long userSize, DeviceOps.Prefetched<long[][]> pre) {
 		HwptInvalidate cmd = hwptInvalidate(b);
 		IommufdException failed = null;
 		int done;
@@ -228,7 +257,7 @@ final class Ioctl {
 		}
 	}
 
-	private static void iovaRanges(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize) {
+	private static void iovaRanges(Context ctx, UserProcess mm, long arg, ByteBuffer b, long userSize) {
 		reserved(b.getInt(12));
 		IoasIovaRanges r;
 		IommufdException tooSmall = null;
@@ -260,7 +289,7 @@ final class Ioctl {
 	 * one by one without the context's lock (a fault after an invalid range still reports EINVAL),
 	 * then iopt_set_allow_iova under it.
 	 */
-	private static void allowIovas(Context ctx, VmmAddressSpace mm, ByteBuffer b) {
+	private static void allowIovas(Context ctx, UserProcess mm, ByteBuffer b) {
 		reserved(b.getInt(12));
 		int ioasId = b.getInt(4);
 		synchronized (ctx) {
@@ -271,7 +300,7 @@ final class Ioctl {
 	}
 
 	/** copy_struct_from_user: a longer user struct needs a zero tail (else E2BIG); a shorter one is zero-extended. */
-	private static ByteBuffer copyStructFromUser(VmmAddressSpace mm, long arg, int ksize, long usize) {
+	private static ByteBuffer copyStructFromUser(UserProcess mm, long arg, int ksize, long usize) {
 		if (usize > ksize) {
 			UserCopy.checkZeroed(mm, arg + ksize, usize - ksize);
 		}
@@ -281,12 +310,12 @@ final class Ioctl {
 		return b;
 	}
 
-	private static void respond(VmmAddressSpace mm, long arg, ByteBuffer b, long userSize) {
+	private static void respond(UserProcess mm, long arg, ByteBuffer b, long userSize) {
 		int n = (int) Math.min(userSize, b.capacity());
 		write(mm, arg, ByteBuffer.wrap(b.array(), 0, n).slice());
 	}
 
-	private static ByteBuffer read(VmmAddressSpace mm, long va, int length) {
+	private static ByteBuffer read(UserProcess mm, long va, int length) {
 		byte[] buf = new byte[length];
 		if (!mm.read(va, buf)) {
 			throw err(Errno.EFAULT, "0x%x bytes at user VA 0x%x unreadable", length, va);
@@ -294,7 +323,7 @@ final class Ioctl {
 		return ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
 	}
 
-	private static void write(VmmAddressSpace mm, long va, ByteBuffer b) {
+	private static void write(UserProcess mm, long va, ByteBuffer b) {
 		byte[] out = new byte[b.remaining()];
 		b.duplicate().get(out);
 		if (!mm.write(va, out)) {
