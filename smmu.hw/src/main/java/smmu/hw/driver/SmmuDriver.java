@@ -98,6 +98,7 @@ public final class SmmuDriver {
 	private final FrameAllocator alloc;
 	private final Features features;
 	private final Options options;
+	private final Errata errata;
 	private final int evtqProdReg, evtqConsReg;
 
 	private boolean allocated, cmdqEnabled, enabled;
@@ -116,7 +117,8 @@ public final class SmmuDriver {
 	// counters
 	private long commands, syncs, cmdqErrors, gerrors, steWrites, steSyncs, cdWrites, cdSyncs, events, unknownEvents, eventOverflows;
 
-	private SmmuDriver(SmmuRegisters regs, PhysicalMemory mem, FrameAllocator alloc, Features features, Options options) {
+	private SmmuDriver(SmmuRegisters regs, PhysicalMemory mem, FrameAllocator alloc, Features features, Options options, Errata errata) {
+		this.errata = errata;
 		this.regs = regs;
 		this.mem = mem;
 		this.alloc = alloc;
@@ -148,13 +150,21 @@ public final class SmmuDriver {
 		if (why != null) {
 			throw new DriverException(Errno.ENXIO, why);
 		}
-		return new SmmuDriver(regs, memory, allocator, f, options);
+		// arm_smmu_device_iidr_probe
+		Errata errata = Errata.of(regs.read32(Regs.IIDR));
+		return new SmmuDriver(regs, memory, allocator, errata.apply(f), options, errata);
 	}
 
 	// ---- accessors
 
+	/** The features the driver uses: the ID registers' with the IIDR-based errata applied. */
 	public Features features() {
 		return features;
+	}
+
+	/** What {@code arm_smmu_device_iidr_probe} made of SMMU_IIDR. */
+	public Errata errata() {
+		return errata;
 	}
 
 	public Options options() {

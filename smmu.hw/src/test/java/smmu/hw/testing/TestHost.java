@@ -48,10 +48,19 @@ public final class TestHost implements HostPlatform {
 		this(n, perSmmu, idr, true);
 	}
 
+	/** {@code n} SMMUs with one endpoint each, every spec changed by {@code specs} (e.g. another IIDR). */
+	public static TestHost withSpecs(int n, UnaryOperator<SmmuSpec> specs) {
+		return new TestHost(n, 1, UnaryOperator.identity(), false, specs);
+	}
+
 	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints) {
+		this(n, perSmmu, idr, probeEndpoints, UnaryOperator.identity());
+	}
+
+	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints, UnaryOperator<SmmuSpec> specs) {
 		for (int i = 0; i < n; i++) {
 			SmmuSpec spec = SmmuSpec.mmu700("smmu" + i, 0x2b40_0000L + 0x10_0000L * i);
-			spec = spec.withIdr(idr.apply(spec.idr().clone()));
+			spec = specs.apply(spec.withIdr(idr.apply(spec.idr().clone())));
 			SmmuDevice d = SmmuDevice.create(spec, memory);
 			SmmuDriver drv = SmmuDriver.probe(d, memory, allocator);
 			drv.init();

@@ -330,7 +330,11 @@ public final class ArmSmmuV3Kernel {
 				newTag = true;
 			}
 		}
-		Invs build = d.nestParent() ? Invs.of(new Invs.Inv(s.index(), tt, tag, 0), new Invs.Inv(s.index(), Invs.Type.S2_VMID_S1_CLEAR, tag, 0))
+		// Mainline pairs a nest parent's S2_VMID with S2_VMID_S1_CLEAR (its vSMMUs share that VMID). In the
+		// share series each vSMMU has its own VMID and only the S2_VMID_VSMMU tag gets the S1 clear (v4
+		// patch 06 with its review fix): a device attached to the parent directly has no stage 1 to clear.
+		Invs build = d.nestParent() && mode == KernelMode.PER_SMMU
+				? Invs.of(new Invs.Inv(s.index(), tt, tag, 0), new Invs.Inv(s.index(), Invs.Type.S2_VMID_S1_CLEAR, tag, 0))
 				: Invs.of(new Invs.Inv(s.index(), tt, tag, 0));
 		d.invs.set(Invs.merge(d.invs.get(), build));
 		try {

@@ -248,8 +248,9 @@ class NestedTest {
 		ArmNestedDomain nd = v.allocDomainNested(vm.vste[0], vm.vste[1], 0);
 		errno(Errno.EINVAL, () -> vm.k.attachNested(vm.m0, nd));
 		vm.k.attachNested(m1, nd);
-		assertEquals(List.of(new Inv(0, Type.S2_VMID, 1, 0), new Inv(0, Type.S2_VMID_S1_CLEAR, 1, 0), new Inv(1, Type.S2_VMID_VSMMU, 2, 0),
-				new Inv(1, Type.S2_VMID_S1_CLEAR, 2, 0)), vm.parent.invs().live());
+		// the S1 clear only for the vSMMU's tag (share series v4 patch 06 with its review fix)
+		assertEquals(List.of(new Inv(0, Type.S2_VMID, 1, 0), new Inv(1, Type.S2_VMID_VSMMU, 2, 0), new Inv(1, Type.S2_VMID_S1_CLEAR, 2, 0)),
+				vm.parent.invs().live());
 		int sid1 = TestHost.sid(1);
 		assertEquals(2, Ste.S2VMID.get(s1.driver().readSte(sid1)));
 		translatesVia(s1.smmu(), sid1, GIOVA, DATA_IPA + DELTA, Path.WALK);
@@ -258,8 +259,7 @@ class NestedTest {
 
 		CmdRing r0 = new CmdRing(vm.s0().driver()), r1 = new CmdRing(s1.driver());
 		vm.parent.unmap(DATA_IPA, 0x1000);
-		assertEquals(describe(Commands.tlbiS2Ipa(1, DATA_IPA, true, 1, 0, 0, 3), Commands.cmdSync(), Commands.tlbiNhAll(1), Commands.cmdSync()),
-				r0.names());
+		assertEquals(describe(Commands.tlbiS2Ipa(1, DATA_IPA, true, 1, 0, 0, 3), Commands.cmdSync()), r0.names());
 		assertEquals(describe(Commands.tlbiS2Ipa(2, DATA_IPA, true, 1, 0, 0, 3), Commands.cmdSync(), Commands.tlbiNhAll(2), Commands.cmdSync()),
 				r1.names());
 		assertTrue(faults(s1.smmu(), sid1, GIOVA).s2());

@@ -23,8 +23,8 @@ import smmu.hw.driver.SmmuDriver;
 import smmu.hw.impl.SmmuDevice;
 
 /**
- * The host machine, built from configuration {@value HostConfig#PID} (defaults: two MMU-700-like
- * SMMUs with two PCI endpoints each), every SMMU probed and enabled by the driver library.
+ * The host machine, built from configuration {@value HostConfig#PID} (defaults: two MMU-700 r1p1-like
+ * SMMUs with two PCI endpoints each; ID registers may be configured), every SMMU probed and enabled by the driver library.
  */
 @Component(service = HostPlatform.class, immediate = true, configurationPid = HostConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = HostConfig.class)
@@ -42,7 +42,8 @@ public class HostPlatformComponent implements HostPlatform {
 		long[] window = HostTopology.range(config.kernelMemory());
 		allocator = new FrameAllocator(memory, window[0], window[1]);
 		for (String s : config.smmus()) {
-			SmmuSpec spec = HostTopology.smmu(s).withCaches(config.tlbEntries(), config.configCacheEntries());
+			SmmuSpec spec = HostTopology.registers(HostTopology.smmu(s), config.registers()).withCaches(config.tlbEntries(),
+					config.configCacheEntries());
 			if (smmu(spec.id()).isPresent()) {
 				throw new IllegalArgumentException("duplicate SMMU id " + spec.id());
 			}
