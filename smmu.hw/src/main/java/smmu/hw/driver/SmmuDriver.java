@@ -790,22 +790,36 @@ public final class SmmuDriver {
 	 * it in EVENTQ_CONS. Records with an unknown type are counted and skipped.
 	 */
 	public synchronized List<Event> drainEvents() {
-		requireAllocated();
 		List<Event> out = new ArrayList<>();
+		for (long[] w : drainEventRecords()) {
+			Event e = Event.decode(w);
+			if (e != null) {
+				out.add(e);
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * {@link #drainEvents} returning each record raw, as the four 64-bit words the SMMU wrote (unknown
+	 * types included, and counted), for a kernel that forwards records verbatim
+	 * ({@code arm_vmaster_report_event}).
+	 */
+	public synchronized List<long[]> drainEventRecords() {
+		requireAllocated();
+		List<long[]> out = new ArrayList<>();
 		int mask = qMask(evtqLog2);
-		long[] w = new long[4];
 		do {
 			while (((evtqProd ^ evtqCons) & mask) != 0) {
 				long a = evtqBase + ((long) (evtqCons & ((1 << evtqLog2) - 1)) * Event.BYTES);
+				long[] w = new long[4];
 				for (int i = 0; i < 4; i++) {
 					w[i] = mem.read64(a + 8L * i);
 				}
-				Event e = Event.decode(w);
-				if (e == null) {
+				if (Event.decode(w) == null) {
 					unknownEvents++;
-				} else {
-					out.add(e);
 				}
+				out.add(w);
 				events++;
 				evtqCons = (evtqCons & Regs.Q_OVF) | (((evtqCons & mask) + 1) & mask);
 				VarHandle.fullFence();

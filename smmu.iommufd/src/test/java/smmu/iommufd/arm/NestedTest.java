@@ -465,6 +465,35 @@ class NestedTest {
 	// ---- events
 
 	@Test
+	void aForwardedRecordIsTheRawRecordWithOnlyTheStreamIdSwapped() {
+		Vm vm = new Vm(KernelMode.PER_SMMU);
+		ArmVsmmu v = vm.vsmmu();
+		vm.attachS1(v);
+		List<long[]> got = new ArrayList<>();
+		v.setEventSink(evt -> got.add(evt.clone()));
+		var hw = vm.s0().smmu();
+		faults(hw, SID0, GIOVA + 0x10_0000);
+		// the record the SMMU wrote, with bits the model's Event does not carry set in memory (STAG, PnU,
+		// InD, an IMPLEMENTATION DEFINED bit of word 1, the low bits of word 3): arm_vmaster_report_event
+		// copies them as they are
+		long base = hw.read64(smmu.hw.arch.Regs.EVENTQ_BASE) & smmu.hw.arch.Regs.Q_BASE_ADDR_MASK;
+		int log2 = (int) (hw.read64(smmu.hw.arch.Regs.EVENTQ_BASE) & 0x1f);
+		int prod = hw.read32(smmu.hw.arch.Regs.EVENTQ_PROD + 0x10000);
+		long at = base + 32L * ((prod - 1) & ((1 << log2) - 1));
+		var mem = vm.h.memory;
+		mem.write64(at + 8, mem.read64(at + 8) | 0xbeefL | 1L << 33 | 1L << 34 | 1L << 60);
+		mem.write64(at + 24, mem.read64(at + 24) | 0x5);
+		long[] raw = new long[4];
+		for (int i = 0; i < 4; i++) {
+			raw[i] = mem.read64(at + 8L * i);
+		}
+		assertEquals(new EventReport(1, 0), vm.k.handleEvents(vm.s0()));
+		long[] want = raw.clone();
+		want[0] = (want[0] & 0xffff_ffffL) | (long) VSID << 32;
+		assertArrayEquals(want, got.get(0));
+	}
+
+	@Test
 	void eventsOfVmastersAreForwardedWithTheVsidUnlessStage2() {
 		Vm vm = new Vm(KernelMode.PER_SMMU);
 		ArmVsmmu v = vm.vsmmu();
