@@ -177,6 +177,8 @@ class VfioPciDeviceTest {
 		} else {
 			assertNotEquals(s2a, s2b, "EINVAL on the first HWPT: the next one is allocated");
 			assertEquals(Map.of(s2a, List.of(d0.bdf(), d2.bdf()), s2b, List.of(d1.bdf())), cs.get(0).hwpts());
+			// QLIST_INSERT_HEAD: the newer HWPT is tried first
+			assertEquals(List.of(s2b, s2a), List.copyOf(cs.get(0).hwpts().keySet()));
 		}
 		for (IommufdObject o : objects(ObjectType.HWPT_PAGING)) {
 			assertTrue(o.id() == s2a || o.id() == s2b);
@@ -219,6 +221,26 @@ class VfioPciDeviceTest {
 		assertEquals(List.of(), ctx.objects());
 		d0.realize(sysmem, ops, 1, 0);
 		assertEquals(1, vfio.containers().size());
+	}
+
+	@Test
+	void theListenerMapsEveryRamLikeSectionRomsReadOnlyAndOnlyReportsAFailedRamDevice() {
+		boot(KernelMode.SHARED);
+		long romGpa = 0x1000_0000L, romVa = 0x7d00_0000_0000L, barGpa = 0x8000_0000_00L, unmappedVa = 0x7c00_0000_0000L;
+		long romPa = hw.userPages.allocate(0x10000, 0x10000);
+		mm.map(romVa, 0x10000, romPa, true);
+		AddressSpace as = AddressSpace.ram("sysmem", List.of(new AddressSpace.RamSection(GPA, RAM, VA, false),
+				new AddressSpace.RamSection(romGpa, 0x10000, romVa, false, AddressSpace.Kind.ROM),
+				// a BAR mmap the VMM never mapped: IOAS_MAP fails, P2P to it will not work, the device still attaches
+				new AddressSpace.RamSection(barGpa, 0x1000, unmappedVa, false, AddressSpace.Kind.RAM_DEVICE)));
+		VfioPciDevice d0 = vfio.open(TestHost.bdf(0, 0));
+		d0.realize(as, new Ops(PciIommuOps.WANT_NESTING_PARENT), 1, 0);
+		assertTrue(d0.dmaRead(romGpa + 0x100, new byte[8]).ok(), "the ROM is mapped");
+		assertEquals(EventType.F_PERMISSION, d0.dmaWrite(romGpa + 0x100, new byte[8]).fault().event().type(), "read-only");
+		assertEquals(1, vfio.reported().size());
+		assertTrue(vfio.reported().get(0).startsWith(String.format("vfio_container_dma_map(0x%x, 0x1000, 0x%x) = -14", barGpa, unmappedVa)),
+				vfio.reported().get(0));
+		assertTrue(d0.dmaWrite(GPA, new byte[8]).ok());
 	}
 
 	@Test
