@@ -54,6 +54,7 @@ public final class VmConfigParser {
 			"virtio-mouse-pci", "virtio-9p-pci", "vhost-user-fs-pci", "e1000e", "e1000", "igb", "rtl8139",
 			"nvme", "qemu-xhci", "nec-usb-xhci", "ich9-ahci", "megasas", "pvscsi", "ivshmem-plain", "edu",
 			"pci-testdev", "iommu-testdev", "bochs-display", "ramfb-pci");
+	private static final String VIRTIO_IOMMU = "virtio-iommu-pci";
 	private static final Set<String> PXB_KEPT = Set.of("numa_node", "multifunction", "romfile", "rombar");
 	private static final Set<String> RP_KEPT = Set.of("pref64-reserve", "pref32-reserve", "mem-reserve",
 			"io-reserve", "bus-reserve", "port", "multifunction", "x-speed", "x-width", "hotplug",
@@ -316,6 +317,8 @@ public final class VmConfigParser {
 		private final LinkedHashMap<String, String> machineProps = new LinkedHashMap<>();
 		private String gicVersion;
 		private boolean legacySmmu;
+		/** vms->iommu == VIRT_IOMMU_VIRTIO: a virtio-iommu-pci was plugged */
+		private boolean virtioIommu;
 		private OnOffAuto acpi = OnOffAuto.AUTO;
 		private boolean its = true;
 		private boolean defaultBypass;
@@ -401,7 +404,9 @@ public final class VmConfigParser {
 				}
 				}
 			}
-			firmware = bios || !kernel;
+			// virt_firmware_init: firmware is loaded only with -bios or a flash0 image (-pflash, -drive if=pflash);
+			// a description with neither boots nothing through firmware, so it is a DT machine
+			firmware = bios;
 		}
 
 		private static int smpMaxCpus(String arg) {
@@ -727,7 +732,7 @@ public final class VmConfigParser {
 			if (driver == null)
 				throw new VmConfigException(where, "Parameter 'driver' is missing");
 			boolean pci = driver.equals("pxb-pcie") || driver.equals("pcie-root-port") || driver.equals("vfio-pci")
-					|| ENDPOINTS.contains(driver);
+					|| driver.equals(VIRTIO_IOMMU) || ENDPOINTS.contains(driver);
 			if (!pci && !driver.equals("arm-smmuv3"))
 				throw new VmConfigException(where, "'" + driver + "' is not a valid device model name");
 			LinkedHashMap<String, String> props = new LinkedHashMap<>(o.props);
@@ -750,6 +755,13 @@ public final class VmConfigParser {
 			case "pxb-pcie" -> pxb(where, d, props);
 			case "pcie-root-port" -> rootPort(where, d, props);
 			case "vfio-pci" -> vfio(where, d, props);
+			case VIRTIO_IOMMU -> {
+				// virt_machine_device_pre_plug_cb, before the device realizes
+				if (legacySmmu || !smmus.isEmpty() || virtioIommu)
+					throw new VmConfigException(where, "virt machine does not support multiple IOMMUs");
+				endpoint(where, d, props);
+				virtioIommu = true;
+			}
 			default -> endpoint(where, d, props);
 			}
 			devices.add(d);
@@ -876,9 +888,9 @@ public final class VmConfigParser {
 			}
 			reorder(d.props, order);
 			// virt_machine_device_pre_plug_cb
-			if (legacySmmu)
-				throw new VmConfigException(where,
-						"virt machine already has iommu=smmuv3 set. Doesn't support incompatible iommus");
+			if (legacySmmu || virtioIommu)
+				throw new VmConfigException(where, "virt machine already has " + (legacySmmu ? "iommu=smmuv3" : "virtio-iommu")
+						+ " set. Doesn't support incompatible iommus");
 			if (d.accel) {
 				if (!accelType.equals("kvm") || "off".equals(kernelIrqchip))
 					throw new VmConfigException(where, "SMMUv3 accel=on requires KVM with kernel-irqchip=on support");

@@ -120,8 +120,14 @@ final class VmInstance implements VirtualMachine {
 		if (dev instanceof Smmuv3 s && !s.accel()) {
 			throw new VmException(option, "model: only accel=on arm-smmuv3 devices are modelled", null);
 		}
-		if (dev instanceof EmulatedPci) {
-			throw new VmException(option, "model: emulated PCI devices are not modelled; pass a host device with vfio-pci", null);
+		if (dev instanceof EmulatedPci e && e.type().equals("virtio-iommu-pci")) {
+			throw new VmException(option, "model: virtio-iommu-pci is not modelled", null);
+		}
+		// An emulated endpoint outside every vSMMU's hierarchy (virtio-net-pci on pcie.0) is accepted as QEMU
+		// accepts it; the model keeps it in the description and topology but runs nothing for it (no DMA).
+		// Behind an accel vSMMU QEMU itself refuses it ("Emulated endpoint devices are not allowed ...").
+		if (dev instanceof EmulatedPci e && (e.smmu() >= 0 || e.legacySmmu())) {
+			throw new VmException(option, "model: emulated PCI devices behind an IOMMU are not modelled; pass a host device with vfio-pci", null);
 		}
 	}
 

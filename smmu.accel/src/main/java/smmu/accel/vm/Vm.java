@@ -248,9 +248,9 @@ public final class Vm implements AutoCloseable {
 		if (b == null) {
 			throw new IllegalArgumentException("no bus " + primaryBus);
 		}
-		if (b.vsmmu() != null) {
-			throw new IllegalArgumentException(primaryBus + " has an SMMU already");
-		}
+		// A second arm-smmuv3 on the same primary bus is accepted as QEMU accepts it: pci_setup_iommu_per_bus
+		// overwrites the bus's IOMMU ops, so the later vSMMU serves every device of the bus and the earlier
+		// one stays with none (the guest still probes it).
 		String key = keys.apply(name, id);
 		AddressSpace as = spaces.get(key);
 		if (as == null) {
