@@ -32,6 +32,8 @@ public final class TestHost implements HostPlatform {
 	public final List<Smmu> smmus = new ArrayList<>();
 	public final List<PciEndpoint> endpoints = new ArrayList<>();
 	public final Map<String, SmmuDriver> drivers = new HashMap<>();
+	/** A GICv3 ITS at 0x2f020000 (GITS_TRANSLATER 0x2f030040); tests may replace it before use. */
+	public smmu.hw.irq.MsiController msi = new smmu.hw.irq.MsiController(smmu.hw.irq.MsiController.Kind.GICV3_ITS, 0x2f02_0000L);
 
 	/** {@code n} SMMUs with one endpoint each, their stream table L2 not yet allocated. */
 	public TestHost(int n) {
@@ -89,6 +91,11 @@ public final class TestHost implements HostPlatform {
 
 	public static String bdf(int smmu, int fn) {
 		return String.format("0000:%02x:00.%d", smmu + 1, fn);
+	}
+
+	@Override
+	public smmu.hw.irq.MsiController msiController() {
+		return msi;
 	}
 
 	@Override

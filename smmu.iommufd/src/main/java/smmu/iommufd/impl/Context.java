@@ -312,6 +312,17 @@ public final class Context implements IommufdContext {
 	}
 
 	@Override
+	public synchronized long prepareMsi(int devId, long msiAddr) {
+		open();
+		return devices.prepareMsi(devId, msiAddr);
+	}
+
+	@Override
+	public synchronized long swMsiPages() {
+		return devices.swMsi.pagesMapped();
+	}
+
+	@Override
 	public synchronized void ioctl(int cmd, long arg) {
 		open();
 		Ioctl.execute(this, cmd, arg);

@@ -39,6 +39,7 @@ final class DeviceOps {
 	private final ObjectTable objects;
 	private final VmmAddressSpace mm;
 	private final HostKernel host;
+	final SwMsi swMsi = new SwMsi();
 
 	DeviceOps(ObjectTable objects, VmmAddressSpace mm, HostKernel host) {
 		this.objects = objects;
@@ -140,6 +141,8 @@ final class DeviceOps {
 		if (newIoas) {
 			np.ioas.iopt().reserveSwMsi(d);
 		}
+		// iommufd_group_setup_msi: the doorbell pages the device's MSIs use are in the new domain before it attaches
+		swMsi.setup(d, np);
 		try {
 			if (hwpt instanceof HwptPaging p) {
 				boolean same = old instanceof HwptPaging && newIoas && op.ioas.iopt().sameTranslation(np.ioas.iopt());
@@ -191,8 +194,15 @@ final class DeviceOps {
 		unbind(device(devId));
 	}
 
+	/** iommufd_sw_msi: the doorbell page mapped in the device's domain; the IOVA its MSI address becomes. */
+	long prepareMsi(int devId, long msiAddr) {
+		Device d = device(devId);
+		return swMsi.prepare(d, d.hwpt == null ? null : pagingOf(d.hwpt), msiAddr);
+	}
+
 	void unbind(Device d) {
 		detach(d);
+		swMsi.forget(d);
 		if (d.vdev != null) {
 			objects.tombstone(d.vdev.id());
 		}

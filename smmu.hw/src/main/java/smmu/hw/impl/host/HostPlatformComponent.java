@@ -35,10 +35,12 @@ public class HostPlatformComponent implements HostPlatform {
 	private final Map<String, Smmu> snapshots = new ConcurrentHashMap<>();
 	private final List<PciEndpoint> endpoints;
 	private final Map<String, SmmuDriver> drivers = new ConcurrentHashMap<>();
+	private final smmu.hw.irq.MsiController msi;
 
 	@Activate
 	public HostPlatformComponent(HostConfig config) {
 		memory = new SparseMemory(config.physicalAddressBits());
+		msi = HostTopology.msi(config.msiController());
 		long[] window = HostTopology.range(config.kernelMemory());
 		allocator = new FrameAllocator(memory, window[0], window[1]);
 		for (String s : config.smmus()) {
@@ -66,6 +68,11 @@ public class HostPlatformComponent implements HostPlatform {
 			driver(ep.smmu()).ifPresent(d -> d.ensureL2(ep.sid()));
 		}
 		endpoints = List.copyOf(eps);
+	}
+
+	@Override
+	public smmu.hw.irq.MsiController msiController() {
+		return msi;
 	}
 
 	@Override

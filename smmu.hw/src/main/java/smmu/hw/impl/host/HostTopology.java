@@ -57,6 +57,15 @@ final class HostTopology {
 		return spec.withIdr(idr).withIds(iidr, aidr);
 	}
 
+	/** "kind@0xbase" -> the MSI controller. */
+	static smmu.hw.irq.MsiController msi(String s) {
+		int at = s.indexOf('@');
+		if (at <= 0) {
+			throw new IllegalArgumentException("MSI controller '" + s + "': expected kind@base");
+		}
+		return new smmu.hw.irq.MsiController(smmu.hw.irq.MsiController.Kind.of(s.substring(0, at).trim()), number(s, s.substring(at + 1)));
+	}
+
 	/** "bdf@smmu:sid" -> endpoint. */
 	static PciEndpoint endpoint(String s) {
 		int at = s.indexOf('@'), colon = s.lastIndexOf(':');
