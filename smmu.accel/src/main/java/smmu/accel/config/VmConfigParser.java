@@ -97,7 +97,20 @@ public final class VmConfigParser {
 
 	/** Parses QEMU arguments; a leading program name (not starting with '-') is skipped. */
 	public static VmDescription parse(List<String> args) {
-		return new Build().run(args);
+		return new Build(true, true).run(args);
+	}
+
+	/**
+	 * {@link #parse(List)} on a host whose interrupt controller is known: KVM's in-kernel vGIC can emulate
+	 * a GICv2 only on a GICv2 host (the model's GICv3 hosts have no GICv2 compatibility interface) and a
+	 * GICv3 only on a GICv3 host, so an unselected {@code gic-version} finalises to the host's (QEMU's
+	 * {@code finalize_gic_version} from {@code kvm_arm_vgic_probe}): a GICv3 ITS host gives the VM a GICv3
+	 * with an ITS, its vSMMUs' msi-gpa 0x8090040.
+	 *
+	 * @param hostGicv3 the host has a GICv3 (else a GICv2)
+	 */
+	public static VmDescription parse(List<String> args, boolean hostGicv3) {
+		return new Build(!hostGicv3, hostGicv3).run(args);
 	}
 
 	private static int indexOfBlank(String s) {
@@ -305,6 +318,14 @@ public final class VmConfigParser {
 	}
 
 	private static final class Build {
+		/** What KVM's vGIC can emulate on this host (kvm_arm_vgic_probe). */
+		private final boolean kvmV2, kvmV3;
+
+		Build(boolean kvmV2, boolean kvmV3) {
+			this.kvmV2 = kvmV2;
+			this.kvmV3 = kvmV3;
+		}
+
 		private final List<Opt> opts = new ArrayList<>();
 		private final List<Option> kept = new ArrayList<>();
 		private final List<String> warnings = new ArrayList<>();
@@ -679,8 +700,8 @@ public final class VmConfigParser {
 			boolean v2, v3, v4;
 			if (inKernel) {
 				accelName = "KVM";
-				v2 = true;
-				v3 = true;
+				v2 = kvmV2;
+				v3 = kvmV3;
 				v4 = false;
 			} else if (kvm) {
 				accelName = "KVM with kernel-irqchip=off";

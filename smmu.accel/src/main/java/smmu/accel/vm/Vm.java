@@ -10,7 +10,10 @@ import smmu.accel.guest.DmaBuffer;
 import smmu.accel.guest.GuestDevice;
 import smmu.accel.guest.GuestKernel;
 import smmu.accel.guest.GuestSmmu;
+import smmu.accel.Msi;
 import smmu.accel.vsmmu.AccelVsmmu;
+import smmu.hw.irq.MsiController;
+import smmu.vfio.MsiResult;
 import smmu.hw.Event;
 import smmu.hw.FrameAllocator;
 import smmu.hw.HostPlatform;
@@ -263,7 +266,9 @@ public final class Vm implements AutoCloseable {
 		vsmmus.add(v);
 		buses.put(primaryBus, new Bus(b.id(), b.number(), v));
 		if (booted) {
-			guestSmmus.put(id, kernel.probe(id, v.smmu()));
+			GuestSmmu g = kernel.probe(id, v.smmu());
+			kernel.addRmr(g, VirtMemoryMap.RMR_BASE, VirtMemoryMap.RMR_SIZE);
+			guestSmmus.put(id, g);
 		}
 		return v;
 	}
@@ -351,7 +356,10 @@ public final class Vm implements AutoCloseable {
 			throw new IllegalStateException(name + " is running");
 		}
 		for (AccelVsmmu v : vsmmus) {
-			guestSmmus.put(v.id(), kernel.probe(v.id(), v.smmu()));
+			GuestSmmu g = kernel.probe(v.id(), v.smmu());
+			// QEMU's build_iort_rmr_nodes: one RMR per accel vSMMU, the SW MSI window identity-mapped
+			kernel.addRmr(g, VirtMemoryMap.RMR_BASE, VirtMemoryMap.RMR_SIZE);
+			guestSmmus.put(v.id(), g);
 		}
 		for (Device d : devices.values()) {
 			if (d.bus().vsmmu() == null) {
@@ -404,6 +412,85 @@ public final class Vm implements AutoCloseable {
 			throw new IllegalArgumentException(device + " has no vIOMMU: its MSI address is the guest's own");
 		}
 		return d.bus().vsmmu().msiDirectGpa(d.bus().number(), d.devfn());
+	}
+
+	/**
+	 * The guest physical doorbell of this VM's virtual MSI controller (KVM's vITS GITS_TRANSLATER
+	 * 0x8090040 with a GICv3 ITS, the GICv2m SETSPI 0x8020040 otherwise): where a route must point for
+	 * KVM to inject the interrupt.
+	 */
+	public void virtualMsiDoorbell(long gpa) {
+		vgicDoorbell = gpa;
+	}
+
+	public long virtualMsiDoorbell() {
+		return vgicDoorbell;
+	}
+
+	/** KVM's MSI routes: device -> vector -> {guest address, route address, data}. */
+	private final Map<String, Map<Integer, long[]>> routes = new LinkedHashMap<>();
+	private long vgicDoorbell = VirtMemoryMap.GITS_TRANSLATER;
+
+	/**
+	 * The guest requests MSI-X vector {@code vector} of {@code device}, as the three parties do it: the
+	 * guest's iommu-dma maps its vITS doorbell page in the device's stage-1 domain and writes the message
+	 * (that IOVA, the vector) into the MSI-X table; QEMU's vfio-pci traps the write and adds a KVM route
+	 * whose address {@code kvm_arch_fixup_msi_route} replaces with the vSMMU's msi-gpa
+	 * ({@code get_msi_direct_gpa}); then VFIO_DEVICE_SET_IRQS with the route's irqfd makes the host map its
+	 * physical doorbell at the SW MSI window of the nest parent and program the device.
+	 *
+	 * @return {guest address, route address, data, host address}
+	 */
+	public long[] msiEnable(String device, int vector) {
+		Device d = device(device);
+		GuestDevice g = guest(device);
+		AccelVsmmu v = d.bus().vsmmu();
+		long[] msg = kernel.msiCompose(g, vector, vgicDoorbell);
+		long route = v.msiDirectGpa(d.bus().number(), d.devfn());
+		long host = d.vfio().enableMsi(vector, new MsiController.Target(name + "/" + device, vector));
+		long[] r = { msg[0], route, msg[1], host };
+		routes.computeIfAbsent(device, k -> new LinkedHashMap<>()).put(vector, r);
+		return r.clone();
+	}
+
+	/**
+	 * The device raises MSI-X vector {@code vector} (enabled first if the guest has not yet): the
+	 * physical write goes through the physical SMMU's nested translation (guest stage 1, where the IORT
+	 * RMR keeps the SW MSI window identity-mapped, then the nest parent's stage 2, where the host mapped
+	 * its doorbell); the host MSI controller delivers it to the vector's irqfd, and KVM injects it through
+	 * the route if the route points at this VM's virtual doorbell.
+	 */
+	public Msi msi(String device, int vector) {
+		Device d = device(device);
+		long[] r = routes.getOrDefault(device, Map.of()).get(vector);
+		if (r == null) {
+			r = msiEnable(device, vector);
+		}
+		MsiResult m = d.vfio().raiseMsi(vector);
+		if (m.fault() != null) {
+			return new Msi(device, vector, r[0], r[1], r[3], -1, m.fault().event(), null, m.fault().reason(), 1);
+		}
+		if (m.delivery() == null) {
+			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null,
+					String.format("the write reached 0x%x, not the host's MSI doorbell", m.pa()), 1);
+		}
+		if (m.delivery().target() == null) {
+			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null, "the host MSI controller has no mapping for it", 1);
+		}
+		// irqfd -> KVM's MSI route -> the VM's vITS
+		if (r[1] != vgicDoorbell) {
+			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null,
+					String.format("KVM's route points at 0x%x, not the VM's MSI doorbell 0x%x", r[1], vgicDoorbell), 1);
+		}
+		kernel.interrupt(guest(device), (int) r[2]);
+		return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, name + ":" + r[2], null, 1);
+	}
+
+	/** MSI routes set up so far: device -> vectors. */
+	public Map<String, List<Integer>> msiRoutes() {
+		Map<String, List<Integer>> out = new LinkedHashMap<>();
+		routes.forEach((k, v) -> out.put(k, List.copyOf(v.keySet())));
+		return out;
 	}
 
 	/**
