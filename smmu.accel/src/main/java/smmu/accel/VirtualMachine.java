@@ -66,6 +66,9 @@ public interface VirtualMachine {
 	 */
 	Msi msi(String deviceId, int vector);
 
+	/** The MSI-X vectors of the device the guest has requested so far. */
+	List<Integer> msiVectors(String deviceId);
+
 	/**
 	 * The guest's event records of a vSMMU not read before (the host delivers its events first): the
 	 * StreamID of each is the vSID.

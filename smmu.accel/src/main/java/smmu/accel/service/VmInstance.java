@@ -338,6 +338,11 @@ final class VmInstance implements VirtualMachine {
 	}
 
 	@Override
+	public synchronized List<Integer> msiVectors(String deviceId) {
+		return call(() -> vm.msiRoutes().getOrDefault(deviceId, List.of()));
+	}
+
+	@Override
 	public synchronized List<Event> guestEvents(String vsmmuId) {
 		return call(() -> vm.guestEvents(vsmmuId));
 	}
