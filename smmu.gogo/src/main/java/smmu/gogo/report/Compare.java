@@ -52,8 +52,8 @@ final class Compare {
 		rows.add(metric("VMIDs", "ids", ms, m -> m.vmids()));
 		rows.add(metric("per guest unmap", "commands", ms, m -> m.guestUnmap()));
 		rows.add(metric("per host unmap", "commands", ms, m -> m.hostUnmap()));
-		rows.add(metric("MSI doorbell pages in stage 2", "pages", ms, m -> m.msiStage2Pages()));
-		rows.add(metric("MSI pages in guest stage 1", "pages", ms, m -> m.msiStage1Pages()));
+		rows.add(metric("MSI pages in stage 2", "pages", ms, m -> m.msiStage2Pages()));
+		rows.add(metric("MSI pages in stage 1", "pages", ms, m -> m.msiStage1Pages()));
 		rows.add(metric("per MSI", "translations", ms, m -> m.translationsPerMsi()));
 		rows.add(metric("TLB lookups", "lookups", ms, m -> m.stats().tlbLookups()));
 		rows.add(metric("TLB misses", "misses", ms, m -> m.stats().tlbMisses()));
