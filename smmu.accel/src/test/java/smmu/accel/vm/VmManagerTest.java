@@ -157,6 +157,25 @@ class VmManagerTest {
 	}
 
 	@Test
+	void anMmu700R0p0HostCannotNestSoTheAccelVmIsRefused() {
+		hw = TestHost.withSpecs(2, spec -> spec.withIds(smmu.hw.SmmuSpec.IIDR_MMU700_R0P0, 2));
+		kernel = new HostKernel(hw, KernelMode.SHARED);
+		manager = new VmManagerComponent(hw, new IommufdComponent(kernel), "shared", TestPolicies.SHARED, TestPolicies.PER_INSTANCE);
+		String line = "-m 64M -bios QEMU_EFI.fd -object iommufd,id=iommufd0 -device pxb-pcie,id=pcie.1,bus_nr=1"
+				+ " -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on -device pcie-root-port,id=rp0,bus=pcie.1,chassis=1"
+				+ " -device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0";
+		// arm_smmu_device_iidr_probe clears FEAT_NESTING (errata 2268618, 2812531): NEST_PARENT is EOPNOTSUPP
+		VmException e = assertThrows(VmException.class, () -> manager.create("x", line));
+		assertEquals("vfio 0000:01:00.0: Failed to allocate hwpt", e.getMessage());
+		Throwable cause = e;
+		while (cause.getCause() != null) {
+			cause = cause.getCause();
+		}
+		assertTrue(cause.getMessage().contains("EOPNOTSUPP"), cause.getMessage());
+		assertTrue(manager.list().isEmpty());
+	}
+
+	@Test
 	void refusalsCarryQemusMessages() {
 		host(UnaryOperator.identity());
 		VmException e = assertThrows(VmException.class, () -> manager.create("x", TWO.replace("bus=rp2,", "bus=rp9,")));
