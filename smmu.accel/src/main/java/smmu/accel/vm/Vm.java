@@ -427,9 +427,42 @@ public final class Vm implements AutoCloseable {
 		return vgicDoorbell;
 	}
 
-	/** KVM's MSI routes: device -> vector -> {guest address, route address, data}. */
+	/**
+	 * How KVM's MSI route gets its address.
+	 * <ul>
+	 * <li>{@link #DIRECT_GPA}: QEMU as merged (2026): {@code get_msi_direct_gpa} returns the vSMMU's
+	 * {@code msi-gpa} and the guest's address is ignored.</li>
+	 * <li>{@link #TRANSLATE_STAGE1}: the alternative argued in seed 003 (the v4/v5 series'
+	 * {@code get_msi_address_space}): the device's MSI AddressSpace is the vSMMU's IOMMU AddressSpace
+	 * and {@code kvm_arch_fixup_msi_route} translates the guest's MSI IOVA through the vSMMU's stage 1
+	 * (a software walk of the guest's tables in guest RAM by the VMM) each time a route is set up. Stage 2
+	 * is mapped by a listener on system memory registered before the device (the same IOAS mapping as
+	 * the shared AddressSpace gives), and the physical path is unchanged.</li>
+	 * </ul>
+	 */
+	public enum MsiDesign {
+		DIRECT_GPA, TRANSLATE_STAGE1
+	}
+
+	/** KVM's MSI routes: device -> vector -> {guest address, route address, data, host address}. */
 	private final Map<String, Map<Integer, long[]>> routes = new LinkedHashMap<>();
 	private long vgicDoorbell = VirtMemoryMap.GITS_TRANSLATER;
+	private volatile MsiDesign msiDesign = MsiDesign.DIRECT_GPA;
+	private long vmmMsiWalks, vmmMsiWalkReads;
+
+	/** Switches the MSI route design; routes set up before keep their address until set up again. */
+	public void msiDesign(MsiDesign design) {
+		msiDesign = design;
+	}
+
+	public MsiDesign msiDesign() {
+		return msiDesign;
+	}
+
+	/** Software stage-1 walks the VMM did for MSI routes, and the descriptors they read. */
+	public synchronized long[] vmmMsiWalks() {
+		return new long[] { vmmMsiWalks, vmmMsiWalkReads };
+	}
 
 	/**
 	 * The guest requests MSI-X vector {@code vector} of {@code device}, as the three parties do it: the
@@ -446,7 +479,22 @@ public final class Vm implements AutoCloseable {
 		GuestDevice g = guest(device);
 		AccelVsmmu v = d.bus().vsmmu();
 		long[] msg = kernel.msiCompose(g, vector, vgicDoorbell);
-		long route = v.msiDirectGpa(d.bus().number(), d.devfn());
+		long route;
+		if (msiDesign == MsiDesign.DIRECT_GPA) {
+			route = v.msiDirectGpa(d.bus().number(), d.devfn());
+		} else {
+			// kvm_arch_fixup_msi_route through the IOMMU AddressSpace: the vSMMU's emulation walks the guest's stage 1
+			smmu.hw.Walk w = v.smmu().walk(smmu.hw.TranslationRequest.write(d.vsid(), msg[0]));
+			synchronized (this) {
+				vmmMsiWalks++;
+				vmmMsiWalkReads += w.steps().size();
+			}
+			if (!(w.result() instanceof smmu.hw.TranslationResult.Translated t)) {
+				throw new IllegalStateException(String.format("%s: MSI IOVA 0x%x does not translate through %s's stage 1: %s", device, msg[0],
+						v.id(), w.result()));
+			}
+			route = t.pa();
+		}
 		long host = d.vfio().enableMsi(vector, new MsiController.Target(name + "/" + device, vector));
 		long[] r = { msg[0], route, msg[1], host };
 		routes.computeIfAbsent(device, k -> new LinkedHashMap<>()).put(vector, r);
@@ -463,27 +511,30 @@ public final class Vm implements AutoCloseable {
 	public Msi msi(String device, int vector) {
 		Device d = device(device);
 		long[] r = routes.getOrDefault(device, Map.of()).get(vector);
+		int tr = 1;
 		if (r == null) {
 			r = msiEnable(device, vector);
+			// the VMM's software walk that set the route up (seed 003's alternative design)
+			tr += msiDesign == MsiDesign.TRANSLATE_STAGE1 ? 1 : 0;
 		}
 		MsiResult m = d.vfio().raiseMsi(vector);
 		if (m.fault() != null) {
-			return new Msi(device, vector, r[0], r[1], r[3], -1, m.fault().event(), null, m.fault().reason(), 1);
+			return new Msi(device, vector, r[0], r[1], r[3], -1, m.fault().event(), null, m.fault().reason(), tr);
 		}
 		if (m.delivery() == null) {
 			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null,
-					String.format("the write reached 0x%x, not the host's MSI doorbell", m.pa()), 1);
+					String.format("the write reached 0x%x, not the host's MSI doorbell", m.pa()), tr);
 		}
 		if (m.delivery().target() == null) {
-			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null, "the host MSI controller has no mapping for it", 1);
+			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null, "the host MSI controller has no mapping for it", tr);
 		}
 		// irqfd -> KVM's MSI route -> the VM's vITS
 		if (r[1] != vgicDoorbell) {
 			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null,
-					String.format("KVM's route points at 0x%x, not the VM's MSI doorbell 0x%x", r[1], vgicDoorbell), 1);
+					String.format("KVM's route points at 0x%x, not the VM's MSI doorbell 0x%x", r[1], vgicDoorbell), tr);
 		}
 		kernel.interrupt(guest(device), (int) r[2]);
-		return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, name + ":" + r[2], null, 1);
+		return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, name + ":" + r[2], null, tr);
 	}
 
 	/** MSI routes set up so far: device -> vectors. */

@@ -163,6 +163,26 @@ class MsiTest {
 		assertEquals("KVM's route points at 0x8020040, not the VM's MSI doorbell 0x8090040", m.reason());
 	}
 
+	@Test
+	void seed003sAlternativeTranslatesTheGuestsMsiIovaThroughTheVsmmusStage1() {
+		host(KernelMode.SHARED);
+		// no msi-gpa: the route comes from the guest's own tables
+		Vm vm = vm("vm0", 0);
+		vm.msiDesign(Vm.MsiDesign.TRANSLATE_STAGE1);
+		vm.boot();
+		Msi m = vm.msi("dev0", 3);
+		assertEquals("vm0:3", m.deliveredTo(), m.toString());
+		assertEquals(VirtMemoryMap.GITS_TRANSLATER, m.routeAddress(), "the guest's IOVA of its vITS page, walked by the VMM");
+		assertEquals(2, m.translations(), "the VMM's software walk at route set-up, then the physical one");
+		assertEquals(1, vm.msi("dev0", 3).translations(), "later MSIs: the physical translation only");
+		long[] walks = vm.vmmMsiWalks();
+		assertEquals(1, walks[0]);
+		assertTrue(walks[1] >= 5, "STE, CD and at least three stage-1 descriptors: " + walks[1]);
+		// the merged design cannot run without msi-gpa (QEMU's g_assert)
+		vm.msiDesign(Vm.MsiDesign.DIRECT_GPA);
+		org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> vm.msi("dev1", 0));
+	}
+
 	/** Unmaps the SW MSI page from the nest parent the device's vSMMU uses (test only: breaks the chain). */
 	void unmapSwMsi(String bdf) {
 		kernel.kernel().master(bdf).nestedDomain().vsmmu().parent().unmap(0x800_0000L, 0x1000);
