@@ -100,6 +100,31 @@ class MsiTest {
 		assertEquals(mode == KernelMode.SHARED ? 1 : 2, vm.iommufd().swMsiPages());
 	}
 
+	@ParameterizedTest
+	@EnumSource(KernelMode.class)
+	void twoVmsWithTheSameVectorEachGetTheirOwnInterrupt(KernelMode mode) {
+		host(mode);
+		Vm a = vm("a", VirtMemoryMap.GITS_TRANSLATER);
+		Vm b = new Vm("b", hw, iommufd, hw.userPages, RAM, kernel::awaitInterrupts);
+		vms.add(b);
+		b.addPxb("pcie.1", 1);
+		b.addVsmmu("smmuv3.0", "pcie.1", new AccelVsmmu.Properties(44, false, true, 0, VirtMemoryMap.GITS_TRANSLATER));
+		b.plug("dev0", TestHost.bdf(0, 2), "pcie.1", 0);
+		a.boot();
+		b.boot();
+		// the same guest vector, the same host doorbell and the same SW MSI IOVA: the ITS tells them apart by DeviceID
+		Msi ma = a.msi("dev0", 3), mb = b.msi("dev0", 3);
+		assertEquals(ma.hostAddress(), mb.hostAddress());
+		assertEquals(ma.hostPa(), mb.hostPa());
+		assertEquals("a:3", ma.deliveredTo());
+		assertEquals("b:3", mb.deliveredTo());
+		assertEquals(Map.of(3, 1L), a.guestDevice("dev0").interrupts());
+		assertEquals(Map.of(3, 1L), b.guestDevice("dev0").interrupts());
+		// each VM's nest parent has its own copy of the doorbell page (its own stage 2 and VMID)
+		assertEquals(1, a.iommufd().swMsiPages());
+		assertEquals(1, b.iommufd().swMsiPages());
+	}
+
 	@Test
 	void aGicv2mHostGivesTheVmAGicv2mDoorbell() {
 		host(KernelMode.SHARED);
