@@ -84,7 +84,7 @@ public class PolicySwapBenchmark {
 		HostPlatform host = host();
 		kernel = new HostKernel(host, mode);
 		manager = new VmManagerComponent(host, new IommufdComponent(kernel), "shared", policy("shared", false), policy("per-instance", true));
-		StringBuilder sb = new StringBuilder("-m " + ramMib + "M -object iommufd,id=iommufd0");
+		StringBuilder sb = new StringBuilder("-m " + ramMib + "M -bios QEMU_EFI.fd -object iommufd,id=iommufd0");
 		String[][] fns = { { "0000:01:00.0", "0000:01:00.1" }, { "0000:02:00.0", "0000:02:00.1" } };
 		int port = 0;
 		for (int s = 0; s < 2; s++) {

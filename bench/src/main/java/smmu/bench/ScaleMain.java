@@ -84,7 +84,7 @@ public final class ScaleMain {
 		List<VirtualMachine> vms = new ArrayList<>();
 		for (int j = 0; j < VMS; j++) {
 			int a = (2 * j) % SMMUS, b = (2 * j + 1) % SMMUS, f = 2 * (j / (SMMUS / 2));
-			StringBuilder sb = new StringBuilder("-m 16M -object iommufd,id=iommufd0");
+			StringBuilder sb = new StringBuilder("-m 16M -bios QEMU_EFI.fd -object iommufd,id=iommufd0");
 			int port = 0;
 			int[] phys = { a, b };
 			for (int s = 0; s < 2; s++) {

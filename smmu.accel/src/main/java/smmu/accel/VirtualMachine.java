@@ -59,6 +59,17 @@ public interface VirtualMachine {
 	Dma dmaRead(String deviceId, long iova, int length);
 
 	/**
+	 * The device raises MSI-X vector {@code vector} (the guest driver requests it on first use): a real
+	 * write of the host-programmed message through the physical SMMU's nested translation, ending as an
+	 * interrupt delivered to this VM's vector, or as the architecture's fault event when the chain is
+	 * broken.
+	 */
+	Msi msi(String deviceId, int vector);
+
+	/** The MSI-X vectors of the device the guest has requested so far. */
+	List<Integer> msiVectors(String deviceId);
+
+	/**
 	 * The guest's event records of a vSMMU not read before (the host delivers its events first): the
 	 * StreamID of each is the vSID.
 	 */

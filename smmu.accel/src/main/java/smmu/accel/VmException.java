@@ -22,10 +22,20 @@ public class VmException extends RuntimeException {
 		return option;
 	}
 
-	/** As QEMU prints it. */
+	/**
+	 * As QEMU prints it; a refusal of the model's own (a message starting {@code model: }: something QEMU
+	 * would run that the model does not) never borrows QEMU's {@code qemu-system-aarch64:} prefix and reads
+	 * {@code model: <option>: <message>}.
+	 */
 	public String qemuLine() {
-		return "qemu-system-aarch64: " + (option == null ? "" : option + ": ") + getMessage();
+		String m = getMessage();
+		if (m != null && m.startsWith(MODEL)) {
+			return MODEL + (option == null ? "" : option + ": ") + m.substring(MODEL.length());
+		}
+		return "qemu-system-aarch64: " + (option == null ? "" : option + ": ") + m;
 	}
+
+	private static final String MODEL = "model: ";
 
 	/** The message alone: what a shell prints for a failed command. */
 	@Override

@@ -59,6 +59,12 @@ public interface HostPlatform {
 	Optional<SmmuDriver> driver(String smmuId);
 
 	/**
+	 * The host's MSI controller (a GICv3 ITS by default, or a GICv2m frame): where a device's MSI write
+	 * must land, in host physical address space, to become an interrupt.
+	 */
+	smmu.hw.irq.MsiController msiController();
+
+	/**
 	 * Creates an SMMU over a memory image and a saved register state, for inspection: register values
 	 * are loaded without side effects (queued commands are not replayed).
 	 *

@@ -22,11 +22,17 @@ public record SmmuSpec(String id, long mmioBase, int[] idr, int iidr, int aidr, 
 		idr = idr.clone();
 	}
 
-	/** MMU-700 IIDR: ProductID 0x487, implementer Arm (0x43b). */
-	public static final int IIDR_MMU700 = 0x4870043b;
+	/**
+	 * The default IIDR: Arm (0x43b) MMU-700 (ProductID 0x487) r1p1, the first revision Linux lets nest
+	 * (arm_smmu_device_iidr_probe clears FEAT_NESTING for r0px and r1p0).
+	 */
+	public static final int IIDR_MMU700 = 0x4871143b;
+
+	/** Arm MMU-700 r0p0: Linux turns nesting off for it (errata 2268618, 2812531). */
+	public static final int IIDR_MMU700_R0P0 = 0x4870043b;
 
 	/**
-	 * An MMU-700-like SMMUv3.2 with stage 1 and stage 2, 2-level stream tables, 16-bit SIDs, 20-bit SSIDs,
+	 * An MMU-700 r1p1-like SMMUv3.2 with stage 1 and stage 2, 2-level stream tables, 16-bit SIDs, 20-bit SSIDs,
 	 * 16-bit ASIDs and VMIDs, range invalidation, 48-bit OAS and all three granules.
 	 */
 	public static SmmuSpec mmu700(String id, long mmioBase) {
@@ -69,6 +75,11 @@ public record SmmuSpec(String id, long mmioBase, int[] idr, int iidr, int aidr, 
 	/** A copy with other ID registers. */
 	public SmmuSpec withIdr(int[] newIdr) {
 		return new SmmuSpec(id, mmioBase, newIdr, iidr, aidr, tlbCapacity, configCacheCapacity);
+	}
+
+	/** A copy with other IIDR and AIDR values. */
+	public SmmuSpec withIds(int newIidr, int newAidr) {
+		return new SmmuSpec(id, mmioBase, idr, newIidr, newAidr, tlbCapacity, configCacheCapacity);
 	}
 
 	/** A copy with other cache sizes. */

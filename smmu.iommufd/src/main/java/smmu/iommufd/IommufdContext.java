@@ -159,6 +159,21 @@ public interface IommufdContext extends AutoCloseable {
 	void ioasChangeProcess(UserProcess proc);
 
 	/**
+	 * Not an ioctl: what the host kernel does when a bound device's MSI is set up (VFIO_DEVICE_SET_IRQS
+	 * makes the ITS driver call {@code iommu_dma_prepare_msi}, which for an iommufd-owned device is
+	 * {@code iommufd_sw_msi}): the 4 KiB page of the doorbell at physical {@code msiAddr} is mapped
+	 * (IOMMU_MMIO) at the next page of the SW MSI window (0x8000000, 1 MiB) in the paging domain the
+	 * device is attached to, the nest parent for a nested HWPT, and in any domain it attaches to later.
+	 *
+	 * @return the IOVA to program as the device's MSI address (the page's IOVA plus the doorbell's offset)
+	 * @throws IommufdException ENOENT for an unknown device, EINVAL when it is attached to nothing
+	 */
+	long prepareMsi(int devId, long msiAddr);
+
+	/** Doorbell pages the SW MSI window has mapped into paging domains of this context so far. */
+	long swMsiPages();
+
+	/**
 	 * The raw ioctl: {@code cmd} is one of {@link Ioctls}, {@code arg} the user VA of its struct in
 	 * {@link #addressSpace()} (which needs backing memory); as {@link #ioctl(int, long, UserProcess)}
 	 * for a process without files (MAP_FILE: EBADF; VEVENTQ_ALLOC: ENOTTY, there is no file table).

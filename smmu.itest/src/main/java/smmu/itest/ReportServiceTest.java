@@ -186,7 +186,7 @@ class ReportServiceTest {
 		assertEquals("2.000", field(run("report:vm vm0"), "commandsPerGuestUnmap"));
 		Platform.reset(cm, "smmu.vm.default");
 		await("vm0", false);
-		Platform.configure(cm, "smmu.vm.default", "options", "-m 64M -device pxb-pcie,id=pcie.1,bus_nr=1 -device arm-smmuv3,primary-bus=pcie.1,id=s,accel=maybe");
+		Platform.configure(cm, "smmu.vm.default", "options", "-m 64M -bios QEMU_EFI.fd -device pxb-pcie,id=pcie.1,bus_nr=1 -device arm-smmuv3,primary-bus=pcie.1,id=s,accel=maybe");
 		Thread.sleep(300);
 		assertFalse(manager.get("vm0").isPresent(), "a description QEMU refuses creates nothing");
 	}

@@ -44,7 +44,7 @@ import smmu.iommufd.Iommufd;
  * and two VMs that cannot reach each other's RAM.
  */
 class VmManagerServiceTest {
-	static final String IOMMUFD = "-object iommufd,id=iommufd0";
+	static final String IOMMUFD = "-bios QEMU_EFI.fd -object iommufd,id=iommufd0";
 
 	@InjectBundleContext
 	BundleContext context;

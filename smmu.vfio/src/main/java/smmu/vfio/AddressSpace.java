@@ -11,12 +11,35 @@ import java.util.List;
  */
 public final class AddressSpace {
 
+	/** What backs a RAM-like section ({@code memory_region_is_ram} holds for each). */
+	public enum Kind {
+		/** guest RAM */
+		RAM,
+		/** a ROM ({@code memory_region_init_rom}: a PCI option ROM, a firmware blob), always read-only */
+		ROM,
+		/** an mmap of a device's MMIO ({@code memory_region_init_ram_device_ptr}: a vfio-pci BAR); a failed map is only reported */
+		RAM_DEVICE
+	}
+
 	/**
-	 * A RAM section: guest physical [gpa, gpa + size) backed by the VMM's memory at userVa.
+	 * A RAM-like section: guest physical [gpa, gpa + size) backed by the VMM's memory at userVa.
 	 *
 	 * @param readOnly mapped without IOMMU_IOAS_MAP WRITEABLE
+	 * @param kind what backs it
 	 */
-	public record RamSection(long gpa, long size, long userVa, boolean readOnly) {
+	public record RamSection(long gpa, long size, long userVa, boolean readOnly, Kind kind) {
+		public RamSection {
+			if (kind == null) {
+				throw new IllegalArgumentException("kind");
+			}
+			readOnly |= kind == Kind.ROM;
+		}
+
+		/** Guest RAM. */
+		public RamSection(long gpa, long size, long userVa, boolean readOnly) {
+			this(gpa, size, userVa, readOnly, Kind.RAM);
+		}
+
 		/** The VMM address of guest physical {@code gpa} if it lies in this section, else -1. */
 		public long userVa(long addr) {
 			return addr - gpa >= 0 && addr - gpa < size && addr >= gpa ? userVa + (addr - gpa) : -1;

@@ -218,7 +218,8 @@ public final class Vfio {
 			throw attachError(dev, id, e);
 		}
 		Hwpt h = new Hwpt(id, flags);
-		c.hwpts.add(h);
+		// QLIST_INSERT_HEAD: the newest HWPT is the first one the next device tries
+		c.hwpts.add(0, h);
 		join(dev, c, h);
 	}
 
@@ -233,7 +234,12 @@ public final class Vfio {
 		return new VfioException(String.format("[iommufd] error attach %s (%d) to id=%d: %s", dev.bdf(), dev.devId(), id, e.getMessage()), e);
 	}
 
-	/** vfio_listener_register: RAM sections mapped at IOVA = GPA, or the IOMMU region's notifier and replay. */
+	/**
+	 * vfio_listener_register: every RAM-like section (guest RAM, ROMs read-only, ram_device BAR mmaps)
+	 * mapped at IOVA = GPA, or the IOMMU region's notifier and replay. A failed map of a ram_device
+	 * section is only reported, as {@code vfio_listener_region_add} does (peer-to-peer DMA to that BAR
+	 * will not work); any other failure fails the attach.
+	 */
 	private void listen(Container c, int bus, int devfn) {
 		AddressSpace as = c.as;
 		if (!as.isIommu()) {
@@ -242,8 +248,13 @@ public final class Vfio {
 				try {
 					iommufd.ioasMap(new IoasMap(flags, c.ioasId, s.userVa(), s.size(), s.gpa()));
 				} catch (IommufdException e) {
-					throw new VfioException(String.format("vfio_container_dma_map(0x%x, 0x%x, 0x%x) = -%d (%s)", s.gpa(), s.size(), s.userVa(),
-							e.errno().number(), e.getMessage()), e);
+					String msg = String.format("vfio_container_dma_map(0x%x, 0x%x, 0x%x) = -%d (%s)", s.gpa(), s.size(), s.userVa(),
+							e.errno().number(), e.getMessage());
+					if (s.kind() == AddressSpace.Kind.RAM_DEVICE) {
+						reported.add(msg);
+						continue;
+					}
+					throw new VfioException(msg, e);
 				}
 			}
 			return;
@@ -389,7 +400,7 @@ public final class Vfio {
 			return false;
 		}
 		Hwpt h = new Hwpt(id, flags);
-		c.hwpts.add(h);
+		c.hwpts.add(0, h);
 		join(dev, c, h);
 		return true;
 	}

@@ -9,6 +9,7 @@ import smmu.hw.PhysicalMemory;
 import smmu.hw.Smmu;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
+import smmu.hw.irq.MsiController;
 import smmu.iommufd.IommufdContext;
 import smmu.iommufd.IommufdException;
 
@@ -31,6 +32,8 @@ public final class VfioPciDevice {
 	/** Guarded by the Vfio lock. */
 	Vfio.Container container;
 	Vfio.Hwpt hwpt;
+	/** MSI-X vector -> {address, data} the host programmed. */
+	private final java.util.Map<Integer, long[]> msi = new java.util.TreeMap<>();
 
 	VfioPciDevice(Vfio vfio, PciEndpoint endpoint, Smmu smmu) {
 		this.vfio = vfio;
@@ -142,12 +145,97 @@ public final class VfioPciDevice {
 		if (ops != null) {
 			ops.unsetIommuDevice(bus, devfn);
 		}
+		for (Integer v : new java.util.ArrayList<>(msi.keySet())) {
+			disableMsi(v);
+		}
 		vfio.detach(this);
 		vfio.iommufd().unbindDevice(devId);
 		devId = 0;
 		hiod = null;
 		ops = null;
 	}
+
+	/**
+	 * VFIO_DEVICE_SET_IRQS for MSI-X vector {@code vector} with an eventfd the VMM wired to {@code target}
+	 * (KVM's irqfd), as the host kernel handles it: vfio-pci requests the host interrupt; the ITS driver
+	 * maps the device's (DeviceID = StreamID, EventID = vector) to it (a GICv2m takes SPI
+	 * {@link #GICV2M_FIRST_SPI} + vector) and calls {@code iommu_dma_prepare_msi} with the doorbell's
+	 * physical address, which for an iommufd-owned device maps the doorbell page at the SW MSI window
+	 * of its domain ({@link IommufdContext#prepareMsi}); the device's MSI address is programmed with the
+	 * IOVA that returns, its data with the EventID.
+	 *
+	 * @return the physical MSI address programmed
+	 * @throws IommufdException from the SW MSI mapping (nothing programmed then)
+	 */
+	public synchronized long enableMsi(int vector, MsiController.Target target) {
+		if (devId == 0) {
+			throw new IllegalStateException(bdf() + " is not bound");
+		}
+		if (vector < 0 || vector > 2047) {
+			throw new IllegalArgumentException("MSI-X vector " + vector + " out of 0..2047");
+		}
+		MsiController ic = vfio.host().msiController();
+		int data = ic.kind() == MsiController.Kind.GICV3_ITS ? vector : GICV2M_FIRST_SPI + vector;
+		long address = vfio.iommufd().prepareMsi(devId, ic.doorbell());
+		ic.route(endpoint.sid(), data, target);
+		msi.put(vector, new long[] { address, data });
+		return address;
+	}
+
+	/** VFIO_DEVICE_SET_IRQS with no eventfd for the vector: the host interrupt is freed. */
+	public synchronized void disableMsi(int vector) {
+		long[] m = msi.remove(vector);
+		if (m != null) {
+			vfio.host().msiController().unroute(endpoint.sid(), (int) m[1]);
+		}
+	}
+
+	/** The MSI address and data the host programmed for {@code vector}, or null. */
+	public synchronized long[] msiMessage(int vector) {
+		long[] m = msi.get(vector);
+		return m == null ? null : m.clone();
+	}
+
+	/**
+	 * The device raises MSI-X vector {@code vector}: a 32-bit write of the programmed data at the
+	 * programmed address, through its SMMU with its StreamID like any DMA. A write the SMMU sends to the
+	 * host MSI controller's doorbell is delivered (or dropped when nothing is registered for it); one
+	 * that lands anywhere else is a plain memory write and no interrupt.
+	 *
+	 * @throws IllegalStateException when the vector was never enabled
+	 */
+	public MsiResult raiseMsi(int vector) {
+		long[] m = msiMessage(vector);
+		if (m == null) {
+			throw new IllegalStateException(bdf() + ": MSI-X vector " + vector + " is not enabled");
+		}
+		int data = (int) m[1];
+		int e = vfio.gate.enter();
+		try {
+			TranslationResult r = smmu.translate(new TranslationRequest(endpoint.sid(), Event.NO_SSID, m[0], true));
+			if (r instanceof TranslationResult.Aborted ab) {
+				return new MsiResult(vector, m[0], data, -1, ab, null);
+			}
+			long pa = ((TranslationResult.Translated) r).pa();
+			MsiController ic = vfio.host().msiController();
+			if (ic.isDoorbell(pa)) {
+				return new MsiResult(vector, m[0], data, pa, null, ic.write(endpoint.sid(), data));
+			}
+			if (!ic.claims(pa)) {
+				try {
+					memory.write32(pa, data);
+				} catch (MemoryAbort x) {
+					return new MsiResult(vector, m[0], data, pa, new TranslationResult.Aborted(null, x.getMessage()), null);
+				}
+			}
+			return new MsiResult(vector, m[0], data, pa, null, null);
+		} finally {
+			vfio.gate.exit(e);
+		}
+	}
+
+	/** The first SPI a GICv2m frame hands out for MSIs in this model. */
+	public static final int GICV2M_FIRST_SPI = 80;
 
 	/** A DMA read of {@code dst.length} bytes at {@code iova}, page by page through the SMMU. */
 	public DmaResult dmaRead(long iova, byte[] dst) {

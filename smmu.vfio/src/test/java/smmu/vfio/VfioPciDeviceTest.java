@@ -177,6 +177,8 @@ class VfioPciDeviceTest {
 		} else {
 			assertNotEquals(s2a, s2b, "EINVAL on the first HWPT: the next one is allocated");
 			assertEquals(Map.of(s2a, List.of(d0.bdf(), d2.bdf()), s2b, List.of(d1.bdf())), cs.get(0).hwpts());
+			// QLIST_INSERT_HEAD: the newer HWPT is tried first
+			assertEquals(List.of(s2b, s2a), List.copyOf(cs.get(0).hwpts().keySet()));
 		}
 		for (IommufdObject o : objects(ObjectType.HWPT_PAGING)) {
 			assertTrue(o.id() == s2a || o.id() == s2b);
@@ -219,6 +221,73 @@ class VfioPciDeviceTest {
 		assertEquals(List.of(), ctx.objects());
 		d0.realize(sysmem, ops, 1, 0);
 		assertEquals(1, vfio.containers().size());
+	}
+
+	@ParameterizedTest
+	@EnumSource(KernelMode.class)
+	void anMsiIsAWriteThroughTheSmmuToTheItsDoorbellMappedAtTheSwMsiWindow(KernelMode mode) {
+		boot(mode);
+		Ops ops = new Ops(PciIommuOps.WANT_NESTING_PARENT);
+		VfioPciDevice d0 = vfio.open(TestHost.bdf(0, 0)), d1 = vfio.open(TestHost.bdf(0, 1)), d2 = vfio.open(TestHost.bdf(1, 0));
+		d0.realize(sysmem, ops, 1, 0);
+		d1.realize(sysmem, ops, 1, 8);
+		d2.realize(sysmem, ops, 8, 0);
+		smmu.hw.irq.MsiController its = hw.msiController();
+		assertEquals(0x2f03_0040L, its.doorbell());
+		smmu.hw.irq.MsiController.Target t = new smmu.hw.irq.MsiController.Target("vm", 5);
+		// iommufd_sw_msi: the ITS page at the first page of the window, the doorbell's offset kept
+		assertEquals(0x800_0040L, d0.enableMsi(3, t));
+		assertEquals(1, ctx.swMsiPages());
+		MsiResult r = d0.raiseMsi(3);
+		assertTrue(r.delivered(), r.toString());
+		assertEquals(0x2f03_0040L, r.pa());
+		assertEquals(new smmu.hw.irq.MsiController.Delivery(TestHost.sid(0, 0), 3, t), r.delivery());
+		// the same doorbell page for another device of the same domain: nothing new mapped
+		d1.enableMsi(0, new smmu.hw.irq.MsiController.Target("vm", 6));
+		assertEquals(1, ctx.swMsiPages());
+		assertTrue(d1.raiseMsi(0).delivered());
+		// a device behind the other SMMU: one more page in PER_SMMU (its own HWPT), none when shared
+		d2.enableMsi(1, new smmu.hw.irq.MsiController.Target("vm", 7));
+		assertEquals(mode == KernelMode.SHARED ? 1 : 2, ctx.swMsiPages());
+		assertEquals(7, d2.raiseMsi(1).delivery().target().vector());
+		// an EventID the ITS has no mapping for is dropped
+		d1.disableMsi(0);
+		assertThrows(IllegalStateException.class, () -> d1.raiseMsi(0));
+		assertEquals(3, its.deliveries().size());
+	}
+
+	@Test
+	void aGicv2mHostTakesTheSpiAsDataWhoeverWrites() {
+		boot(KernelMode.SHARED);
+		hw.msi = new smmu.hw.irq.MsiController(smmu.hw.irq.MsiController.Kind.GICV2M, 0x2f00_0000L);
+		VfioPciDevice d0 = vfio.open(TestHost.bdf(0, 0));
+		d0.realize(sysmem, new Ops(PciIommuOps.WANT_NESTING_PARENT), 1, 0);
+		assertEquals(0x800_0040L, d0.enableMsi(2, new smmu.hw.irq.MsiController.Target("vm", 2)));
+		MsiResult r = d0.raiseMsi(2);
+		assertEquals(0x2f00_0040L, r.pa());
+		assertEquals(VfioPciDevice.GICV2M_FIRST_SPI + 2, r.data());
+		assertEquals(-1, r.delivery().deviceId());
+		assertTrue(r.delivered());
+	}
+
+	@Test
+	void theListenerMapsEveryRamLikeSectionRomsReadOnlyAndOnlyReportsAFailedRamDevice() {
+		boot(KernelMode.SHARED);
+		long romGpa = 0x1000_0000L, romVa = 0x7d00_0000_0000L, barGpa = 0x8000_0000_00L, unmappedVa = 0x7c00_0000_0000L;
+		long romPa = hw.userPages.allocate(0x10000, 0x10000);
+		mm.map(romVa, 0x10000, romPa, true);
+		AddressSpace as = AddressSpace.ram("sysmem", List.of(new AddressSpace.RamSection(GPA, RAM, VA, false),
+				new AddressSpace.RamSection(romGpa, 0x10000, romVa, false, AddressSpace.Kind.ROM),
+				// a BAR mmap the VMM never mapped: IOAS_MAP fails, P2P to it will not work, the device still attaches
+				new AddressSpace.RamSection(barGpa, 0x1000, unmappedVa, false, AddressSpace.Kind.RAM_DEVICE)));
+		VfioPciDevice d0 = vfio.open(TestHost.bdf(0, 0));
+		d0.realize(as, new Ops(PciIommuOps.WANT_NESTING_PARENT), 1, 0);
+		assertTrue(d0.dmaRead(romGpa + 0x100, new byte[8]).ok(), "the ROM is mapped");
+		assertEquals(EventType.F_PERMISSION, d0.dmaWrite(romGpa + 0x100, new byte[8]).fault().event().type(), "read-only");
+		assertEquals(1, vfio.reported().size());
+		assertTrue(vfio.reported().get(0).startsWith(String.format("vfio_container_dma_map(0x%x, 0x1000, 0x%x) = -14", barGpa, unmappedVa)),
+				vfio.reported().get(0));
+		assertTrue(d0.dmaWrite(GPA, new byte[8]).ok());
 	}
 
 	@Test

@@ -54,6 +54,7 @@ public final class VmConfigParser {
 			"virtio-mouse-pci", "virtio-9p-pci", "vhost-user-fs-pci", "e1000e", "e1000", "igb", "rtl8139",
 			"nvme", "qemu-xhci", "nec-usb-xhci", "ich9-ahci", "megasas", "pvscsi", "ivshmem-plain", "edu",
 			"pci-testdev", "iommu-testdev", "bochs-display", "ramfb-pci");
+	private static final String VIRTIO_IOMMU = "virtio-iommu-pci";
 	private static final Set<String> PXB_KEPT = Set.of("numa_node", "multifunction", "romfile", "rombar");
 	private static final Set<String> RP_KEPT = Set.of("pref64-reserve", "pref32-reserve", "mem-reserve",
 			"io-reserve", "bus-reserve", "port", "multifunction", "x-speed", "x-width", "hotplug",
@@ -96,7 +97,20 @@ public final class VmConfigParser {
 
 	/** Parses QEMU arguments; a leading program name (not starting with '-') is skipped. */
 	public static VmDescription parse(List<String> args) {
-		return new Build().run(args);
+		return new Build(true, true).run(args);
+	}
+
+	/**
+	 * {@link #parse(List)} on a host whose interrupt controller is known: KVM's in-kernel vGIC can emulate
+	 * a GICv2 only on a GICv2 host (the model's GICv3 hosts have no GICv2 compatibility interface) and a
+	 * GICv3 only on a GICv3 host, so an unselected {@code gic-version} finalises to the host's (QEMU's
+	 * {@code finalize_gic_version} from {@code kvm_arm_vgic_probe}): a GICv3 ITS host gives the VM a GICv3
+	 * with an ITS, its vSMMUs' msi-gpa 0x8090040.
+	 *
+	 * @param hostGicv3 the host has a GICv3 (else a GICv2)
+	 */
+	public static VmDescription parse(List<String> args, boolean hostGicv3) {
+		return new Build(!hostGicv3, hostGicv3).run(args);
 	}
 
 	private static int indexOfBlank(String s) {
@@ -304,6 +318,14 @@ public final class VmConfigParser {
 	}
 
 	private static final class Build {
+		/** What KVM's vGIC can emulate on this host (kvm_arm_vgic_probe). */
+		private final boolean kvmV2, kvmV3;
+
+		Build(boolean kvmV2, boolean kvmV3) {
+			this.kvmV2 = kvmV2;
+			this.kvmV3 = kvmV3;
+		}
+
 		private final List<Opt> opts = new ArrayList<>();
 		private final List<Option> kept = new ArrayList<>();
 		private final List<String> warnings = new ArrayList<>();
@@ -316,6 +338,8 @@ public final class VmConfigParser {
 		private final LinkedHashMap<String, String> machineProps = new LinkedHashMap<>();
 		private String gicVersion;
 		private boolean legacySmmu;
+		/** vms->iommu == VIRT_IOMMU_VIRTIO: a virtio-iommu-pci was plugged */
+		private boolean virtioIommu;
 		private OnOffAuto acpi = OnOffAuto.AUTO;
 		private boolean its = true;
 		private boolean defaultBypass;
@@ -401,7 +425,9 @@ public final class VmConfigParser {
 				}
 				}
 			}
-			firmware = bios || !kernel;
+			// virt_firmware_init: firmware is loaded only with -bios or a flash0 image (-pflash, -drive if=pflash);
+			// a description with neither boots nothing through firmware, so it is a DT machine
+			firmware = bios;
 		}
 
 		private static int smpMaxCpus(String arg) {
@@ -674,8 +700,8 @@ public final class VmConfigParser {
 			boolean v2, v3, v4;
 			if (inKernel) {
 				accelName = "KVM";
-				v2 = true;
-				v3 = true;
+				v2 = kvmV2;
+				v3 = kvmV3;
 				v4 = false;
 			} else if (kvm) {
 				accelName = "KVM with kernel-irqchip=off";
@@ -727,7 +753,7 @@ public final class VmConfigParser {
 			if (driver == null)
 				throw new VmConfigException(where, "Parameter 'driver' is missing");
 			boolean pci = driver.equals("pxb-pcie") || driver.equals("pcie-root-port") || driver.equals("vfio-pci")
-					|| ENDPOINTS.contains(driver);
+					|| driver.equals(VIRTIO_IOMMU) || ENDPOINTS.contains(driver);
 			if (!pci && !driver.equals("arm-smmuv3"))
 				throw new VmConfigException(where, "'" + driver + "' is not a valid device model name");
 			LinkedHashMap<String, String> props = new LinkedHashMap<>(o.props);
@@ -750,6 +776,13 @@ public final class VmConfigParser {
 			case "pxb-pcie" -> pxb(where, d, props);
 			case "pcie-root-port" -> rootPort(where, d, props);
 			case "vfio-pci" -> vfio(where, d, props);
+			case VIRTIO_IOMMU -> {
+				// virt_machine_device_pre_plug_cb, before the device realizes
+				if (legacySmmu || !smmus.isEmpty() || virtioIommu)
+					throw new VmConfigException(where, "virt machine does not support multiple IOMMUs");
+				endpoint(where, d, props);
+				virtioIommu = true;
+			}
 			default -> endpoint(where, d, props);
 			}
 			devices.add(d);
@@ -876,9 +909,9 @@ public final class VmConfigParser {
 			}
 			reorder(d.props, order);
 			// virt_machine_device_pre_plug_cb
-			if (legacySmmu)
-				throw new VmConfigException(where,
-						"virt machine already has iommu=smmuv3 set. Doesn't support incompatible iommus");
+			if (legacySmmu || virtioIommu)
+				throw new VmConfigException(where, "virt machine already has " + (legacySmmu ? "iommu=smmuv3" : "virtio-iommu")
+						+ " set. Doesn't support incompatible iommus");
 			if (d.accel) {
 				if (!accelType.equals("kvm") || "off".equals(kernelIrqchip))
 					throw new VmConfigException(where, "SMMUv3 accel=on requires KVM with kernel-irqchip=on support");

@@ -21,6 +21,10 @@ public final class GuestDevice {
 	/** iova -> buffer. */
 	final TreeMap<Long, DmaBuffer> buffers = new TreeMap<>();
 	boolean attached = true;
+	/** iommu_dma_get_msi_page: doorbell GPA page -> its IOVA in this domain. */
+	final java.util.Map<Long, Long> msiPages = new java.util.HashMap<>();
+	/** vector -> interrupts the driver received. */
+	final java.util.Map<Integer, Long> interrupts = new TreeMap<>();
 
 	GuestDevice(GuestSmmu smmu, int vsid, int asid, CdTable cdTable, IoPageTable pageTable, IovaAllocator iovas) {
 		this.smmu = smmu;
@@ -29,6 +33,16 @@ public final class GuestDevice {
 		this.cdTable = cdTable;
 		this.pageTable = pageTable;
 		this.iovas = iovas;
+	}
+
+	/** Interrupts received per vector. */
+	public synchronized java.util.Map<Integer, Long> interrupts() {
+		return new TreeMap<>(interrupts);
+	}
+
+	/** The IOVA of each doorbell page mapped for MSIs in this domain (GPA page -> IOVA). */
+	public synchronized java.util.Map<Long, Long> msiPages() {
+		return new TreeMap<>(msiPages);
 	}
 
 	public GuestSmmu smmu() {

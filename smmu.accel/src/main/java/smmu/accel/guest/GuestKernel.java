@@ -36,6 +36,7 @@ public final class GuestKernel {
 	public static final int VA_BITS = 48, PAGE_SIZE = 4096;
 	/** The DMA mask of the devices: IOVAs below 4 GiB. */
 	public static final long DMA_LIMIT = 1L << 32;
+	private boolean honourRmr = true;
 	private static final int MAX_RETRIES = 16;
 
 	private final PhysicalMemory memory;
@@ -127,12 +128,68 @@ public final class GuestKernel {
 		}
 		asids.set(asid);
 		GuestDevice dev = new GuestDevice(smmu, vsid, asid, cd, pt, new IovaAllocator(pt.granule(), DMA_LIMIT));
+		// iommu_dma_get_resv_regions + iommu_create_device_direct_mappings: an IORT RMR is IOMMU_RESV_DIRECT
+		// (flags 0: no remapping; device nGnRnE: IOMMU_MMIO), identity-mapped in the DMA domain and kept out
+		// of the IOVA allocator. Kernels before RMR support (5.19) ignore them.
+		if (honourRmr) {
+			for (long[] r : smmu.rmrs) {
+				pt.map(r[0], r[0], r[1], Prot.READ | Prot.WRITE | Prot.MMIO);
+				dev.iovas.reserve(r[0], r[1]);
+			}
+		}
 		smmu.devices.put(vsid, dev);
 		long[] cdEntry = CdBuilder.s1(pt, asid, false);
 		retrying(() -> d.writeCd(cd, 0, cdEntry, vsid));
 		long[] ste = SteBuilder.cdTable(f, cd, Ste.S1DSS_SSID0, false, false);
 		retrying(() -> d.writeSte(vsid, ste));
 		return dev;
+	}
+
+	/** Whether attach honours IORT RMRs (Linux 5.19 and later); false models an older guest kernel. */
+	public synchronized void honourRmr(boolean on) {
+		honourRmr = on;
+	}
+
+	/** The IORT's RMR nodes for {@code smmu}: memory ranges its devices need identity-mapped. */
+	public synchronized void addRmr(GuestSmmu smmu, long base, long size) {
+		requireOwn(smmu);
+		smmu.rmrs.add(new long[] { base, size });
+	}
+
+	/**
+	 * The guest driver requests MSI-X vector {@code vector} of {@code dev}: {@code iommu_dma_prepare_msi}
+	 * maps the doorbell's page (GICv3 ITS GITS_TRANSLATER or GICv2m SETSPI at guest physical
+	 * {@code doorbellGpa}) once per domain at an IOVA of the domain (IOMMU_WRITE | NOEXEC | MMIO), and the
+	 * message composed is that IOVA plus the doorbell's offset, with the vector as data.
+	 *
+	 * @return {address, data} the guest writes into the device's MSI-X table
+	 */
+	public synchronized long[] msiCompose(GuestDevice dev, int vector, long doorbellGpa) {
+		requireAttached(dev);
+		long page = doorbellGpa & -PAGE_SIZE;
+		Long iova;
+		synchronized (dev) {
+			iova = dev.msiPages.get(page);
+		}
+		if (iova == null) {
+			long a = dev.iovas.allocate(PAGE_SIZE);
+			if (a < 0) {
+				throw new DriverException(Errno.ENOMEM, "no IOVA for the MSI page");
+			}
+			dev.pageTable().map(a, page, PAGE_SIZE, Prot.WRITE | Prot.NOEXEC | Prot.MMIO);
+			iova = a;
+			synchronized (dev) {
+				dev.msiPages.put(page, a);
+			}
+		}
+		return new long[] { iova + (doorbellGpa & (PAGE_SIZE - 1)), vector };
+	}
+
+	/** The guest's interrupt handler ran for {@code vector} of {@code dev}. */
+	public void interrupt(GuestDevice dev, int vector) {
+		synchronized (dev) {
+			dev.interrupts.merge(vector, 1L, Long::sum);
+		}
 	}
 
 	/**

@@ -13,6 +13,8 @@ public final class GuestSmmu {
 	private final SmmuDriver driver;
 	/** vSID -> attached device; guarded by the kernel. */
 	final Map<Integer, GuestDevice> devices = new TreeMap<>();
+	/** IORT RMRs of this SMMU node, {base, size}; guarded by the kernel. */
+	final java.util.List<long[]> rmrs = new java.util.ArrayList<>();
 
 	GuestSmmu(String name, SmmuRegisters registers, SmmuDriver driver) {
 		this.name = name;

@@ -64,6 +64,21 @@ public final class IovaAllocator {
 		return -1;
 	}
 
+	/**
+	 * Takes [iova, iova + size) out of the allocator for good ({@code reserve_iova} for a reserved region
+	 * such as an IORT RMR); false when part of it is handed out already.
+	 */
+	public boolean reserve(long iova, long size) {
+		long end = iova + align(size);
+		for (Map.Entry<Long, Long> e : used.entrySet()) {
+			if (e.getKey() < end && iova < e.getKey() + e.getValue()) {
+				return false;
+			}
+		}
+		used.put(iova, end - iova);
+		return true;
+	}
+
 	/** Returns a range {@link #allocate} gave; false when {@code iova} is not the start of one. */
 	public boolean free(long iova) {
 		return used.remove(iova) != null;

@@ -25,6 +25,7 @@ import smmu.accel.config.VmDescription.Smmuv3;
 import smmu.accel.config.VmDescription.VfioPci;
 import smmu.accel.guest.DmaBuffer;
 import smmu.accel.vm.Vm;
+import smmu.accel.vm.VirtMemoryMap;
 import smmu.accel.vsmmu.AccelVsmmu;
 import smmu.hw.Event;
 import smmu.hw.HostPlatform;
@@ -74,11 +75,12 @@ final class VmInstance implements VirtualMachine {
 			args.addAll(List.of("-accel", "kvm"));
 		}
 		args.addAll(given);
-		VmDescription d = parse(args);
+		VmDescription d = parse(args, host.msiController().kind() == smmu.hw.irq.MsiController.Kind.GICV3_ITS);
 		for (Device dev : d.devices()) {
 			modelled(d, dev, optionOf(args, d, dev));
 		}
 		Vm vm = new Vm(name, host, iommufd, host.allocator(), d.memory().size(), iommufd::awaitEvents, keys);
+		vm.virtualMsiDoorbell(d.machine().gicVersion() >= 3 && d.machine().its() ? VirtMemoryMap.GITS_TRANSLATER : VirtMemoryMap.GICV2M_SETSPI);
 		VmInstance i = new VmInstance(name, host, vm, args, d);
 		try {
 			for (Device dev : d.devices()) {
@@ -91,9 +93,13 @@ final class VmInstance implements VirtualMachine {
 		return i;
 	}
 
-	private static VmDescription parse(List<String> args) {
+	private boolean hostGicv3() {
+		return host.msiController().kind() == smmu.hw.irq.MsiController.Kind.GICV3_ITS;
+	}
+
+	private static VmDescription parse(List<String> args, boolean hostGicv3) {
 		try {
-			return VmConfigParser.parse(args);
+			return VmConfigParser.parse(args, hostGicv3);
 		} catch (VmConfigException e) {
 			throw new VmException(e.option(), e.getMessage(), e);
 		}
@@ -120,8 +126,14 @@ final class VmInstance implements VirtualMachine {
 		if (dev instanceof Smmuv3 s && !s.accel()) {
 			throw new VmException(option, "model: only accel=on arm-smmuv3 devices are modelled", null);
 		}
-		if (dev instanceof EmulatedPci) {
-			throw new VmException(option, "model: emulated PCI devices are not modelled; pass a host device with vfio-pci", null);
+		if (dev instanceof EmulatedPci e && e.type().equals("virtio-iommu-pci")) {
+			throw new VmException(option, "model: virtio-iommu-pci is not modelled", null);
+		}
+		// An emulated endpoint outside every vSMMU's hierarchy (virtio-net-pci on pcie.0) is accepted as QEMU
+		// accepts it; the model keeps it in the description and topology but runs nothing for it (no DMA).
+		// Behind an accel vSMMU QEMU itself refuses it ("Emulated endpoint devices are not allowed ...").
+		if (dev instanceof EmulatedPci e && (e.smmu() >= 0 || e.legacySmmu())) {
+			throw new VmException(option, "model: emulated PCI devices behind an IOMMU are not modelled; pass a host device with vfio-pci", null);
 		}
 	}
 
@@ -235,7 +247,7 @@ final class VmInstance implements VirtualMachine {
 		List<String> next = new ArrayList<>(args);
 		next.add("-device");
 		next.add(deviceOption);
-		VmDescription nd = parse(next);
+		VmDescription nd = parse(next, hostGicv3());
 		Device dev = nd.devices().get(nd.devices().size() - 1);
 		String option = "-device " + deviceOption;
 		if (vm.booted() && !(dev instanceof VfioPci) && !(dev instanceof EmulatedPci)) {
@@ -264,7 +276,7 @@ final class VmInstance implements VirtualMachine {
 				break;
 			}
 		}
-		desc = parse(args);
+		desc = parse(args, hostGicv3());
 	}
 
 	private static String idOf(String option) {
@@ -318,6 +330,16 @@ final class VmInstance implements VirtualMachine {
 			pas.add(pa);
 		}
 		return new Dma(r.bytes(), data, pas, r.fault() == null ? null : r.fault().event(), r.fault() == null ? null : r.fault().reason());
+	}
+
+	@Override
+	public synchronized smmu.accel.Msi msi(String deviceId, int vector) {
+		return call(() -> vm.msi(deviceId, vector));
+	}
+
+	@Override
+	public synchronized List<Integer> msiVectors(String deviceId) {
+		return call(() -> vm.msiRoutes().getOrDefault(deviceId, List.of()));
 	}
 
 	@Override

@@ -10,7 +10,10 @@ import smmu.accel.guest.DmaBuffer;
 import smmu.accel.guest.GuestDevice;
 import smmu.accel.guest.GuestKernel;
 import smmu.accel.guest.GuestSmmu;
+import smmu.accel.Msi;
 import smmu.accel.vsmmu.AccelVsmmu;
+import smmu.hw.irq.MsiController;
+import smmu.vfio.MsiResult;
 import smmu.hw.Event;
 import smmu.hw.FrameAllocator;
 import smmu.hw.HostPlatform;
@@ -248,9 +251,9 @@ public final class Vm implements AutoCloseable {
 		if (b == null) {
 			throw new IllegalArgumentException("no bus " + primaryBus);
 		}
-		if (b.vsmmu() != null) {
-			throw new IllegalArgumentException(primaryBus + " has an SMMU already");
-		}
+		// A second arm-smmuv3 on the same primary bus is accepted as QEMU accepts it: pci_setup_iommu_per_bus
+		// overwrites the bus's IOMMU ops, so the later vSMMU serves every device of the bus and the earlier
+		// one stays with none (the guest still probes it).
 		String key = keys.apply(name, id);
 		AddressSpace as = spaces.get(key);
 		if (as == null) {
@@ -263,7 +266,9 @@ public final class Vm implements AutoCloseable {
 		vsmmus.add(v);
 		buses.put(primaryBus, new Bus(b.id(), b.number(), v));
 		if (booted) {
-			guestSmmus.put(id, kernel.probe(id, v.smmu()));
+			GuestSmmu g = kernel.probe(id, v.smmu());
+			kernel.addRmr(g, VirtMemoryMap.RMR_BASE, VirtMemoryMap.RMR_SIZE);
+			guestSmmus.put(id, g);
 		}
 		return v;
 	}
@@ -351,7 +356,10 @@ public final class Vm implements AutoCloseable {
 			throw new IllegalStateException(name + " is running");
 		}
 		for (AccelVsmmu v : vsmmus) {
-			guestSmmus.put(v.id(), kernel.probe(v.id(), v.smmu()));
+			GuestSmmu g = kernel.probe(v.id(), v.smmu());
+			// QEMU's build_iort_rmr_nodes: one RMR per accel vSMMU, the SW MSI window identity-mapped
+			kernel.addRmr(g, VirtMemoryMap.RMR_BASE, VirtMemoryMap.RMR_SIZE);
+			guestSmmus.put(v.id(), g);
 		}
 		for (Device d : devices.values()) {
 			if (d.bus().vsmmu() == null) {
@@ -404,6 +412,136 @@ public final class Vm implements AutoCloseable {
 			throw new IllegalArgumentException(device + " has no vIOMMU: its MSI address is the guest's own");
 		}
 		return d.bus().vsmmu().msiDirectGpa(d.bus().number(), d.devfn());
+	}
+
+	/**
+	 * The guest physical doorbell of this VM's virtual MSI controller (KVM's vITS GITS_TRANSLATER
+	 * 0x8090040 with a GICv3 ITS, the GICv2m SETSPI 0x8020040 otherwise): where a route must point for
+	 * KVM to inject the interrupt.
+	 */
+	public void virtualMsiDoorbell(long gpa) {
+		vgicDoorbell = gpa;
+	}
+
+	public long virtualMsiDoorbell() {
+		return vgicDoorbell;
+	}
+
+	/**
+	 * How KVM's MSI route gets its address.
+	 * <ul>
+	 * <li>{@link #DIRECT_GPA}: QEMU as merged (2026): {@code get_msi_direct_gpa} returns the vSMMU's
+	 * {@code msi-gpa} and the guest's address is ignored.</li>
+	 * <li>{@link #TRANSLATE_STAGE1}: the alternative argued in seed 003 (the v4/v5 series'
+	 * {@code get_msi_address_space}): the device's MSI AddressSpace is the vSMMU's IOMMU AddressSpace
+	 * and {@code kvm_arch_fixup_msi_route} translates the guest's MSI IOVA through the vSMMU's stage 1
+	 * (a software walk of the guest's tables in guest RAM by the VMM) each time a route is set up. Stage 2
+	 * is mapped by a listener on system memory registered before the device (the same IOAS mapping as
+	 * the shared AddressSpace gives), and the physical path is unchanged.</li>
+	 * </ul>
+	 */
+	public enum MsiDesign {
+		DIRECT_GPA, TRANSLATE_STAGE1
+	}
+
+	/** KVM's MSI routes: device -> vector -> {guest address, route address, data, host address}. */
+	private final Map<String, Map<Integer, long[]>> routes = new LinkedHashMap<>();
+	private long vgicDoorbell = VirtMemoryMap.GITS_TRANSLATER;
+	private volatile MsiDesign msiDesign = MsiDesign.DIRECT_GPA;
+	private long vmmMsiWalks, vmmMsiWalkReads;
+
+	/** Switches the MSI route design; routes set up before keep their address until set up again. */
+	public void msiDesign(MsiDesign design) {
+		msiDesign = design;
+	}
+
+	public MsiDesign msiDesign() {
+		return msiDesign;
+	}
+
+	/** Software stage-1 walks the VMM did for MSI routes, and the descriptors they read. */
+	public synchronized long[] vmmMsiWalks() {
+		return new long[] { vmmMsiWalks, vmmMsiWalkReads };
+	}
+
+	/**
+	 * The guest requests MSI-X vector {@code vector} of {@code device}, as the three parties do it: the
+	 * guest's iommu-dma maps its vITS doorbell page in the device's stage-1 domain and writes the message
+	 * (that IOVA, the vector) into the MSI-X table; QEMU's vfio-pci traps the write and adds a KVM route
+	 * whose address {@code kvm_arch_fixup_msi_route} replaces with the vSMMU's msi-gpa
+	 * ({@code get_msi_direct_gpa}); then VFIO_DEVICE_SET_IRQS with the route's irqfd makes the host map its
+	 * physical doorbell at the SW MSI window of the nest parent and program the device.
+	 *
+	 * @return {guest address, route address, data, host address}
+	 */
+	public long[] msiEnable(String device, int vector) {
+		Device d = device(device);
+		GuestDevice g = guest(device);
+		AccelVsmmu v = d.bus().vsmmu();
+		long[] msg = kernel.msiCompose(g, vector, vgicDoorbell);
+		long route;
+		if (msiDesign == MsiDesign.DIRECT_GPA) {
+			route = v.msiDirectGpa(d.bus().number(), d.devfn());
+		} else {
+			// kvm_arch_fixup_msi_route through the IOMMU AddressSpace: the vSMMU's emulation walks the guest's stage 1
+			smmu.hw.Walk w = v.smmu().walk(smmu.hw.TranslationRequest.write(d.vsid(), msg[0]));
+			synchronized (this) {
+				vmmMsiWalks++;
+				vmmMsiWalkReads += w.steps().size();
+			}
+			if (!(w.result() instanceof smmu.hw.TranslationResult.Translated t)) {
+				throw new IllegalStateException(String.format("%s: MSI IOVA 0x%x does not translate through %s's stage 1: %s", device, msg[0],
+						v.id(), w.result()));
+			}
+			route = t.pa();
+		}
+		long host = d.vfio().enableMsi(vector, new MsiController.Target(name + "/" + device, vector));
+		long[] r = { msg[0], route, msg[1], host };
+		routes.computeIfAbsent(device, k -> new LinkedHashMap<>()).put(vector, r);
+		return r.clone();
+	}
+
+	/**
+	 * The device raises MSI-X vector {@code vector} (enabled first if the guest has not yet): the
+	 * physical write goes through the physical SMMU's nested translation (guest stage 1, where the IORT
+	 * RMR keeps the SW MSI window identity-mapped, then the nest parent's stage 2, where the host mapped
+	 * its doorbell); the host MSI controller delivers it to the vector's irqfd, and KVM injects it through
+	 * the route if the route points at this VM's virtual doorbell.
+	 */
+	public Msi msi(String device, int vector) {
+		Device d = device(device);
+		long[] r = routes.getOrDefault(device, Map.of()).get(vector);
+		int tr = 1;
+		if (r == null) {
+			r = msiEnable(device, vector);
+			// the VMM's software walk that set the route up (seed 003's alternative design)
+			tr += msiDesign == MsiDesign.TRANSLATE_STAGE1 ? 1 : 0;
+		}
+		MsiResult m = d.vfio().raiseMsi(vector);
+		if (m.fault() != null) {
+			return new Msi(device, vector, r[0], r[1], r[3], -1, m.fault().event(), null, m.fault().reason(), tr);
+		}
+		if (m.delivery() == null) {
+			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null,
+					String.format("the write reached 0x%x, not the host's MSI doorbell", m.pa()), tr);
+		}
+		if (m.delivery().target() == null) {
+			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null, "the host MSI controller has no mapping for it", tr);
+		}
+		// irqfd -> KVM's MSI route -> the VM's vITS
+		if (r[1] != vgicDoorbell) {
+			return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, null,
+					String.format("KVM's route points at 0x%x, not the VM's MSI doorbell 0x%x", r[1], vgicDoorbell), tr);
+		}
+		kernel.interrupt(guest(device), (int) r[2]);
+		return new Msi(device, vector, r[0], r[1], r[3], m.pa(), null, name + ":" + r[2], null, tr);
+	}
+
+	/** MSI routes set up so far: device -> vectors. */
+	public Map<String, List<Integer>> msiRoutes() {
+		Map<String, List<Integer>> out = new LinkedHashMap<>();
+		routes.forEach((k, v) -> out.put(k, List.copyOf(v.keySet())));
+		return out;
 	}
 
 	/**

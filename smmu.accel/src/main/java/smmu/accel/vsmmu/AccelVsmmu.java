@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import smmu.hw.Event;
 import smmu.hw.PhysicalMemory;
 import smmu.hw.SmmuSpec;
 import smmu.hw.TableEntry;
@@ -622,13 +621,14 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 	}
 
 	/**
-	 * {@code smmuv3_accel_event_read} until the vEVENTQ is empty: each record goes into the guest's event
-	 * queue ({@code smmuv3_propagate_event}); overflow and sequence gaps are reported.
+	 * {@code smmuv3_accel_event_read} until the vEVENTQ is empty: each record goes verbatim into the
+	 * guest's event queue ({@code smmuv3_propagate_event}; a full or disabled guest queue raises
+	 * GERROR.EVENTQ_ABT_ERR); overflow and sequence gaps are reported.
 	 *
 	 * @return the records injected
 	 */
 	public int pollEvents() {
-		List<Event> out = new ArrayList<>();
+		List<long[]> out = new ArrayList<>();
 		synchronized (this) {
 			if (veventqId == 0) {
 				return 0;
@@ -649,15 +649,13 @@ public final class AccelVsmmu implements FrontEndHooks, PciIommuOps {
 								v.sequence() - lastSeq - 1));
 					}
 					lastSeq = v.sequence();
-					Event e = Event.decode(v.evt());
-					if (e != null) {
-						out.add(e);
-					}
+					// copied verbatim into the guest's queue: no field re-encoded or dropped
+					out.add(v.evt());
 				}
 			}
 		}
-		for (Event e : out) {
-			smmu.inject(e);
+		for (long[] w : out) {
+			smmu.propagate(w);
 		}
 		return out.size();
 	}

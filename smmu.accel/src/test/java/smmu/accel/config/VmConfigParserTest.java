@@ -34,13 +34,13 @@ class VmConfigParserTest {
 			-device vfio-pci,host=0018:06:00.0,rombar=0,id=dev1,iommufd=iommufd0,bus=pcie.port2,x-vpasid-cap-offset=0xff8
 			""";
 
-	static final List<String> TASK_ARGS = List.of("-machine", "virt,gic-version=3,iommu=none", "-accel", "kvm",
+	static final List<String> TASK_ARGS = List.of("-machine", "virt,gic-version=3,iommu=none", "-accel", "kvm", "-bios", "QEMU_EFI.fd",
 			"-object", "iommufd,id=iommufd0", "-device", "pxb-pcie,id=pcie.1,bus_nr=1,bus=pcie.0", "-device",
 			"arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on,ats=on,ril=off,ssidsize=20,oas=48", "-device",
 			"pcie-root-port,id=pcie.port1,bus=pcie.1,chassis=1", "-device",
 			"vfio-pci,host=0000:01:00.0,id=dev0,iommufd=iommufd0,bus=pcie.port1", "-m", "4G");
 
-	static final String BASE = "-machine virt,gic-version=3 -accel kvm -object iommufd,id=iommufd0 ";
+	static final String BASE = "-machine virt,gic-version=3 -accel kvm -bios QEMU_EFI.fd -object iommufd,id=iommufd0 ";
 	static final String PXB1 = "-device pxb-pcie,id=pcie.1,bus_nr=1,bus=pcie.0 ";
 	static final String SMMU1 = "-device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on ";
 	static final String PORT1 = "-device pcie-root-port,id=pcie.port1,bus=pcie.1,chassis=1 ";
@@ -252,13 +252,30 @@ class VmConfigParserTest {
 
 	@Test
 	void msiGpaFollowsTheMsiController() {
-		String rest = " -accel kvm -object iommufd,id=i -device arm-smmuv3,primary-bus=pcie.0,accel=on";
+		String rest = " -accel kvm -bios QEMU_EFI.fd -object iommufd,id=i -device arm-smmuv3,primary-bus=pcie.0,accel=on";
 		assertEquals(0x08020040L, VmConfigParser.parse("-machine virt,gic-version=2" + rest).vsmmus().get(0).msiGpa());
 		assertEquals(0x08020040L, VmConfigParser.parse("-machine virt" + rest).vsmmus().get(0).msiGpa());
 		assertEquals(0x08090040L, VmConfigParser.parse("-machine virt,gic-version=host" + rest).vsmmus().get(0)
 				.msiGpa());
 		assertEquals(0L, VmConfigParser.parse("-machine virt,gic-version=3,its=off" + rest).vsmmus().get(0).msiGpa());
 		assertEquals(3, VmConfigParser.parse("-machine virt -smp 16" + rest).machine().gicVersion());
+	}
+
+	@Test
+	void firmwareVirtioIommuAndTwoSmmusOnOneBus() {
+		String accel = "-accel kvm -object iommufd,id=i -device arm-smmuv3,primary-bus=pcie.0,accel=on";
+		assertEquals("SMMUv3 with accel=on not supported for DT", err("-machine virt " + accel));
+		assertEquals("SMMUv3 with accel=on not supported for DT", err("-machine virt -kernel Image " + accel));
+		assertTrue(VmConfigParser.parse("-machine virt -pflash efi.img " + accel).machine().firmwareLoaded());
+		assertEquals("virt machine does not support multiple IOMMUs", err("-machine virt,iommu=smmuv3 -device virtio-iommu-pci"));
+		assertEquals("virt machine does not support multiple IOMMUs", err(BASE + "-device arm-smmuv3,primary-bus=pcie.0,accel=on "
+				+ "-device virtio-iommu-pci"));
+		assertEquals("virt machine already has virtio-iommu set. Doesn't support incompatible iommus",
+				err(BASE + "-device virtio-iommu-pci -device arm-smmuv3,primary-bus=pcie.0,accel=on"));
+		VmDescription d = VmConfigParser.parse(BASE + PXB1 + SMMU1 + "-device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.1,accel=on " + PORT1
+				+ "-device vfio-pci,host=0000:01:00.0,id=v,bus=pcie.port1,iommufd=iommufd0");
+		assertEquals(2, d.vsmmus().size());
+		assertEquals(1, d.vfioDevices().get(0).smmu(), "the later SMMU on the bus");
 	}
 
 	@Test

@@ -30,7 +30,7 @@ import smmu.iommufd.impl.IommufdComponent;
 
 /** The VmManager service over a two-SMMU host: descriptions to VMs, QEMU's refusals, the topology, DMA. */
 class VmManagerTest {
-	static final String TWO = "-m 64M -object iommufd,id=iommufd0"
+	static final String TWO = "-m 64M -bios QEMU_EFI.fd -object iommufd,id=iommufd0"
 			+ " -device pxb-pcie,id=pcie.1,bus_nr=1 -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on"
 			+ " -device pcie-root-port,id=rp0,bus=pcie.1,chassis=1 -device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0"
 			+ " -device pcie-root-port,id=rp1,bus=pcie.1,chassis=2 -device vfio-pci,host=0000:01:00.1,id=dev1,bus=rp1,iommufd=iommufd0"
@@ -103,6 +103,76 @@ class VmManagerTest {
 		assertEquals(EventType.F_TRANSLATION, ev.get(0).type());
 		assertEquals(0x900, ev.get(0).sid());
 		assertEquals(b.iova(), ev.get(0).address());
+	}
+
+	@Test
+	void withoutFirmwareAccelOnIsRefusedForDtAndModelRefusalsHaveNoQemuPrefix() {
+		host(UnaryOperator.identity());
+		String noBios = TWO.replace("-bios QEMU_EFI.fd ", "");
+		VmException e = assertThrows(VmException.class, () -> manager.create("x", noBios));
+		assertEquals("SMMUv3 with accel=on not supported for DT", e.getMessage());
+		assertEquals("qemu-system-aarch64: -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on: SMMUv3 with accel=on not supported for DT",
+				e.qemuLine());
+		// a -kernel boot is a DT boot too
+		assertEquals("SMMUv3 with accel=on not supported for DT",
+				assertThrows(VmException.class, () -> manager.create("x", noBios + " -kernel Image")).getMessage());
+		// pflash firmware counts
+		assertNotNull(manager.create("x", noBios + " -drive if=pflash,format=raw,file=efi.img"));
+		manager.destroy("x");
+		// QEMU runs an accel=off SMMU; the model does not, and says so without QEMU's prefix
+		e = assertThrows(VmException.class, () -> manager.create("x", "-bios QEMU_EFI.fd -device arm-smmuv3,primary-bus=pcie.0,id=s"));
+		assertEquals("model: -device arm-smmuv3,primary-bus=pcie.0,id=s: only accel=on arm-smmuv3 devices are modelled", e.qemuLine());
+		assertTrue(manager.list().isEmpty());
+	}
+
+	@Test
+	void anEmulatedEndpointOutsideEveryVsmmuIsAcceptedAndVirtioIommuConflictsAsQemuSays() {
+		host(UnaryOperator.identity());
+		VirtualMachine vm = manager.create("x", TWO + " -device virtio-net-pci,id=net0");
+		vm.boot();
+		assertEquals(3, vm.topology().devices().size(), "the three vfio-pci devices; virtio-net-pci is kept but not run");
+		assertTrue(vm.topology().devices().stream().noneMatch(x -> "net0".equals(x.id())));
+		manager.destroy("x");
+		VmException e = assertThrows(VmException.class, () -> manager.create("x", TWO + " -device virtio-iommu-pci"));
+		assertEquals("qemu-system-aarch64: -device virtio-iommu-pci: virt machine does not support multiple IOMMUs", e.qemuLine());
+		e = assertThrows(VmException.class, () -> manager.create("x", "-device virtio-iommu-pci " + TWO));
+		assertEquals("virt machine already has virtio-iommu set. Doesn't support incompatible iommus", e.getMessage());
+		e = assertThrows(VmException.class, () -> manager.create("x", "-bios QEMU_EFI.fd -device virtio-iommu-pci"));
+		assertEquals("model: -device virtio-iommu-pci: virtio-iommu-pci is not modelled", e.qemuLine());
+	}
+
+	@Test
+	void twoVsmmusOnOneBusAreAcceptedAndTheLaterServesItsDevices() {
+		host(UnaryOperator.identity());
+		String line = "-m 64M -bios QEMU_EFI.fd -object iommufd,id=iommufd0 -device pxb-pcie,id=pcie.1,bus_nr=1"
+				+ " -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.1,accel=on"
+				+ " -device pcie-root-port,id=rp0,bus=pcie.1,chassis=1 -device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0";
+		VirtualMachine vm = manager.create("x", line);
+		vm.boot();
+		Topology t = vm.topology();
+		assertEquals(2, t.vsmmus().size());
+		assertEquals("smmuv3.1", t.devices().get(0).vsmmu(), "pci_setup_iommu_per_bus: the last SMMU set on the bus wins");
+		GuestBuffer b = vm.guestMap("dev0", 4096);
+		assertTrue(vm.dmaWrite("dev0", b.iova(), new byte[] { 1 }).ok());
+	}
+
+	@Test
+	void anMmu700R0p0HostCannotNestSoTheAccelVmIsRefused() {
+		hw = TestHost.withSpecs(2, spec -> spec.withIds(smmu.hw.SmmuSpec.IIDR_MMU700_R0P0, 2));
+		kernel = new HostKernel(hw, KernelMode.SHARED);
+		manager = new VmManagerComponent(hw, new IommufdComponent(kernel), "shared", TestPolicies.SHARED, TestPolicies.PER_INSTANCE);
+		String line = "-m 64M -bios QEMU_EFI.fd -object iommufd,id=iommufd0 -device pxb-pcie,id=pcie.1,bus_nr=1"
+				+ " -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on -device pcie-root-port,id=rp0,bus=pcie.1,chassis=1"
+				+ " -device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0";
+		// arm_smmu_device_iidr_probe clears FEAT_NESTING (errata 2268618, 2812531): NEST_PARENT is EOPNOTSUPP
+		VmException e = assertThrows(VmException.class, () -> manager.create("x", line));
+		assertEquals("vfio 0000:01:00.0: Failed to allocate hwpt", e.getMessage());
+		Throwable cause = e;
+		while (cause.getCause() != null) {
+			cause = cause.getCause();
+		}
+		assertTrue(cause.getMessage().contains("EOPNOTSUPP"), cause.getMessage());
+		assertTrue(manager.list().isEmpty());
 	}
 
 	@Test

@@ -34,6 +34,7 @@ public final class Candidates {
 			Map.entry("vm:destroy", List.of(Kind.VM)),
 			Map.entry("dma:write", List.of(Kind.VM, Kind.DEVICE)),
 			Map.entry("dma:read", List.of(Kind.VM, Kind.DEVICE)),
+			Map.entry("dma:msi", List.of(Kind.VM, Kind.DEVICE)),
 			Map.entry("iommufd:bind", List.of(Kind.NONE, Kind.HOST_BDF)),
 			Map.entry("report:vm", List.of(Kind.VM)),
 			Map.entry("report:compare", List.of(Kind.SCENARIO)),

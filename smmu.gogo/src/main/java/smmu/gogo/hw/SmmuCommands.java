@@ -110,11 +110,13 @@ public class SmmuCommands {
 		return new WalkView(describe(r), w.steps().stream().map(WalkRow::of).toList(), w.result());
 	}
 
-	@Descriptor("translate an address as a device transaction: prints the output address or the event")
+	@Descriptor("look an address up as the SMMU would translate it (a debug lookup, as ATOS: no event recorded, no queue, cache or counter changed); prints the output address or the event it would record")
 	public TranslationResult translate(@Descriptor("SubstreamID") @Parameter(names = "--ssid", absentValue = "-1") String ssid,
 			@Descriptor("a write access") @Parameter(names = "--write", presentValue = "true", absentValue = "false") boolean write,
+			@Descriptor("issue it as a real device transaction: caches used and filled, a fault recorded in the event queue") @Parameter(names = "--record", presentValue = "true", absentValue = "false") boolean record,
 			@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid, @Descriptor("input address") String iova) {
-		return smmu(smmu).translate(request(sid, iova, ssid, write));
+		TranslationRequest r = request(sid, iova, ssid, write);
+		return record ? smmu(smmu).translate(r) : smmu(smmu).walk(r).result();
 	}
 
 	@Descriptor("show an SMMU's counters: caches, fetches, table reads by stage and level, faults, commands")

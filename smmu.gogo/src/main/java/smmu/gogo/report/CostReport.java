@@ -45,7 +45,8 @@ public final class CostReport {
 
 	public record VmReport(String vm, String state, String policy, String kernel, int ioas, int hwptPaging, int hwptNested, int viommu,
 			int vdevice, @Hex long stage2Bytes, double commandsPerGuestUnmap, double commandsPerHostUnmap, List<TableRow> tables,
-			List<VmidRow> vmids, List<InvalidationRow> invalidations, List<StatsRow> smmus) {}
+			List<VmidRow> vmids, List<InvalidationRow> invalidations, List<StatsRow> smmus, long msiStage2Pages, long msiStage1Pages,
+			double translationsPerMsi) {}
 
 	public record HostReport(int smmus, int contexts, int vms, String policy, String kernel, int ioas, int hwptPaging, int hwptNested, int viommu,
 			int vdevice, @Hex long stage2Bytes, List<VmSummary> perVm, List<TableRow> tables, List<VmidRow> vmids, List<StatsRow> statistics) {}
@@ -92,10 +93,53 @@ public final class CostReport {
 				hostUnmap = total;
 			}
 		}
+		double perMsi = Double.NaN;
+		if (probe && t.state() == VirtualMachine.State.RUNNING) {
+			perMsi = msiProbe(vm, host, t);
+		}
+		// the MSI design's pages: doorbell pages in stage 2 (iommufd_sw_msi, one per doorbell per paging
+		// domain) and, in the guest's stage 1 of each device behind a vSMMU, the identity-mapped RMR window
+		// (1 MiB, 256 pages) plus its vITS doorbell page once the guest requested an MSI
+		long s1Pages = 0;
+		for (Topology.Device d : t.devices()) {
+			if (d.vsmmu() != null && t.state() == VirtualMachine.State.RUNNING) {
+				s1Pages += MSI_WINDOW_PAGES + (vm.msiVectors(d.id()).isEmpty() ? 0 : 1);
+			}
+		}
 		Map<String, TreeSet<Integer>> vmids = Costs.vmids(objects);
 		return new VmReport(vm.name(), t.state().name().toLowerCase(), policy, kernel, c.ioas(), c.hwptPaging(), c.hwptNested(), c.viommu(),
 				c.vdevice(), c.stage2Bytes(), guest, hostUnmap, Costs.tables(vm.name(), objects), vmidRows(vmids), inv,
-				stats(host, smmusOf(t)));
+				stats(host, smmusOf(t)), vm.iommufd().swMsiPages(), s1Pages, perMsi);
+	}
+
+	/** The IORT RMR window (0x8000000, 1 MiB) in 4 KiB pages. */
+	static final long MSI_WINDOW_PAGES = 256;
+
+	/**
+	 * Probe: the first device behind each vSMMU raises MSI vector 0 twice; the physical SMMUs' translations
+	 * per delivered MSI (the second one, with warm caches, is what every later MSI costs).
+	 */
+	private static double msiProbe(VirtualMachine vm, HostPlatform host, Topology t) {
+		long translations = 0;
+		int n = 0;
+		for (Topology.Vsmmu v : t.vsmmus()) {
+			for (Topology.Device d : t.devices()) {
+				if (v.id().equals(d.vsmmu())) {
+					vm.msi(d.id(), 0);
+					long before = translations(host, d.physicalSmmu());
+					if (vm.msi(d.id(), 0).delivered()) {
+						translations += translations(host, d.physicalSmmu()) - before;
+						n++;
+					}
+					break;
+				}
+			}
+		}
+		return n == 0 ? Double.NaN : (double) translations / n;
+	}
+
+	private static long translations(HostPlatform host, String smmu) {
+		return host.smmu(smmu).map(s -> s.stats().translations()).orElse(0L);
 	}
 
 	/** Every context of the host kernel (a VM's by its name, others as {@code fd#n}) and every SMMU. */

@@ -152,7 +152,8 @@ public class ReportCommands {
 	}
 
 	/** One design's numbers. */
-	record Measure(Costs.Counts counts, int vmids, double guestUnmap, double hostUnmap, StatsRow stats) {}
+	record Measure(Costs.Counts counts, int vmids, double guestUnmap, double hostUnmap, StatsRow stats, long msiStage2Pages, long msiStage1Pages,
+			double translationsPerMsi) {}
 
 	private Measure runOnce(String design, List<String> statements, Path file) {
 		VmManager manager = service(VmManager.class);

@@ -15,7 +15,7 @@ import smmu.gogo.vm.VmViews.DmaRow;
 
 /** The dma:* commands: a VM's device reads or writes through its physical SMMU; a fault prints as the event. */
 @Component(service = DmaCommands.class, immediate = true)
-@GogoCommand(scope = "dma", function = { "write", "read" })
+@GogoCommand(scope = "dma", function = { "write", "read", "msi" })
 public class DmaCommands {
 	private final VmManager manager;
 
@@ -39,6 +39,15 @@ public class DmaCommands {
 			throw new ShellError("length: " + length + " is out of range (1..0x100000)");
 		}
 		return VmViews.dma(device, a, VmViews.vm(manager, vm).dmaRead(device, a, (int) n), true);
+	}
+
+	@Descriptor("the device raises an MSI-X vector: the host-programmed write goes through the physical SMMU's nested translation to the host's MSI doorbell and on to the VM's vector, or stops at the fault")
+	public VmViews.MsiRow msi(@Descriptor("VM") String vm, @Descriptor("device id") String device, @Descriptor("MSI-X vector (0..2047)") String vector) {
+		long v = Args.number("vector", vector);
+		if (v < 0 || v > 2047) {
+			throw new ShellError("vector: " + vector + " is out of range (0..2047)");
+		}
+		return VmViews.msi(VmViews.vm(manager, vm).msi(device, (int) v));
 	}
 
 	static byte[] bytes(String s) {

@@ -89,6 +89,17 @@ public final class VmViews {
 		return sb.toString();
 	}
 
+	/** One MSI: the three addresses of its message, where the physical write went, and the outcome. */
+	public record MsiRow(String device, int vector, @Hex long guestAddress, @Hex long routeAddress, @Hex long hostAddress, String hostPa,
+			String result) {}
+
+	static MsiRow msi(smmu.accel.Msi m) {
+		String result = m.delivered() ? "delivered to " + m.deliveredTo()
+				: m.fault() != null ? Formatter.eventLine(m.fault()) : "not delivered (" + m.reason() + ")";
+		return new MsiRow(m.device(), m.vector(), m.guestAddress(), m.routeAddress(), m.hostAddress(), m.hostPa() < 0 ? "-" : Formatter.hex(m.hostPa()),
+				result);
+	}
+
 	static DmaRow dma(String device, long iova, Dma r, boolean read) {
 		StringBuilder data = new StringBuilder();
 		if (read) {

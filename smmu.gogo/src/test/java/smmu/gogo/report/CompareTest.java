@@ -12,7 +12,8 @@ import smmu.gogo.report.CostReport.VmReport;
 
 class CompareTest {
 	static VmReport report(int ioas, int paging, long bytes, double guest, double host, List<CostReport.VmidRow> vmids) {
-		return new VmReport("v", "running", "p", "shared", ioas, paging, 4, 2, 4, bytes, guest, host, List.of(), vmids, List.of(), List.of());
+		return new VmReport("v", "running", "p", "shared", ioas, paging, 4, 2, 4, bytes, guest, host, List.of(), vmids, List.of(), List.of(), 1, 514,
+				1.0);
 	}
 
 	@Test

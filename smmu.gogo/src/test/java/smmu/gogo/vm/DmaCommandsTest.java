@@ -25,6 +25,19 @@ class DmaCommandsTest {
 	}
 
 	@Test
+	void anMsiRowShowsTheThreeAddressesAndTheOutcome() {
+		VmViews.MsiRow ok = VmViews.msi(new smmu.accel.Msi("dev0", 3, 0xffffe040L, 0x8090040L, 0x8000040L, 0x2f030040L, null, "vm1:3", null, 1));
+		assertEquals("delivered to vm1:3", ok.result());
+		assertEquals("0x2f030040", ok.hostPa());
+		Event e = new Event(EventType.F_TRANSLATION, 0x100, Event.NO_SSID, 0x8000040L, 0, false, Event.CLASS_IN, false);
+		VmViews.MsiRow fault = VmViews.msi(new smmu.accel.Msi("dev0", 3, 0xffffe040L, 0x8090040L, 0x8000040L, -1, e, null, "stage 1", 1));
+		assertEquals("-", fault.hostPa());
+		assertEquals("F_TRANSLATION sid=0x100 iova=0x8000040 s2=0 class=IN write", fault.result());
+		VmViews.MsiRow lost = VmViews.msi(new smmu.accel.Msi("dev0", 3, 0, 0x8020040L, 0x8000040L, 0x2f030040L, null, null, "no route", 1));
+		assertEquals("not delivered (no route)", lost.result());
+	}
+
+	@Test
 	void aDmaRowShowsTheDataOrTheFault() {
 		VmViews.DmaRow ok = VmViews.dma("dev0", 0x1000, new Dma(2, new byte[] { 1, (byte) 0xff }, List.of(0x8800_1000L), null, null), true);
 		assertEquals("01 ff", ok.data());

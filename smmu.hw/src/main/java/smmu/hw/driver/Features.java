@@ -116,6 +116,13 @@ public record Features(int[] idr, boolean s1p, boolean s2p, boolean nesting, boo
 				Regs.IDR5_VAX.get(r5) == 1, g4, g16, g64, pg);
 	}
 
+	/** A copy with SEV, nesting and BTM turned off where asked (IIDR-based errata, {@link Errata}). */
+	public Features withErrata(boolean noSev, boolean noNesting, boolean noBtm) {
+		return new Features(idr, s1p, s2p, nesting && !noNesting, twoLevelStrtab, cd2l, hyp, e2h, ats, pri, sev && !noSev, msi, coherent, stalls,
+				stallForce, btm && !noBtm, httu, aarch64Tables, littleEndianTables, attrTypesOvr, tablesPreset, queuesPreset, sidBits, ssidBits,
+				cmdqLog2, evtqLog2, priqLog2, asidBits, vmidBits, fwb, ril, bbml, oasBits, ias, vax, gran4k, gran16k, gran64k, pgsizeBitmap);
+	}
+
 	/**
 	 * Why the driver cannot use this SMMU (as {@code arm_smmu_device_hw_probe} fails with ENXIO), or
 	 * null if it can.
@@ -141,19 +148,19 @@ public record Features(int[] idr, boolean s1p, boolean s2p, boolean nesting, boo
 
 	@Override
 	public boolean equals(Object o) {
-		return o instanceof Features f && java.util.Arrays.equals(idr, f.idr) && e2h == f.e2h;
+		return o instanceof Features f && java.util.Arrays.equals(idr, f.idr) && e2h == f.e2h && nesting == f.nesting && sev == f.sev && btm == f.btm;
 	}
 
 	@Override
 	public int hashCode() {
-		return java.util.Arrays.hashCode(idr) * 31 + (e2h ? 1 : 0);
+		return java.util.Arrays.hashCode(idr) * 31 + (e2h ? 1 : 0) + (nesting ? 2 : 0) + (sev ? 4 : 0) + (btm ? 8 : 0);
 	}
 
 	@Override
 	public String toString() {
 		return String.format(
-				"Features[s1p=%b s2p=%b 2lvl-strtab=%b cd2l=%b sidbits=%d ssidbits=%d asid=%d vmid=%d ril=%b fwb=%b ats=%b oas=%d ias=%d pgsizes=0x%x cmdq=%d evtq=%d hyp=%b e2h=%b coherent=%b stalls=%b attr-types-ovr=%b]",
-				s1p, s2p, twoLevelStrtab, cd2l, sidBits, ssidBits, asidBits, vmidBits, ril, fwb, ats, oasBits, ias, pgsizeBitmap, cmdqLog2,
+				"Features[s1p=%b s2p=%b nesting=%b 2lvl-strtab=%b cd2l=%b sidbits=%d ssidbits=%d asid=%d vmid=%d ril=%b fwb=%b ats=%b oas=%d ias=%d pgsizes=0x%x cmdq=%d evtq=%d hyp=%b e2h=%b coherent=%b stalls=%b attr-types-ovr=%b]",
+				s1p, s2p, nesting, twoLevelStrtab, cd2l, sidBits, ssidBits, asidBits, vmidBits, ril, fwb, ats, oasBits, ias, pgsizeBitmap, cmdqLog2,
 				evtqLog2, hyp, e2h, coherent, stalls, attrTypesOvr);
 	}
 }

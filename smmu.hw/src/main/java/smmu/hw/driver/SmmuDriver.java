@@ -98,6 +98,7 @@ public final class SmmuDriver {
 	private final FrameAllocator alloc;
 	private final Features features;
 	private final Options options;
+	private final Errata errata;
 	private final int evtqProdReg, evtqConsReg;
 
 	private boolean allocated, cmdqEnabled, enabled;
@@ -116,7 +117,8 @@ public final class SmmuDriver {
 	// counters
 	private long commands, syncs, cmdqErrors, gerrors, steWrites, steSyncs, cdWrites, cdSyncs, events, unknownEvents, eventOverflows;
 
-	private SmmuDriver(SmmuRegisters regs, PhysicalMemory mem, FrameAllocator alloc, Features features, Options options) {
+	private SmmuDriver(SmmuRegisters regs, PhysicalMemory mem, FrameAllocator alloc, Features features, Options options, Errata errata) {
+		this.errata = errata;
 		this.regs = regs;
 		this.mem = mem;
 		this.alloc = alloc;
@@ -148,13 +150,21 @@ public final class SmmuDriver {
 		if (why != null) {
 			throw new DriverException(Errno.ENXIO, why);
 		}
-		return new SmmuDriver(regs, memory, allocator, f, options);
+		// arm_smmu_device_iidr_probe
+		Errata errata = Errata.of(regs.read32(Regs.IIDR));
+		return new SmmuDriver(regs, memory, allocator, errata.apply(f), options, errata);
 	}
 
 	// ---- accessors
 
+	/** The features the driver uses: the ID registers' with the IIDR-based errata applied. */
 	public Features features() {
 		return features;
+	}
+
+	/** What {@code arm_smmu_device_iidr_probe} made of SMMU_IIDR. */
+	public Errata errata() {
+		return errata;
 	}
 
 	public Options options() {
@@ -780,22 +790,36 @@ public final class SmmuDriver {
 	 * it in EVENTQ_CONS. Records with an unknown type are counted and skipped.
 	 */
 	public synchronized List<Event> drainEvents() {
-		requireAllocated();
 		List<Event> out = new ArrayList<>();
+		for (long[] w : drainEventRecords()) {
+			Event e = Event.decode(w);
+			if (e != null) {
+				out.add(e);
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * {@link #drainEvents} returning each record raw, as the four 64-bit words the SMMU wrote (unknown
+	 * types included, and counted), for a kernel that forwards records verbatim
+	 * ({@code arm_vmaster_report_event}).
+	 */
+	public synchronized List<long[]> drainEventRecords() {
+		requireAllocated();
+		List<long[]> out = new ArrayList<>();
 		int mask = qMask(evtqLog2);
-		long[] w = new long[4];
 		do {
 			while (((evtqProd ^ evtqCons) & mask) != 0) {
 				long a = evtqBase + ((long) (evtqCons & ((1 << evtqLog2) - 1)) * Event.BYTES);
+				long[] w = new long[4];
 				for (int i = 0; i < 4; i++) {
 					w[i] = mem.read64(a + 8L * i);
 				}
-				Event e = Event.decode(w);
-				if (e == null) {
+				if (Event.decode(w) == null) {
 					unknownEvents++;
-				} else {
-					out.add(e);
 				}
+				out.add(w);
 				events++;
 				evtqCons = (evtqCons & Regs.Q_OVF) | (((evtqCons & mask) + 1) & mask);
 				VarHandle.fullFence();

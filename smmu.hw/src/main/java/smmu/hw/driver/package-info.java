@@ -7,5 +7,5 @@
  * models; depends only on {@code smmu.hw} and {@code smmu.hw.arch}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package smmu.hw.driver;

@@ -15,15 +15,23 @@ public interface EmulatedSmmu extends Smmu {
 
 	/**
 	 * Writes {@code event} into the guest's event queue at EVENTQ_PROD, as QEMU's
-	 * {@code smmuv3_propagate_event} does for a record read from the host's vEVENTQ (the StreamID is
-	 * already the guest's vSID), and pulses the EVENTQ interrupt if EVENTQ_IRQEN is set. The queue
-	 * follows the architecture: with CR0.EVENTQEN = 0 the event is dropped; on a full queue it is lost
-	 * and EVENTQ_PROD.OVFLG toggles (once per overflow episode, until the guest acknowledges it in
-	 * EVENTQ_CONS.OVACKFLG); a record write that aborts raises GERROR.EVENTQ_ABT_ERR. QEMU instead raises
-	 * GERROR.EVENTQ_ABT_ERR for a full or disabled queue. Only the fields {@link Event} carries are
-	 * written; the others of the record are zero. Never throws for guest state; safe from any thread.
+	 * {@code smmuv3_record_event} does for an event its own emulation raises, and pulses the EVENTQ
+	 * interrupt if EVENTQ_IRQEN is set. The queue follows QEMU's {@code smmuv3_write_eventq}, not the
+	 * architecture: with CR0.EVENTQEN = 0 or a full queue the event is lost and GERROR.EVENTQ_ABT_ERR is
+	 * raised (no EVENTQ_PROD.OVFLG); a record write that aborts raises it too. Only the fields
+	 * {@link Event} carries are written; the others of the record are zero. Never throws for guest
+	 * state; safe from any thread.
 	 */
 	void inject(Event event);
+
+	/**
+	 * QEMU's {@code smmuv3_propagate_event} for a record read from the host's vEVENTQ: the four words are
+	 * written verbatim (the kernel already put the vSID in), under the same queue rules as
+	 * {@link #inject}.
+	 *
+	 * @throws IllegalArgumentException unless {@code record} has four words
+	 */
+	void propagate(long[] record);
 
 	/**
 	 * Device reset as QEMU's {@code smmu_reset_exit}: CR0, CR0ACK, IRQ_CTRL, GERROR, GERRORN = 0,

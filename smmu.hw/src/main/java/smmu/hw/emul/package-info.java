@@ -9,5 +9,5 @@
  * {@link smmu.hw.emul.EmulatedSmmus#create} builds one.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package smmu.hw.emul;

@@ -22,6 +22,15 @@ public final class EmulatedDevice implements EmulatedSmmu {
 		this.device = device;
 		this.hooks = hooks;
 		device.frontEnd(hooks);
+		device.qemuEventQueue();
+	}
+
+	@Override
+	public void propagate(long[] record) {
+		if (record == null || record.length != 4) {
+			throw new IllegalArgumentException("an event record is four 64-bit words");
+		}
+		device.injectRecord(record.clone());
 	}
 
 	@Override

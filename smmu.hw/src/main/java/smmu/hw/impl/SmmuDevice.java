@@ -19,6 +19,7 @@ import smmu.hw.TranslationResult.Aborted;
 import smmu.hw.TranslationResult.Path;
 import smmu.hw.TranslationResult.Translated;
 import smmu.hw.Walk;
+import smmu.hw.arch.Cmd;
 import smmu.hw.arch.Regs;
 import smmu.hw.emul.FrontEndHooks;
 import smmu.hw.impl.queue.CommandDecoder;
@@ -122,6 +123,19 @@ public final class SmmuDevice implements Smmu {
 		eventQueue.record(event);
 	}
 
+	/** Writes a raw 32-byte event record (four words) into the event queue verbatim. */
+	public void injectRecord(long[] record) {
+		eventQueue.write(record);
+	}
+
+	/**
+	 * The event queue follows QEMU's {@code smmuv3_write_eventq} (an emulated vSMMU): a disabled or full
+	 * queue raises GERROR.EVENTQ_ABT_ERR instead of the architecture's drop / overflow flag.
+	 */
+	public void qemuEventQueue() {
+		eventQueue.qemuSemantics(true);
+	}
+
 	private int execute(long w0, long w1) {
 		FrontEndHooks h = frontEnd;
 		if (h != null) {
@@ -134,6 +148,12 @@ public final class SmmuDevice implements Smmu {
 			}
 			if (err != Regs.CERROR_NONE) {
 				return err == Regs.CERROR_ABT || err == Regs.CERROR_ATC_INV_SYNC ? err : Regs.CERROR_ILL;
+			}
+			int op = (int) (w0 & 0xff);
+			if ((op == Cmd.TLBI_NH_VA || op == Cmd.TLBI_NH_VAA) && CommandDecoder.span(w0, w1) == 0) {
+				// QEMU's smmuv3_range_inval never fails: a range TLBI with NUM = SCALE = TTL = 0 is one page
+				// (num_pages = 1). The command was forwarded; the guest sees no CERROR_ILL for it.
+				w1 = Cmd.TLBI_TG.with(w1, 0);
 			}
 		}
 		return decoder.execute(w0, w1);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -211,6 +212,19 @@ class EmulatedSmmuTest {
 	}
 
 	@Test
+	void aForwardedRangeTlbiWithZeroNumScaleAndTtlIsNoCerrorIll() {
+		enableCmdq();
+		// TG = 4K, NUM = SCALE = TTL = 0: the physical decoder calls it illegal; QEMU invalidates one page
+		long[] va = { Cmd.TLBI_NH_VA | 5L << 48, Cmd.TLBI_TG.with(0x4000_0000L, 1) };
+		long[] vaa = { Cmd.TLBI_NH_VAA, Cmd.TLBI_TG.with(0x4000_0000L, 1) };
+		submit(va, vaa, Commands.cmdSync());
+		assertEquals(3, smmu.read32(Regs.CMDQ_CONS) & 0xf);
+		assertEquals(0, smmu.read32(Regs.GERROR) ^ smmu.read32(Regs.GERRORN), "no CMDQ_ERR");
+		assertEquals(3, hooks.commands.size(), "both forwarded");
+		assertEquals(1L, smmu.stats().commands().get(Cmd.name(Cmd.TLBI_NH_VA)));
+	}
+
+	@Test
 	void otherErrorCodesFromTheHook() {
 		enableCmdq();
 		hooks.answer = cmd -> Regs.CERROR_ABT;
@@ -287,7 +301,7 @@ class EmulatedSmmuTest {
 	}
 
 	@Test
-	void injectWrapsAroundAndOverflowsAsTheArchitectureSays() {
+	void injectWrapsAroundAndAFullQueueRaisesEventqAbtErrAsQemuDoes() {
 		enableEventq(1);
 		for (int i = 0; i < 6; i++) {
 			smmu.inject(fault(i, 0x1000L * i));
@@ -296,35 +310,47 @@ class EmulatedSmmuTest {
 			assertEquals(i, Event.decode(record(i & 1)).sid());
 			smmu.write32(Regs.EVENTQ_CONS, prod);
 		}
-		// fill the two entries, then overflow
+		// fill the two entries, then one more: QEMU's smmuv3_write_eventq fails and GERROR.EVENTQ_ABT_ERR is
+		// raised; no overflow flag (the physical model keeps the architecture's OVFLG)
 		smmu.inject(fault(10, 0));
 		smmu.inject(fault(11, 0));
 		int full = smmu.read32(Regs.EVENTQ_PROD);
 		assertEquals((smmu.read32(Regs.EVENTQ_CONS) ^ 2) & 3, full, "full: same index, other wrap");
+		irqs.clear();
 		smmu.inject(fault(12, 0));
-		assertEquals(Regs.Q_OVF | full, smmu.read32(Regs.EVENTQ_PROD), "OVFLG toggled");
-		smmu.inject(fault(13, 0));
-		assertEquals(Regs.Q_OVF | full, smmu.read32(Regs.EVENTQ_PROD), "once per episode");
-		assertEquals(0, smmu.read32(Regs.GERROR), "no EVENTQ_ABT_ERR (QEMU would raise it)");
+		assertEquals(full, smmu.read32(Regs.EVENTQ_PROD), "no OVFLG");
+		assertEquals(Regs.GERROR_EVENTQ_ABT_ERR, smmu.read32(Regs.GERROR));
+		assertEquals(List.of(Line.GERROR), irqs);
 		assertEquals(10, Event.decode(record(0)).sid(), "nothing overwritten");
 		assertEquals(11, Event.decode(record(1)).sid());
-		assertEquals(2, smmu.stats().eventsLost());
-		// the guest drains and acknowledges the overflow
+		assertEquals(1, smmu.stats().eventsLost());
+		// the guest drains; the next event is written
 		smmu.write32(Regs.EVENTQ_CONS, smmu.read32(Regs.EVENTQ_PROD));
 		smmu.inject(fault(14, 0));
 		assertEquals(14, Event.decode(record(0)).sid());
 	}
 
 	@Test
-	void injectIsDroppedWhileEventqenIsClear() {
+	void injectWhileEventqenIsClearRaisesEventqAbtErrAsQemuDoes() {
 		smmu.write64(Regs.EVENTQ_BASE, EVENTQ | 3);
 		smmu.write32(Regs.IRQ_CTRL, 7);
 		smmu.inject(fault(1, 0x1000));
 		assertEquals(0, smmu.read32(Regs.EVENTQ_PROD));
 		assertArrayEquals(new long[4], record(0));
-		assertEquals(0, smmu.read32(Regs.GERROR));
-		assertTrue(irqs.isEmpty());
+		assertEquals(Regs.GERROR_EVENTQ_ABT_ERR, smmu.read32(Regs.GERROR));
+		assertEquals(List.of(Line.GERROR), irqs);
 		assertEquals(1, smmu.stats().eventsLost());
+	}
+
+	@Test
+	void propagateCopiesTheRecordVerbatim() {
+		enableEventq(3);
+		// F_TRANSLATION with STAG 0x1234, PnU, InD, RnW and IMPLEMENTATION DEFINED / reserved bits set
+		long[] raw = { 0x10 | 0x77L << 32 | 1L << 8, 0x1234L | 1L << 33 | 1L << 34 | 1L << 35 | 1L << 50, 0xdead_b000L, 0x1_2345_6000L | 0x7 };
+		smmu.propagate(raw);
+		assertArrayEquals(raw, record(0));
+		assertEquals(1, smmu.read32(Regs.EVENTQ_PROD));
+		assertThrows(IllegalArgumentException.class, () -> smmu.propagate(new long[3]));
 	}
 
 	@Test

@@ -39,6 +39,8 @@ public final class TestHost implements HostPlatform {
 	public final List<Smmu> smmus = new ArrayList<>();
 	public final List<PciEndpoint> endpoints = new ArrayList<>();
 	public final Map<String, SmmuDriver> drivers = new HashMap<>();
+	/** A GICv3 ITS at 0x2f020000 (GITS_TRANSLATER 0x2f030040); tests may replace it before use. */
+	public smmu.hw.irq.MsiController msi = new smmu.hw.irq.MsiController(smmu.hw.irq.MsiController.Kind.GICV3_ITS, 0x2f02_0000L);
 
 	/** {@code n} SMMUs with one endpoint each, their stream table L2 not yet allocated. */
 	public TestHost(int n) {
@@ -55,10 +57,19 @@ public final class TestHost implements HostPlatform {
 		this(n, perSmmu, idr, true);
 	}
 
+	/** {@code n} SMMUs with one endpoint each, every spec changed by {@code specs} (e.g. another IIDR). */
+	public static TestHost withSpecs(int n, UnaryOperator<SmmuSpec> specs) {
+		return new TestHost(n, 1, UnaryOperator.identity(), false, specs);
+	}
+
 	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints) {
+		this(n, perSmmu, idr, probeEndpoints, UnaryOperator.identity());
+	}
+
+	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints, UnaryOperator<SmmuSpec> specs) {
 		for (int i = 0; i < n; i++) {
 			SmmuSpec spec = SmmuSpec.mmu700("smmu" + i, 0x2b40_0000L + 0x10_0000L * i);
-			spec = spec.withIdr(idr.apply(spec.idr().clone()));
+			spec = specs.apply(spec.withIdr(idr.apply(spec.idr().clone())));
 			SmmuDevice d = SmmuDevice.create(spec, physical);
 			SmmuDriver drv = SmmuDriver.probe(d, physical, allocator);
 			drv.init();
@@ -88,6 +99,11 @@ public final class TestHost implements HostPlatform {
 
 	public static String bdf(int smmu, int fn) {
 		return String.format("0000:%02x:00.%d", smmu + 1, fn);
+	}
+
+	@Override
+	public smmu.hw.irq.MsiController msiController() {
+		return msi;
 	}
 
 	@Override

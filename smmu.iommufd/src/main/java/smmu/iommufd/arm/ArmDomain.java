@@ -260,6 +260,9 @@ public final class ArmDomain {
 		flush(cur, batch, sent);
 	}
 
+	/** Linux's CMDQ_BATCH_ENTRIES (BITS_PER_LONG). */
+	static final int CMDQ_BATCH_ENTRIES = 64;
+
 	/** Issues a batch and its CMD_SYNC on one SMMU and counts them. */
 	static void flush(ArmSmmuV3 s, List<long[]> batch, Map<String, InvalidationCounters.PerSmmu> sent) {
 		if (s == null || batch.isEmpty()) {
@@ -273,14 +276,22 @@ public final class ArmDomain {
 				tlbi++;
 			}
 		}
-		try {
-			s.driver().submitAndSync(batch.toArray(new long[0][]));
-		} catch (CommandQueueException e) {
-			// arm_smmu_cmdq_skip_err: the illegal command was skipped, the sync completed
+		// arm_smmu_cmdq_batch_add: with ARM_SMMU_OPT_CMDQ_FORCE_SYNC (every MMU-700, erratum 2812531) a batch
+		// holding CMDQ_BATCH_ENTRIES - 1 = 63 commands is issued with a CMD_SYNC before the next is added;
+		// without it a full batch of 64 goes without one and only the last carries the sync.
+		int chunk = s.driver().errata().cmdqForceSync() ? CMDQ_BATCH_ENTRIES - 1 : batch.size();
+		int syncs = 0;
+		for (int from = 0; from < batch.size(); from += chunk) {
+			try {
+				s.driver().submitAndSync(batch.subList(from, Math.min(batch.size(), from + chunk)).toArray(new long[0][]));
+			} catch (CommandQueueException e) {
+				// arm_smmu_cmdq_skip_err: the illegal command was skipped, the sync completed
+			}
+			syncs++;
 		}
 		batch.clear();
 		if (sent != null) {
-			sent.merge(s.id(), new InvalidationCounters.PerSmmu(tlbi, atc, 1), InvalidationCounters.PerSmmu::plus);
+			sent.merge(s.id(), new InvalidationCounters.PerSmmu(tlbi, atc, syncs), InvalidationCounters.PerSmmu::plus);
 		}
 	}
 

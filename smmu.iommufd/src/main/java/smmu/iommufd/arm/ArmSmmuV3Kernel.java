@@ -330,7 +330,11 @@ public final class ArmSmmuV3Kernel {
 				newTag = true;
 			}
 		}
-		Invs build = d.nestParent() ? Invs.of(new Invs.Inv(s.index(), tt, tag, 0), new Invs.Inv(s.index(), Invs.Type.S2_VMID_S1_CLEAR, tag, 0))
+		// Mainline pairs a nest parent's S2_VMID with S2_VMID_S1_CLEAR (its vSMMUs share that VMID). In the
+		// share series each vSMMU has its own VMID and only the S2_VMID_VSMMU tag gets the S1 clear (v4
+		// patch 06 with its review fix): a device attached to the parent directly has no stage 1 to clear.
+		Invs build = d.nestParent() && mode == KernelMode.PER_SMMU
+				? Invs.of(new Invs.Inv(s.index(), tt, tag, 0), new Invs.Inv(s.index(), Invs.Type.S2_VMID_S1_CLEAR, tag, 0))
 				: Invs.of(new Invs.Inv(s.index(), tt, tag, 0));
 		d.invs.set(Invs.merge(d.invs.get(), build));
 		try {
@@ -641,17 +645,20 @@ public final class ArmSmmuV3Kernel {
 	 * {@code arm_smmu_evtq_thread} for one SMMU: drains its event queue; a record of a forwarded type
 	 * (C_BAD_STE, F_STREAM_DISABLED, C_BAD_SUBSTREAMID, C_BAD_CD, F_TRANSLATION, F_ADDR_SIZE, F_ACCESS,
 	 * F_PERMISSION) that is not a stage-2 fault, from a master with a vmaster, goes to its vSMMU's sink
-	 * with the StreamID replaced by the vSID; the host handles the rest.
+	 * as {@code arm_vmaster_report_event} does: the raw record with only the StreamID replaced by the
+	 * vSID, every other bit (STAG, PnU, InD, IMPLEMENTATION DEFINED and reserved bits) as the SMMU wrote
+	 * it. The host handles the rest.
 	 */
 	public EventReport handleEvents(ArmSmmuV3 s) {
-		List<Event> events = s.driver().drainEvents();
+		List<long[]> records = s.driver().drainEventRecords();
 		int fwd = 0, hostHandled = 0;
-		for (Event e : events) {
-			Master m = masterOf(s, e.sid());
+		for (long[] raw : records) {
+			Event e = Event.decode(raw);
+			Master m = e == null ? null : masterOf(s, e.sid());
 			Master.Vmaster vm = m == null ? null : m.vmaster;
 			if (vm != null && !e.s2() && FORWARDED.contains(e.type().code())) {
 				VeventSink sink = vm.vsmmu().sink();
-				long[] w = e.encode();
+				long[] w = raw.clone();
 				w[0] = Cmd.SID.with(w[0], vm.vsid() & 0xffff_ffffL);
 				if (sink != null && sink.deliver(w)) {
 					fwd++;

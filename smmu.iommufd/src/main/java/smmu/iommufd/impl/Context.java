@@ -417,6 +417,17 @@ public final class Context implements IommufdContext {
 		return devices.veventqRead(veventqId, count);
 	}
 
+	@Override
+	public synchronized long prepareMsi(int devId, long msiAddr) {
+		open();
+		return devices.prepareMsi(devId, msiAddr);
+	}
+
+	@Override
+	public synchronized long swMsiPages() {
+		return devices.swMsi.pagesMapped();
+	}
+
 	/** iommufd_ioas_map_file, then iopt_map_file_pages / iopt_alloc_file_pages, in Linux's order. */
 	@Override
 	public synchronized IoasMapFile ioasMapFile(IoasMapFile cmd, UserProcess proc) {

@@ -43,6 +43,7 @@ final class DeviceOps {
 	/** The process making the current call: its memory holds the user pointers of the structs. */
 	UserProcess mm;
 	private final HostKernel host;
+	final SwMsi swMsi = new SwMsi();
 
 	DeviceOps(ObjectTable objects, VmmAddressSpace mm, HostKernel host) {
 		this.objects = objects;
@@ -192,6 +193,8 @@ final class DeviceOps {
 		if (newIoas) {
 			np.ioas.iopt().reserveSwMsi(d);
 		}
+		// iommufd_group_setup_msi: the doorbell pages the device's MSIs use are in the new domain before it attaches
+		swMsi.setup(d, np);
 		try {
 			if (hwpt instanceof HwptPaging p) {
 				boolean same = old instanceof HwptPaging && newIoas && op.ioas.iopt().sameTranslation(np.ioas.iopt());
@@ -243,8 +246,15 @@ final class DeviceOps {
 		unbind(device(devId));
 	}
 
+	/** iommufd_sw_msi: the doorbell page mapped in the device's domain; the IOVA its MSI address becomes. */
+	long prepareMsi(int devId, long msiAddr) {
+		Device d = device(devId);
+		return swMsi.prepare(d, d.hwpt == null ? null : pagingOf(d.hwpt), msiAddr);
+	}
+
 	void unbind(Device d) {
 		detach(d);
+		swMsi.forget(d);
 		if (d.vdev != null) {
 			objects.tombstone(d.vdev.id());
 		}

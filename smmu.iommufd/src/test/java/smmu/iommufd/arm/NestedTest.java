@@ -248,8 +248,9 @@ class NestedTest {
 		ArmNestedDomain nd = v.allocDomainNested(vm.vste[0], vm.vste[1], 0);
 		errno(Errno.EINVAL, () -> vm.k.attachNested(vm.m0, nd));
 		vm.k.attachNested(m1, nd);
-		assertEquals(List.of(new Inv(0, Type.S2_VMID, 1, 0), new Inv(0, Type.S2_VMID_S1_CLEAR, 1, 0), new Inv(1, Type.S2_VMID_VSMMU, 2, 0),
-				new Inv(1, Type.S2_VMID_S1_CLEAR, 2, 0)), vm.parent.invs().live());
+		// the S1 clear only for the vSMMU's tag (share series v4 patch 06 with its review fix)
+		assertEquals(List.of(new Inv(0, Type.S2_VMID, 1, 0), new Inv(1, Type.S2_VMID_VSMMU, 2, 0), new Inv(1, Type.S2_VMID_S1_CLEAR, 2, 0)),
+				vm.parent.invs().live());
 		int sid1 = TestHost.sid(1);
 		assertEquals(2, Ste.S2VMID.get(s1.driver().readSte(sid1)));
 		translatesVia(s1.smmu(), sid1, GIOVA, DATA_IPA + DELTA, Path.WALK);
@@ -258,8 +259,7 @@ class NestedTest {
 
 		CmdRing r0 = new CmdRing(vm.s0().driver()), r1 = new CmdRing(s1.driver());
 		vm.parent.unmap(DATA_IPA, 0x1000);
-		assertEquals(describe(Commands.tlbiS2Ipa(1, DATA_IPA, true, 1, 0, 0, 3), Commands.cmdSync(), Commands.tlbiNhAll(1), Commands.cmdSync()),
-				r0.names());
+		assertEquals(describe(Commands.tlbiS2Ipa(1, DATA_IPA, true, 1, 0, 0, 3), Commands.cmdSync()), r0.names());
 		assertEquals(describe(Commands.tlbiS2Ipa(2, DATA_IPA, true, 1, 0, 0, 3), Commands.cmdSync(), Commands.tlbiNhAll(2), Commands.cmdSync()),
 				r1.names());
 		assertTrue(faults(s1.smmu(), sid1, GIOVA).s2());
@@ -463,6 +463,35 @@ class NestedTest {
 	}
 
 	// ---- events
+
+	@Test
+	void aForwardedRecordIsTheRawRecordWithOnlyTheStreamIdSwapped() {
+		Vm vm = new Vm(KernelMode.PER_SMMU);
+		ArmVsmmu v = vm.vsmmu();
+		vm.attachS1(v);
+		List<long[]> got = new ArrayList<>();
+		v.setEventSink(evt -> got.add(evt.clone()));
+		var hw = vm.s0().smmu();
+		faults(hw, SID0, GIOVA + 0x10_0000);
+		// the record the SMMU wrote, with bits the model's Event does not carry set in memory (STAG, PnU,
+		// InD, an IMPLEMENTATION DEFINED bit of word 1, the low bits of word 3): arm_vmaster_report_event
+		// copies them as they are
+		long base = hw.read64(smmu.hw.arch.Regs.EVENTQ_BASE) & smmu.hw.arch.Regs.Q_BASE_ADDR_MASK;
+		int log2 = (int) (hw.read64(smmu.hw.arch.Regs.EVENTQ_BASE) & 0x1f);
+		int prod = hw.read32(smmu.hw.arch.Regs.EVENTQ_PROD + 0x10000);
+		long at = base + 32L * ((prod - 1) & ((1 << log2) - 1));
+		var mem = vm.h.memory;
+		mem.write64(at + 8, mem.read64(at + 8) | 0xbeefL | 1L << 33 | 1L << 34 | 1L << 60);
+		mem.write64(at + 24, mem.read64(at + 24) | 0x5);
+		long[] raw = new long[4];
+		for (int i = 0; i < 4; i++) {
+			raw[i] = mem.read64(at + 8L * i);
+		}
+		assertEquals(new EventReport(1, 0), vm.k.handleEvents(vm.s0()));
+		long[] want = raw.clone();
+		want[0] = (want[0] & 0xffff_ffffL) | (long) VSID << 32;
+		assertArrayEquals(want, got.get(0));
+	}
 
 	@Test
 	void eventsOfVmastersAreForwardedWithTheVsidUnlessStage2() {

@@ -14,6 +14,12 @@ public @interface HostConfig {
 	String[] endpoints() default { "0000:01:00.0@smmu0:0x100", "0000:01:00.1@smmu0:0x101", "0000:02:00.0@smmu1:0x200",
 			"0000:02:00.1@smmu1:0x201" };
 
+	@AttributeDefinition(description = "ID register values as [smmu-id:]NAME=value, NAME one of IDR0..IDR5, IIDR, AIDR (0x-hex); without an id for every SMMU. The default part is an Arm MMU-700 r1p1 (IIDR 0x4871143b)")
+	String[] registers() default {};
+
+	@AttributeDefinition(description = "The host's MSI controller as kind@base: gicv3-its@0x2f020000 (GITS_TRANSLATER at base + 0x10040) or gicv2m@0x2f000000 (MSI_SETSPI_NS at base + 0x40)")
+	String msiController() default "gicv3-its@0x2f020000";
+
 	@AttributeDefinition(description = "Physical address size of host memory in bits")
 	int physicalAddressBits() default 48;
 

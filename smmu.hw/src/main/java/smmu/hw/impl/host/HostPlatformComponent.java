@@ -26,10 +26,10 @@ import smmu.hw.driver.SmmuDriver;
 import smmu.hw.impl.SmmuDevice;
 
 /**
- * The host machine, built from configuration {@value HostConfig#PID} (defaults: two MMU-700-like
- * SMMUs with two PCI endpoints each, each endpoint a {@link PciHeader#testDevice()} function), every
- * SMMU probed and enabled by the driver library; physical memory is sparse RAM with a window for
- * mapped files above it.
+ * The host machine, built from configuration {@value HostConfig#PID} (defaults: two MMU-700 r1p1-like
+ * SMMUs with two PCI endpoints each, each endpoint a {@link PciHeader#testDevice()} function; ID
+ * registers may be configured), every SMMU probed and enabled by the driver library; physical memory
+ * is sparse RAM with a window for mapped files above it.
  */
 @Component(service = HostPlatform.class, immediate = true, configurationPid = HostConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = HostConfig.class)
@@ -41,16 +41,19 @@ public class HostPlatformComponent implements HostPlatform {
 	private final List<PciEndpoint> endpoints;
 	private final Map<String, PciFunction> functions = new ConcurrentHashMap<>();
 	private final Map<String, SmmuDriver> drivers = new ConcurrentHashMap<>();
+	private final smmu.hw.irq.MsiController msi;
 
 	@Activate
 	public HostPlatformComponent(HostConfig config) {
 		long[] files = HostTopology.range(config.fileMemory());
 		SparseMemory ram = new SparseMemory(config.physicalAddressBits());
 		memory = new HostMemory(ram, files[0], Math.min(files[1], 1L << config.physicalAddressBits()));
+		msi = HostTopology.msi(config.msiController());
 		long[] window = HostTopology.range(config.kernelMemory());
 		allocator = new FrameAllocator(memory, window[0], window[1]);
 		for (String s : config.smmus()) {
-			SmmuSpec spec = HostTopology.smmu(s).withCaches(config.tlbEntries(), config.configCacheEntries());
+			SmmuSpec spec = HostTopology.registers(HostTopology.smmu(s), config.registers()).withCaches(config.tlbEntries(),
+					config.configCacheEntries());
 			if (smmu(spec.id()).isPresent()) {
 				throw new IllegalArgumentException("duplicate SMMU id " + spec.id());
 			}
@@ -74,6 +77,11 @@ public class HostPlatformComponent implements HostPlatform {
 			driver(ep.smmu()).ifPresent(d -> d.ensureL2(ep.sid()));
 		}
 		endpoints = List.copyOf(eps);
+	}
+
+	@Override
+	public smmu.hw.irq.MsiController msiController() {
+		return msi;
 	}
 
 	@Override

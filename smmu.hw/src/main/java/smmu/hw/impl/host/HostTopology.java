@@ -16,6 +16,56 @@ final class HostTopology {
 		return SmmuSpec.mmu700(s.substring(0, at).trim(), number(s, s.substring(at + 1)));
 	}
 
+	/**
+	 * Applies the "[smmu-id:]NAME=value" register entries that concern {@code spec} (entries without an
+	 * id concern every SMMU; a later entry wins).
+	 */
+	static SmmuSpec registers(SmmuSpec spec, String[] entries) {
+		int[] idr = new int[6];
+		for (int i = 0; i < 6; i++) {
+			idr[i] = spec.idr(i);
+		}
+		int iidr = spec.iidr(), aidr = spec.aidr();
+		for (String e : entries) {
+			int eq = e.indexOf('=');
+			if (eq <= 0) {
+				throw new IllegalArgumentException("register '" + e + "': expected [smmu-id:]NAME=value");
+			}
+			String name = e.substring(0, eq).trim();
+			int colon = name.indexOf(':');
+			if (colon >= 0) {
+				if (!name.substring(0, colon).trim().equals(spec.id())) {
+					continue;
+				}
+				name = name.substring(colon + 1).trim();
+			}
+			long v = number(e, e.substring(eq + 1));
+			if (v < 0 || v > 0xffff_ffffL) {
+				throw new IllegalArgumentException("register '" + e + "': not a 32-bit value");
+			}
+			String n = name.toUpperCase(java.util.Locale.ROOT);
+			if (n.matches("IDR[0-5]")) {
+				idr[n.charAt(3) - '0'] = (int) v;
+			} else if (n.equals("IIDR")) {
+				iidr = (int) v;
+			} else if (n.equals("AIDR")) {
+				aidr = (int) v;
+			} else {
+				throw new IllegalArgumentException("register '" + e + "': " + name + " is not one of IDR0..IDR5, IIDR, AIDR");
+			}
+		}
+		return spec.withIdr(idr).withIds(iidr, aidr);
+	}
+
+	/** "kind@0xbase" -> the MSI controller. */
+	static smmu.hw.irq.MsiController msi(String s) {
+		int at = s.indexOf('@');
+		if (at <= 0) {
+			throw new IllegalArgumentException("MSI controller '" + s + "': expected kind@base");
+		}
+		return new smmu.hw.irq.MsiController(smmu.hw.irq.MsiController.Kind.of(s.substring(0, at).trim()), number(s, s.substring(at + 1)));
+	}
+
 	/** "bdf@smmu:sid" -> endpoint. */
 	static PciEndpoint endpoint(String s) {
 		int at = s.indexOf('@'), colon = s.lastIndexOf(':');

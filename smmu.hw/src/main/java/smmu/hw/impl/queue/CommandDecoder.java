@@ -161,7 +161,7 @@ public final class CommandDecoder implements CommandQueue.Processor {
 	 * Bytes covered by a TLBI by address: one address when TG = 0, else (NUM + 1) << SCALE granules of
 	 * the TG granule (saturating); 0 for the reserved encoding TG != 0 with NUM = SCALE = TTL = 0.
 	 */
-	static long span(long w0, long w1) {
+	public static long span(long w0, long w1) {
 		int tg = (int) Cmd.TLBI_TG.get(w1);
 		if (tg == 0) {
 			return 1;

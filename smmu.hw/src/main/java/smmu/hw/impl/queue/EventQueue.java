@@ -38,6 +38,7 @@ public final class EventQueue implements EventSink {
 	private volatile long base;
 	private volatile int prod;
 	private volatile int cons;
+	private volatile boolean qemu;
 
 	/**
 	 * @param memory where the queue lives
@@ -105,20 +106,35 @@ public final class EventQueue implements EventSink {
 		}
 	}
 
+	/**
+	 * QEMU's {@code smmuv3_write_eventq} instead of the architecture: a record that meets a disabled
+	 * (CR0.EVENTQEN = 0) or full queue is lost and raises GERROR.EVENTQ_ABT_ERR; no overflow flag.
+	 */
+	public void qemuSemantics(boolean on) {
+		qemu = on;
+	}
+
 	@Override
 	public void record(Event event) {
-		long[] w = event.encode();
+		write(event.encode());
+	}
+
+	/** Writes a 32-byte record (four words) verbatim at EVENTQ_PROD, with the queue's rules. */
+	public void write(long[] w) {
 		boolean written = false, aborted = false;
 		synchronized (lock) {
 			int log2 = log2size();
 			int p = prod;
 			if (!host.enabled()) {
 				lost.increment();
+				aborted = qemu;
 			} else if (QueueIndex.full(p, cons, log2)) {
 				lost.increment();
-				// IHI 0070 event queue overflow: a full queue loses the event and toggles PROD.OVFLG, once per overflow
-				// episode (only while OVFLG == CONS.OVACKFLG). QEMU instead raises GERROR.EVENTQ_ABT_ERR.
-				if ((p & Regs.Q_OVF) == (cons & Regs.Q_OVF)) {
+				if (qemu) {
+					aborted = true;
+				} else if ((p & Regs.Q_OVF) == (cons & Regs.Q_OVF)) {
+					// IHI 0070 event queue overflow: a full queue loses the event and toggles PROD.OVFLG, once per
+					// overflow episode (only while OVFLG == CONS.OVACKFLG). QEMU instead raises GERROR.EVENTQ_ABT_ERR.
 					prod = p ^ Regs.Q_OVF;
 				}
 			} else {

@@ -1,0 +1,32 @@
+package smmu.gogo.hw;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import org.junit.jupiter.api.Test;
+
+import smmu.hw.EventType;
+import smmu.hw.Smmu;
+import smmu.hw.TranslationResult;
+import smmu.hw.arch.Regs;
+import smmu.hw.testing.TestHost;
+
+class SmmuCommandsTest {
+	@Test
+	void translateIsADebugLookupUnlessAskedToRecord() {
+		TestHost host = new TestHost(1, 1, idr -> idr);
+		SmmuCommands c = new SmmuCommands(host);
+		Smmu s = host.smmus().get(0);
+		int prod = s.read32(Regs.EVENTQ_PROD + 0x10000);
+		// a StreamID without an L2 stream table: C_BAD_STREAMID, as ATOS would report it, nothing recorded
+		TranslationResult r = c.translate("-1", false, false, "smmu0", "0x4242", "0x1000");
+		assertEquals(EventType.C_BAD_STREAMID, assertInstanceOf(TranslationResult.Aborted.class, r).event().type());
+		assertEquals(prod, s.read32(Regs.EVENTQ_PROD + 0x10000), "no event queue change");
+		assertEquals(0, s.stats().eventsRecorded());
+		assertEquals(0, s.stats().translations());
+		// --record: a real device transaction
+		c.translate("-1", false, true, "smmu0", "0x4242", "0x1000");
+		assertEquals(prod + 1, s.read32(Regs.EVENTQ_PROD + 0x10000));
+		assertEquals(1, s.stats().eventsRecorded());
+	}
+}
