@@ -48,12 +48,21 @@ public final class TestHost implements HostPlatform {
 		this(n, perSmmu, idr, true);
 	}
 
+	/** {@code n} SMMUs with one endpoint each, probed by a driver with {@code options} (e.g. the kernel in E2H mode). */
+	public TestHost(int n, SmmuDriver.Options options) {
+		this(n, 1, UnaryOperator.identity(), false, options);
+	}
+
 	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints) {
+		this(n, perSmmu, idr, probeEndpoints, SmmuDriver.Options.DEFAULT);
+	}
+
+	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints, SmmuDriver.Options options) {
 		for (int i = 0; i < n; i++) {
 			SmmuSpec spec = SmmuSpec.mmu700("smmu" + i, 0x2b40_0000L + 0x10_0000L * i);
 			spec = spec.withIdr(idr.apply(spec.idr().clone()));
 			SmmuDevice d = SmmuDevice.create(spec, memory);
-			SmmuDriver drv = SmmuDriver.probe(d, memory, allocator);
+			SmmuDriver drv = SmmuDriver.probe(d, memory, allocator, options);
 			drv.init();
 			smmus.add(d);
 			drivers.put(spec.id(), drv);
