@@ -376,4 +376,94 @@ class TlbTest {
 		put(Tlb.STAGE1, VM, AS, 0x1000, 0x2000, 4096);
 		assertSame(get(Tlb.STAGE1, VM, AS, 0x1000), get(Tlb.STAGE1, VM, AS, 0x1fff));
 	}
+
+	/**
+	 * Every kind (regime), ASIDs, global entries and every invalidation against a reference model written
+	 * from the architecture's rules (IHI 0070 4.4): a randomized check of issue 10's classes 1 and 2.
+	 */
+	@Test
+	void regimesAndGlobalEntriesMatchTheArchitectureModel() {
+		record E(int kind, int vmid, int asid, boolean global, long page) {}
+		Tlb t = new Tlb(64);
+		java.util.List<E> model = new java.util.ArrayList<>();
+		Random r = new Random(1234);
+		int[] kinds = { Tlb.STAGE1, Tlb.STAGE2, Tlb.NESTED, Tlb.EL2, Tlb.EL2_E2H };
+		for (int step = 0; step < 100_000; step++) {
+			int kind = kinds[r.nextInt(kinds.length)];
+			int vmid = kind >= Tlb.EL2 ? 0 : r.nextInt(2);
+			int asid = r.nextInt(3);
+			long page = r.nextInt(6);
+			int op = r.nextInt(12);
+			if (op < 5) {
+				boolean global = r.nextBoolean();
+				// what the TLB stores: EL2 and stage 2 are always global
+				boolean g = global || kind == Tlb.EL2 || kind == Tlb.STAGE2;
+				E e = new E(kind, vmid, g ? Tlb.GLOBAL : asid, g, page);
+				if (!model.contains(e) && model.size() == 64) {
+					continue;
+				}
+				assertTrue(t.insert(vmid, asid, kind, S4K, page << 12, page << 20, 0, 4096, true, true, true, global, t.generation()));
+				model.remove(e);
+				model.add(e);
+			} else if (op < 7) {
+				E want = model.stream().filter(e -> e.kind == kind && e.vmid == vmid && e.page == page && e.asid == asid).findFirst()
+						.orElse(model.stream().filter(e -> e.kind == kind && e.vmid == vmid && e.page == page && e.global).findFirst().orElse(null));
+				int probe = kind == Tlb.EL2 || kind == Tlb.STAGE2 ? Tlb.GLOBAL : asid;
+				Tlb.Entry got = t.lookup(vmid, probe, kind, S4K, page << 12);
+				assertEquals(want == null, got == null, () -> "lookup " + kind + "/" + vmid + "/" + asid + "/" + page + " model " + model);
+				if (want != null) {
+					assertEquals(want.asid, got.asid());
+				}
+			} else {
+				java.util.function.Predicate<E> p;
+				int n;
+				boolean nsel1;
+				switch (r.nextInt(10)) {
+					case 0 -> {
+						n = t.invalidateAll();
+						p = e -> e.kind <= Tlb.NESTED;
+					}
+					case 1 -> {
+						n = t.invalidateVmid(vmid);
+						p = e -> e.kind <= Tlb.NESTED && e.vmid == vmid;
+					}
+					case 2 -> {
+						n = t.invalidateStage1(vmid);
+						p = e -> (e.kind == Tlb.STAGE1 || e.kind == Tlb.NESTED) && e.vmid == vmid;
+					}
+					case 3 -> {
+						n = t.invalidateAsid(vmid, asid);
+						p = e -> (e.kind == Tlb.STAGE1 || e.kind == Tlb.NESTED) && e.vmid == vmid && !e.global && e.asid == asid;
+					}
+					case 4 -> {
+						boolean any = r.nextBoolean();
+						n = t.invalidateVa(vmid, asid, any, page << 12, 4096);
+						p = e -> (e.kind == Tlb.STAGE1 || e.kind == Tlb.NESTED) && e.vmid == vmid && e.page == page
+								&& (any || e.global || e.asid == asid);
+					}
+					case 5 -> {
+						n = t.invalidateIpa(vmid, page << 12, 4096);
+						p = e -> e.kind == Tlb.STAGE2 && e.vmid == vmid && e.page == page;
+					}
+					case 6 -> {
+						n = t.invalidateEl2All();
+						p = e -> e.kind >= Tlb.EL2;
+					}
+					case 7 -> {
+						n = t.invalidateEl2Asid(asid);
+						p = e -> e.kind == Tlb.EL2_E2H && !e.global && e.asid == asid;
+					}
+					default -> {
+						boolean any = r.nextBoolean();
+						n = t.invalidateEl2Va(asid, any, page << 12, 4096);
+						p = e -> e.page == page && (e.kind == Tlb.EL2 || e.kind == Tlb.EL2_E2H && (any || e.global || e.asid == asid));
+					}
+				}
+				int before = model.size();
+				model.removeIf(p);
+				assertEquals(before - model.size(), n);
+			}
+			assertEquals(model.size(), t.size());
+		}
+	}
 }
