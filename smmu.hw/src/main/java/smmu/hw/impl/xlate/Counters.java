@@ -34,10 +34,11 @@ final class Counters implements FetchListener {
 	final Thread owner = Thread.currentThread();
 
 	/*
-	 * The micro-TLB: this thread's last main-TLB hit, the configuration slot it used and its (StreamID,
-	 * SubstreamID); valid while neither node is dead. Always written together.
+	 * The micro-TLB: a main-TLB hit of this thread (or null), the configuration slot it used and its
+	 * (StreamID, SubstreamID); valid while neither node is dead. The slot and key change together, and
+	 * then the entry is cleared. lastPage: the 4K page of the last main-TLB hit.
 	 */
-	long lastKey;
+	long lastKey, lastPage = -1;
 	Tlb.Entry last;
 	ConfigCache.Slot lastSlot;
 	private final long[] c = new long[PAD + SIZE + PAD];

@@ -49,8 +49,8 @@ import smmu.hw.impl.walk.WalkResult;
  * raced with an invalidation never inserts what that invalidation was meant to remove, and an invalidation
  * that cannot match a fill does not refuse it.
  * <p>
- * Micro-TLB: each thread keeps its last main-TLB hit with the configuration slot it used (as a TBU keeps
- * entries in front of the TLB). It serves a transaction of the same (StreamID, SubstreamID) in the same
+ * Micro-TLB: each thread keeps a main-TLB hit with the configuration slot it used (as a TBU keeps
+ * entries in front of the TLB), taken when the same 4K page is hit twice in a row. It serves a transaction of the same (StreamID, SubstreamID) in the same
  * block while neither node is dead, i.e. has left its cache; an invalidation that removes other entries
  * leaves it alone. Counted apart: "utlb" hits are micro-TLB hits; "tlb" hits are hits at either level.
  */
@@ -127,9 +127,21 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			Tlb.Entry e = tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
 			if (e != null && e.permits(write)) {
 				c.add(Counters.FAST_HITS);
-				c.last = e;
-				c.lastSlot = slot;
-				c.lastKey = key;
+				if (slot != lastSlot || !sameStream) {
+					c.lastSlot = slot;
+					c.lastKey = key;
+					c.last = null;
+				}
+				// the micro-TLB takes an entry when a page is hit twice in a row (a stream of accesses in one
+				// page), so random accesses store no reference (each costs a GC write barrier)
+				long page = iova >>> 12;
+				if (page == c.lastPage) {
+					if (c.last != e) {
+						c.last = e;
+					}
+				} else {
+					c.lastPage = page;
+				}
 				return new Translated(e.output(iova), Path.TLB_HIT);
 			}
 			tlbProbed = true;
