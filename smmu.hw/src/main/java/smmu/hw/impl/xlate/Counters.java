@@ -36,7 +36,7 @@ final class Counters implements FetchListener {
 	/*
 	 * The micro-TLB: a main-TLB hit of this thread (or null), the configuration slot it used and its
 	 * (StreamID, SubstreamID); valid while neither node is dead. The slot and key change together, and
-	 * then the entry is cleared. lastPage: the 4K page of the last main-TLB hit.
+	 * then the entry is cleared. lastPage: the 4K page of the last main-TLB hit or walk.
 	 */
 	long lastKey, lastPage = -1;
 	Tlb.Entry last;

@@ -50,7 +50,7 @@ import smmu.hw.impl.walk.WalkResult;
  * that cannot match a fill does not refuse it.
  * <p>
  * Micro-TLB: each thread keeps a main-TLB hit with the configuration slot it used (as a TBU keeps
- * entries in front of the TLB), taken when the same 4K page is hit twice in a row. It serves a transaction of the same (StreamID, SubstreamID) in the same
+ * entries in front of the TLB), taken when a main-TLB hit follows a walk or hit of the same 4K page. It serves a transaction of the same (StreamID, SubstreamID) in the same
  * block while neither node is dead, i.e. has left its cache; an invalidation that removes other entries
  * leaves it alone. Counted apart: "utlb" hits are micro-TLB hits; "tlb" hits are hits at either level.
  */
@@ -132,8 +132,8 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 					c.lastKey = key;
 					c.last = null;
 				}
-				// the micro-TLB takes an entry when a page is hit twice in a row (a stream of accesses in one
-				// page), so random accesses store no reference (each costs a GC write barrier)
+				// the micro-TLB takes an entry when the previous walk or hit was in the same 4K page (a stream of
+				// accesses in one page), so random accesses store no reference (each costs a GC write barrier)
 				long page = iova >>> 12;
 				if (page == c.lastPage) {
 					if (c.last != e) {
@@ -197,6 +197,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		if (tlbOn) {
 			tlb.insert(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova, w.pa(), w.ipa(), w.mappingSize(),
 					w.s1Writable(), w.s2Readable(), w.s2Writable(), w.global(), tlbGeneration);
+			c.lastPage = iova >>> 12;
 		}
 		return new Translated(w.pa(), Path.WALK);
 	}
