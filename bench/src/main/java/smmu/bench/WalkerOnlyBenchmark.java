@@ -25,7 +25,7 @@ import smmu.hw.impl.walk.WalkResult;
 
 /**
  * The page-table walker alone, without the SMMU around it: the same nested 4-level S1 over 4-level S2
- * tables as {@link TranslateBenchmark}, 24 dependent descriptor reads, no listener. Separates the
+ * tables as {@link MissWalkBenchmark}, 24 dependent descriptor reads, no listener. Separates the
  * walk's cost from the configuration cache, counters and result of a transaction.
  */
 @State(Scope.Thread)

@@ -41,6 +41,7 @@ import smmu.hw.impl.xlate.TranslationEngine;
 public final class SmmuDevice implements Smmu {
 
 	private static final int CR0_RESERVED = 0xfffffc20;
+	private static final int CR2_E2H = 1;
 	private static final int GERROR_BITS = 0x1fd;
 	private static final int IRQ_CTRL_BITS = Regs.IRQ_CTRL_GERROR_IRQEN | Regs.IRQ_CTRL_PRIQ_IRQEN | Regs.IRQ_CTRL_EVENTQ_IRQEN;
 	private static final long STRTAB_BASE_BITS = Regs.STRTAB_BASE_RA | Regs.STRTAB_BASE_ADDR_MASK;
@@ -63,6 +64,7 @@ public final class SmmuDevice implements Smmu {
 	private final CommandDecoder decoder;
 	private final CommandQueue.Processor processor = this::execute;
 	private final ReentrantLock lock = new ReentrantLock();
+	private final boolean hyp;
 	private final Object errorLock = new Object();
 
 	private volatile Gate gate;
@@ -94,6 +96,7 @@ public final class SmmuDevice implements Smmu {
 		this.engine = engineFactory.apply(eventQueue);
 		this.decoder = new CommandDecoder(spec, engine, memory, new CommandSignals());
 		this.gbpa = Regs.GBPA_RESET;
+		this.hyp = Regs.IDR0_HYP.get(spec.idr(0)) != 0;
 		publishGate();
 	}
 
@@ -283,7 +286,7 @@ public final class SmmuDevice implements Smmu {
 			switch (off) {
 				case Regs.CR0 -> writeCr0(value);
 				case Regs.CR1 -> cr1 = value;
-				case Regs.CR2 -> cr2 = value;
+				case Regs.CR2 -> writeCr2(value);
 				case Regs.GBPA -> writeGbpa(value);
 				case Regs.IRQ_CTRL -> irqCtrl = value & IRQ_CTRL_BITS;
 				case Regs.GERRORN -> writeGerrorn(value);
@@ -371,6 +374,17 @@ public final class SmmuDevice implements Smmu {
 		}
 	}
 
+	private void writeCr2(int value) {
+		boolean e2h = (cr2 & CR2_E2H) != 0;
+		cr2 = value;
+		if (e2h != ((value & CR2_E2H) != 0)) {
+			// IHI 0070: CR2 changes only while SMMUEN = 0; cached configurations were decoded for the old
+			// StreamWorld meaning, so they go (EL2 and EL2-E2H entries are tagged apart in the TLB)
+			publishGate();
+			engine.invalidateSteRange(0, 31);
+		}
+	}
+
 	private void writeGbpa(int value) {
 		// A GBPA write takes effect only with UPDATE set; UPDATE reads back 0 (the update is complete).
 		if ((value & Regs.GBPA_UPDATE) != 0) {
@@ -421,7 +435,7 @@ public final class SmmuDevice implements Smmu {
 	private void publishGate() {
 		int cfg = strtabCfg;
 		StreamTable table = new StreamTable(strtabBase & Regs.STRTAB_BASE_ADDR_MASK, (int) Regs.STRTAB_CFG_LOG2SIZE.get(cfg),
-				(int) Regs.STRTAB_CFG_FMT.get(cfg), (int) Regs.STRTAB_CFG_SPLIT.get(cfg));
+				(int) Regs.STRTAB_CFG_FMT.get(cfg), (int) Regs.STRTAB_CFG_SPLIT.get(cfg), hyp && (cr2 & CR2_E2H) != 0);
 		gate = new Gate((cr0ack & Regs.CR0_SMMUEN) != 0, (gbpa & Regs.GBPA_ABORT) != 0, table);
 	}
 

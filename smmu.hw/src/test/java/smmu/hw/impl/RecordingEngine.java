@@ -89,6 +89,21 @@ final class RecordingEngine implements TranslationEngine {
 	}
 
 	@Override
+	public void invalidateEl2All() {
+		log("el2all");
+	}
+
+	@Override
+	public void invalidateEl2Asid(int asid) {
+		log("el2asid " + asid);
+	}
+
+	@Override
+	public void invalidateEl2Va(int asid, long addr, long length, boolean leaf) {
+		log(String.format("el2va %d 0x%x 0x%x %b", asid, addr, length, leaf));
+	}
+
+	@Override
 	public void invalidateVmid(int vmid) {
 		log("vmid " + vmid);
 	}

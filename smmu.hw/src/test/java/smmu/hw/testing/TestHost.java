@@ -59,19 +59,25 @@ public final class TestHost implements HostPlatform {
 
 	/** {@code n} SMMUs with one endpoint each, every spec changed by {@code specs} (e.g. another IIDR). */
 	public static TestHost withSpecs(int n, UnaryOperator<SmmuSpec> specs) {
-		return new TestHost(n, 1, UnaryOperator.identity(), false, specs);
+		return new TestHost(n, 1, UnaryOperator.identity(), false, specs, SmmuDriver.Options.DEFAULT);
+	}
+
+	/** {@code n} SMMUs with one endpoint each, probed by a driver with {@code options} (e.g. the kernel in E2H mode). */
+	public TestHost(int n, SmmuDriver.Options options) {
+		this(n, 1, UnaryOperator.identity(), false, UnaryOperator.identity(), options);
 	}
 
 	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints) {
-		this(n, perSmmu, idr, probeEndpoints, UnaryOperator.identity());
+		this(n, perSmmu, idr, probeEndpoints, UnaryOperator.identity(), SmmuDriver.Options.DEFAULT);
 	}
 
-	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints, UnaryOperator<SmmuSpec> specs) {
+	private TestHost(int n, int perSmmu, UnaryOperator<int[]> idr, boolean probeEndpoints, UnaryOperator<SmmuSpec> specs,
+			SmmuDriver.Options options) {
 		for (int i = 0; i < n; i++) {
 			SmmuSpec spec = SmmuSpec.mmu700("smmu" + i, 0x2b40_0000L + 0x10_0000L * i);
 			spec = specs.apply(spec.withIdr(idr.apply(spec.idr().clone())));
 			SmmuDevice d = SmmuDevice.create(spec, physical);
-			SmmuDriver drv = SmmuDriver.probe(d, physical, allocator);
+			SmmuDriver drv = SmmuDriver.probe(d, physical, allocator, options);
 			drv.init();
 			smmus.add(d);
 			drivers.put(spec.id(), drv);

@@ -8,7 +8,8 @@ package smmu.hw.impl.cache;
  */
 public final class ConfigCache<V> extends LinearTable<ConfigCache.Slot> {
 
-	static final class Slot extends LinearTable.Node {
+	/** A cached configuration; {@link #dead()} once it has left the cache. */
+	public static final class Slot extends LinearTable.Node {
 		final long key;
 		final Object value;
 
@@ -16,6 +17,10 @@ public final class ConfigCache<V> extends LinearTable<ConfigCache.Slot> {
 			super(mix(key ^ key >>> 29));
 			this.key = key;
 			this.value = value;
+		}
+
+		public Object value() {
+			return value;
 		}
 
 		int sid() {
@@ -39,15 +44,24 @@ public final class ConfigCache<V> extends LinearTable<ConfigCache.Slot> {
 	/** The configuration of ({@code sid}, {@code ssid}); call {@link #generation()} first. */
 	@SuppressWarnings("unchecked")
 	public V get(int sid, int ssid) {
+		Slot s = slot(sid, ssid);
+		return s == null ? null : (V) s.value;
+	}
+
+	/** The slot holding the configuration of ({@code sid}, {@code ssid}), or null. */
+	public Slot slot(int sid, int ssid) {
 		long key = key(sid, ssid);
-		for (int i = mix(key ^ key >>> 29) & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
-			Node x = slot(i);
+		int h = mix(key ^ key >>> 29);
+		Stripe st = stripe(h);
+		int mask = st.mask;
+		for (int i = h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
+			Node x = st.slot(i);
 			if (x == null) {
 				return null;
 			}
 			Slot s = (Slot) x;
 			if (s.key == key) {
-				return (V) s.value;
+				return s;
 			}
 		}
 		return null;

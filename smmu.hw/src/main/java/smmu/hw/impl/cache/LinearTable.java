@@ -2,60 +2,132 @@ package smmu.hw.impl.cache;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Predicate;
 
 /**
- * An open-addressing hash table (linear probing, backward-shift deletion) of immutable nodes with a
- * FIFO replacement list, read without locks and written under the table's monitor.
+ * An open-addressing hash table (linear probing, backward-shift deletion) of immutable nodes, split into
+ * stripes by hash, read without locks and written under one stripe's monitor at a time.
  * <p>
- * Readers: read {@link #generation()} first, then probe with {@link #slot}. Nodes are immutable to readers,
- * so a racing reader sees a whole node or none; a node being moved by a deletion may be missed, which only
- * costs a refill. Writers: every invalidation removes its nodes and then bumps the generation (volatile), so
- * a reader starting after it returns cannot find them; {@link #insert} refuses a node built by a reader that
- * read an older generation, so a fill racing with an invalidation cannot bring back what it removed.
- * Replacement when full: FIFO, the oldest inserted node still present is evicted.
+ * <b>Readers</b> probe with {@link #stripe} and {@link Stripe#slot}. Nodes are immutable to readers, so a
+ * racing reader sees a whole node or none; a node being moved by a deletion may be missed, which only
+ * costs a refill.
+ * <p>
+ * <b>Fills</b> ({@link #insert}) lock only the node's stripe. <b>Invalidations</b> ({@link #removeIf},
+ * {@link #clear}) are serialized among themselves; each first publishes its predicate in a short log and
+ * advances the invalidation sequence ({@link #generation()}), then removes its nodes stripe by stripe,
+ * marking each removed node {@link Node#dead}. A fill carries the sequence its lookup read; under the stripe
+ * lock it is refused only if an invalidation logged since then matches the node it would insert (or the log
+ * no longer reaches back that far). So a walk racing an invalidation never reinstalls what the
+ * invalidation removes, and an invalidation that cannot match a fill does not cost it. Proof sketch: a
+ * fill reads the sequence under its stripe lock; an invalidation advances it before taking any stripe lock.
+ * Either the fill sees the advance (and tests the predicate), or it inserted before the invalidation
+ * locked that stripe (and the invalidation removes the node).
+ * <p>
+ * <b>Replacement</b> when a stripe is full: FIFO within the stripe. The capacity is divided evenly among
+ * the stripes (at least {@link #MIN_STRIPE} nodes each).
+ * <p>
+ * <b>Liveness of a held node</b>: every removal (invalidation, eviction, replacement) sets {@link Node#dead}
+ * before the removing call returns, so a per-thread copy (a micro-TLB) stays valid exactly while its node
+ * is not dead: an invalidation that removes other nodes does not discard it.
  */
 abstract class LinearTable<N extends LinearTable.Node> {
 
 	/** Largest capacity accepted; larger requests are clamped. */
 	static final int MAX_CAPACITY = 1 << 22;
+	/** Most stripes, and the fewest nodes a stripe holds when there are several. */
+	static final int MAX_STRIPES = 16, MIN_STRIPE = 64;
+	/** Invalidations a fill can look back over; a fill that started earlier is refused. */
+	static final int LOG = 64;
 
 	private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Node[].class);
+	private static final VarHandle DEAD;
 
-	static class Node {
+	static {
+		try {
+			DEAD = MethodHandles.lookup().findVarHandle(Node.class, "dead", boolean.class);
+		} catch (ReflectiveOperationException e) {
+			throw new ExceptionInInitializerError(e);
+		}
+	}
+
+	public static class Node {
 		final int hash;
-		// FIFO list, guarded by the table's monitor
+		// FIFO list, guarded by the stripe's monitor
 		Node older, newer;
+		private volatile boolean dead;
 
 		Node(int hash) {
 			this.hash = hash;
 		}
+
+		/** Whether the node has left the table (invalidated, evicted or replaced): a copy of it is stale. */
+		public final boolean dead() {
+			return dead;
+		}
+	}
+
+	/** One logged invalidation. */
+	private record Logged(long seq, Predicate<Object> predicate) {}
+
+	/** One stripe: its slots, FIFO list and counters; written under its monitor. */
+	static final class Stripe {
+		final Node[] slots;
+		final int mask, capacity;
+		// bit k: some node with presence key k (0..63) / k + 64 is held; volatile, written under the monitor
+		volatile long present0, present1;
+		final int[] presence = new int[128];
+		Node oldest, newest;
+		int size;
+		long insertions, invalidations, evictions;
+
+		Stripe(int capacity) {
+			this.capacity = capacity;
+			int length = 2;
+			while (length < 2 * capacity) {
+				length <<= 1;
+			}
+			slots = new Node[length];
+			mask = length - 1;
+		}
+
+		Node slot(int i) {
+			return (Node) SLOTS.getAcquire(slots, i);
+		}
+
+		/** Whether a node with presence key {@code k} may be held (exact while no write is in progress). */
+		boolean mayHold(int k) {
+			return ((k < 64 ? present0 : present1) & (1L << k)) != 0;
+		}
 	}
 
 	final int capacity;
-	final Node[] slots;
-	final int mask;
+	final Stripe[] stripes;
+	private final int stripeShift;
+	private final Object invalidationLock = new Object();
+	private final AtomicReferenceArray<Logged> log = new AtomicReferenceArray<>(LOG);
 	private volatile long generation;
-	private Node oldest, newest;
-	private int size;
-	private long insertions, invalidations, evictions;
 
 	LinearTable(int capacity) {
 		this.capacity = Math.max(0, Math.min(capacity, MAX_CAPACITY));
-		int length = 2;
-		while (length < 2 * this.capacity) {
-			length <<= 1;
+		int n = 1;
+		while (n < MAX_STRIPES && this.capacity / (2 * n) >= MIN_STRIPE) {
+			n <<= 1;
 		}
-		slots = new Node[length];
-		mask = length - 1;
+		stripes = new Stripe[n];
+		for (int i = 0; i < n; i++) {
+			stripes[i] = new Stripe(this.capacity / n + (i < this.capacity % n ? 1 : 0));
+		}
+		stripeShift = 32 - Integer.numberOfTrailingZeros(n);
 	}
 
 	/** Whether two nodes have the same key. */
 	abstract boolean sameKey(N a, N b);
 
-	void added(N node) {}
-
-	void removed(N node) {}
+	/** A small key (0..127) whose presence readers may test before probing ({@link Stripe#mayHold}), or -1. */
+	int presenceKey(N node) {
+		return -1;
+	}
 
 	public final int capacity() {
 		return capacity;
@@ -65,102 +137,162 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		return capacity > 0;
 	}
 
-	/** The invalidation generation: read it before a lookup whose miss may lead to {@link #insert}. */
+	/** The invalidation sequence: read it before a lookup whose miss may lead to {@link #insert}. */
 	public final long generation() {
 		return generation;
 	}
 
-	final Node slot(int i) {
-		return (Node) SLOTS.getAcquire(slots, i);
+	/** The stripe of a hash (its top bits; the slot index uses the low bits). */
+	final Stripe stripe(int hash) {
+		return stripeShift == 32 ? stripes[0] : stripes[hash >>> stripeShift];
 	}
 
-	/** Fibonacci hashing: the high half of the product, whose low bits depend on every bit of {@code z}. */
+	/** Fibonacci hashing: the high half of the product, whose bits depend on every bit of {@code z}. */
 	static int mix(long z) {
 		return (int) ((z * 0x9e3779b97f4a7c15L) >>> 32);
 	}
 
 	/**
-	 * Inserts (or replaces the node with the same key), evicting the oldest node when full. Refused when the
-	 * table is disabled or an invalidation ran since {@code readGeneration} was read.
+	 * Inserts (or replaces the node with the same key), evicting its stripe's oldest node when the stripe is
+	 * full. Refused when the table is disabled or an invalidation logged since {@code readGeneration} was read
+	 * matches the node.
 	 */
 	@SuppressWarnings("unchecked")
-	final synchronized boolean insert(N node, long readGeneration) {
-		if (capacity == 0 || generation != readGeneration) {
+	final boolean insert(N node, long readGeneration) {
+		if (capacity == 0) {
 			return false;
 		}
-		for (int i = node.hash & mask;; i = (i + 1) & mask) {
-			Node n = slots[i];
-			if (n == null) {
-				break;
+		Stripe s = stripe(node.hash);
+		synchronized (s) {
+			long now = generation;
+			if (now != readGeneration && !survives(node, readGeneration, now)) {
+				return false;
 			}
-			if (sameKey((N) n, node)) {
-				remove(n, i);
-				break;
+			Node[] slots = s.slots;
+			int mask = s.mask;
+			for (int i = node.hash & mask;; i = (i + 1) & mask) {
+				Node n = slots[i];
+				if (n == null) {
+					break;
+				}
+				if (sameKey((N) n, node)) {
+					remove(s, n, i);
+					break;
+				}
 			}
+			if (s.size == s.capacity) {
+				remove(s, s.oldest, indexOf(s, s.oldest));
+				s.evictions++;
+			}
+			int i = node.hash & mask;
+			while (slots[i] != null) {
+				i = (i + 1) & mask;
+			}
+			SLOTS.setRelease(slots, i, node);
+			node.older = s.newest;
+			if (s.newest != null) {
+				s.newest.newer = node;
+			} else {
+				s.oldest = node;
+			}
+			s.newest = node;
+			s.size++;
+			s.insertions++;
+			int k = presenceKey(node);
+			if (k >= 0 && s.presence[k]++ == 0) {
+				if (k < 64) {
+					s.present0 |= 1L << k;
+				} else {
+					s.present1 |= 1L << k;
+				}
+			}
+			return true;
 		}
-		if (size == capacity) {
-			remove(oldest, indexOf(oldest));
-			evictions++;
-		}
-		int i = node.hash & mask;
-		while (slots[i] != null) {
-			i = (i + 1) & mask;
-		}
-		SLOTS.setRelease(slots, i, node);
-		node.older = newest;
-		if (newest != null) {
-			newest.newer = node;
-		} else {
-			oldest = node;
-		}
-		newest = node;
-		size++;
-		insertions++;
-		added(node);
-		return true;
 	}
 
-	/** Removes every node matching {@code p} and bumps the generation; returns how many were removed. */
+	/** Whether no invalidation logged in (from, to] matches {@code node}; false when the log has moved past. */
+	private boolean survives(Node node, long from, long to) {
+		if (to - from > LOG || to < from) {
+			return false;
+		}
+		for (long k = from + 1; k <= to; k++) {
+			Logged l = log.get((int) (k & (LOG - 1)));
+			if (l == null || l.seq != k || l.predicate.test(node)) {
+				return false;
+			}
+		}
+		// the entries read may have been overwritten by invalidations logged meanwhile
+		return generation - from <= LOG;
+	}
+
+	/** Removes every node matching {@code p}; returns how many were removed. */
 	@SuppressWarnings("unchecked")
-	final synchronized int removeIf(Predicate<N> p) {
-		int n = 0;
-		for (Node x = oldest; x != null;) {
-			Node next = x.newer;
-			if (p.test((N) x)) {
-				remove(x, indexOf(x));
-				n++;
+	final int removeIf(Predicate<N> p) {
+		synchronized (invalidationLock) {
+			publish((Predicate<Object>) (Predicate<?>) p);
+			int n = 0;
+			for (Stripe s : stripes) {
+				synchronized (s) {
+					int removed = 0;
+					for (Node x = s.oldest; x != null;) {
+						Node next = x.newer;
+						if (p.test((N) x)) {
+							remove(s, x, indexOf(s, x));
+							removed++;
+						}
+						x = next;
+					}
+					s.invalidations += removed;
+					n += removed;
+				}
 			}
-			x = next;
+			return n;
 		}
-		invalidations += n;
-		generation = generation + 1;
-		return n;
 	}
 
-	/** Removes everything and bumps the generation. */
-	final synchronized void clear() {
-		for (int i = 0; i < slots.length; i++) {
-			SLOTS.setRelease(slots, i, null);
+	/** Removes everything. */
+	final void clear() {
+		synchronized (invalidationLock) {
+			publish(x -> true);
+			for (Stripe s : stripes) {
+				synchronized (s) {
+					for (Node x = s.oldest; x != null; x = x.newer) {
+						DEAD.setVolatile(x, true);
+					}
+					for (int i = 0; i < s.slots.length; i++) {
+						SLOTS.setRelease(s.slots, i, null);
+					}
+					s.invalidations += s.size;
+					s.oldest = s.newest = null;
+					s.size = 0;
+					java.util.Arrays.fill(s.presence, 0);
+					s.present0 = 0;
+					s.present1 = 0;
+				}
+			}
 		}
-		invalidations += size;
-		oldest = newest = null;
-		size = 0;
-		clearedAll();
-		generation = generation + 1;
 	}
 
-	void clearedAll() {}
+	/** Logs an invalidation and advances the sequence; invalidation lock held. */
+	private void publish(Predicate<Object> p) {
+		long seq = generation + 1;
+		log.set((int) (seq & (LOG - 1)), new Logged(seq, p));
+		generation = seq;
+	}
 
-	private int indexOf(Node node) {
-		for (int i = node.hash & mask;; i = (i + 1) & mask) {
-			if (slots[i] == node) {
+	private static int indexOf(Stripe s, Node node) {
+		for (int i = node.hash & s.mask;; i = (i + 1) & s.mask) {
+			if (s.slots[i] == node) {
 				return i;
 			}
 		}
 	}
 
 	@SuppressWarnings("unchecked")
-	private void remove(Node node, int i) {
+	private void remove(Stripe s, Node node, int i) {
+		DEAD.setVolatile(node, true);
+		Node[] slots = s.slots;
+		int mask = s.mask;
 		// backward-shift deletion: fill the hole with a later node of the cluster whose home is not in (hole, j]
 		int j = i;
 		for (;;) {
@@ -180,32 +312,53 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		if (node.older != null) {
 			node.older.newer = node.newer;
 		} else {
-			oldest = node.newer;
+			s.oldest = node.newer;
 		}
 		if (node.newer != null) {
 			node.newer.older = node.older;
 		} else {
-			newest = node.older;
+			s.newest = node.older;
 		}
 		node.older = node.newer = null;
-		size--;
-		removed((N) node);
+		s.size--;
+		int k = presenceKey((N) node);
+		if (k >= 0 && --s.presence[k] == 0) {
+			if (k < 64) {
+				s.present0 &= ~(1L << k);
+			} else {
+				s.present1 &= ~(1L << k);
+			}
+		}
 	}
 
-	public final synchronized int size() {
-		return size;
+	private interface Sum {
+		long of(Stripe s);
 	}
 
-	public final synchronized long insertions() {
-		return insertions;
+	private long sum(Sum f) {
+		long n = 0;
+		for (Stripe s : stripes) {
+			synchronized (s) {
+				n += f.of(s);
+			}
+		}
+		return n;
+	}
+
+	public final int size() {
+		return (int) sum(s -> s.size);
+	}
+
+	public final long insertions() {
+		return sum(s -> s.insertions);
 	}
 
 	/** Nodes removed by invalidations (not evictions). */
-	public final synchronized long invalidations() {
-		return invalidations;
+	public final long invalidations() {
+		return sum(s -> s.invalidations);
 	}
 
-	public final synchronized long evictions() {
-		return evictions;
+	public final long evictions() {
+		return sum(s -> s.evictions);
 	}
 }

@@ -1,14 +1,23 @@
 package smmu.hw.impl.cache;
 
 /**
- * The SMMU TLB: leaf translations tagged with VMID, ASID and kind (stage 1 only, stage 2 only, combined
- * nested), keyed by (VMID, ASID, kind, input >> size, size). A lookup probes only the entry sizes the
- * caller's stream can produce (at most three) and allocates nothing. See {@link LinearTable} for the
+ * The SMMU TLB: leaf translations tagged with VMID, ASID and kind (the translation regime: NS-EL1 stage 1
+ * only, stage 2 only, NS-EL1 nested, EL2, EL2-E2H), keyed by (VMID, ASID, kind, input >> size, size). A
+ * global entry (stage-1 leaf with nG = 0) is tagged {@link #GLOBAL} instead of its filling ASID and matches
+ * every ASID of its VMID and kind; invalidation by VA removes it whatever the ASID, invalidation by ASID
+ * keeps it (Arm ARM D8.14, IHI 0070 4.4). A lookup probes only the entry sizes the caller's stream can
+ * produce (at most three) that its stripe holds, the ASID's and then the global ones, and allocates nothing. See {@link LinearTable} for the
  * concurrency protocol and the FIFO replacement policy.
  */
 public final class Tlb extends LinearTable<Tlb.Entry> {
 
-	public static final int STAGE1 = 1, STAGE2 = 2, NESTED = 3;
+	/**
+	 * Entry kinds, each a translation regime's tagging: NS-EL1 stage 1 (VMID + ASID), stage 2 (VMID),
+	 * NS-EL1 nested (VMID + ASID), EL2 (neither: every entry global), EL2-E2H (ASID, no VMID).
+	 */
+	public static final int STAGE1 = 1, STAGE2 = 2, NESTED = 3, EL2 = 4, EL2_E2H = 5;
+	/** The ASID tag of a global entry (stage-1 leaf with nG = 0; every EL2 and stage-2 entry). */
+	public static final int GLOBAL = -2;
 
 	private static final long VA_MASK = (1L << 56) - 1;
 
@@ -74,15 +83,12 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		}
 	}
 
-	private final int[] sizeCounts = new int[64];
-	private volatile long presentSizes;
-
 	public Tlb(int capacity) {
 		super(capacity);
 	}
 
 	private static int hash(int vmid, int asid, int kind, long page, int shift) {
-		return mix(page + ((long) vmid << 40) + ((long) asid << 20) + ((long) (shift << 2 | kind) << 56));
+		return mix(page + ((long) vmid << 40) + ((long) asid << 20) + ((long) (shift << 3 | kind) << 56));
 	}
 
 	@Override
@@ -91,44 +97,29 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	}
 
 	@Override
-	void added(Entry e) {
-		if (sizeCounts[e.shift]++ == 0) {
-			presentSizes |= 1L << e.shift;
-		}
-	}
-
-	@Override
-	void removed(Entry e) {
-		if (--sizeCounts[e.shift] == 0) {
-			presentSizes &= ~(1L << e.shift);
-		}
-	}
-
-	@Override
-	void clearedAll() {
-		java.util.Arrays.fill(sizeCounts, 0);
-		presentSizes = 0;
+	int presenceKey(Entry e) {
+		return e.asid == GLOBAL ? 64 + e.shift : e.shift;
 	}
 
 	/**
-	 * The entry translating {@code iova}, probing the sizes in {@code shifts} that some entry has.
-	 * Call {@link #generation()} first if a miss may lead to {@link #insert}.
+	 * The entry translating {@code iova}: one tagged {@code asid}, or else a global one of the same VMID and
+	 * kind, probing only the sizes in {@code shifts} that some entry of the probed stripe has. With
+	 * {@code asid} = {@link #GLOBAL} (the EL2 regime, stage 2) only global entries are probed. Call
+	 * {@link #generation()} first if a miss may lead to {@link #insert}.
 	 */
 	public Entry lookup(int vmid, int asid, int kind, int[] shifts, long iova) {
-		long present = presentSizes;
+		int first = asid == GLOBAL ? 64 : 0;
 		for (int shift : shifts) {
-			if ((present & (1L << shift)) == 0) {
-				continue;
-			}
 			long page = iova >>> shift;
-			int h = hash(vmid, asid, kind, page, shift);
-			for (int i = h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
-				Node x = slot(i);
-				if (x == null) {
-					break;
-				}
-				Entry e = (Entry) x;
-				if (e.page == page && e.shift == shift && e.vmid == vmid && e.asid == asid && e.kind == kind) {
+			Entry e = probe(vmid, asid, kind, page, shift, first + shift);
+			if (e != null) {
+				return e;
+			}
+		}
+		if (asid != GLOBAL) {
+			for (int shift : shifts) {
+				Entry e = probe(vmid, GLOBAL, kind, iova >>> shift, shift, 64 + shift);
+				if (e != null) {
 					return e;
 				}
 			}
@@ -136,15 +127,42 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		return null;
 	}
 
+	private Entry probe(int vmid, int asid, int kind, long page, int shift, int presence) {
+		int h = hash(vmid, asid, kind, page, shift);
+		Stripe s = stripe(h);
+		if (!s.mayHold(presence)) {
+			return null;
+		}
+		int mask = s.mask;
+		for (int i = h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
+			Node x = s.slot(i);
+			if (x == null) {
+				return null;
+			}
+			Entry e = (Entry) x;
+			if (e.page == page && e.shift == shift && e.vmid == vmid && e.asid == asid && e.kind == kind) {
+				return e;
+			}
+		}
+		return null;
+	}
+
+	/** {@link #insert(int, int, int, int[], long, long, long, long, boolean, boolean, boolean, boolean, long)} of a non-global entry. */
+	public boolean insert(int vmid, int asid, int kind, int[] shifts, long iova, long pa, long ipa, long mappingSize,
+			boolean s1Writable, boolean s2Readable, boolean s2Writable, long readGeneration) {
+		return insert(vmid, asid, kind, shifts, iova, pa, ipa, mappingSize, s1Writable, s2Readable, s2Writable, false, readGeneration);
+	}
+
 	/**
 	 * Caches a walk result. The entry covers the largest size in {@code shifts} (ascending) that fits in
 	 * {@code mappingSize}: a smaller naturally aligned block of a mapping maps contiguously too.
 	 *
+	 * @param global the stage-1 leaf had nG = 0: the entry is tagged {@link #GLOBAL} instead of {@code asid}
 	 * @param readGeneration {@link #generation()} as read before the lookup that missed
 	 * @return whether it was inserted
 	 */
 	public boolean insert(int vmid, int asid, int kind, int[] shifts, long iova, long pa, long ipa, long mappingSize,
-			boolean s1Writable, boolean s2Readable, boolean s2Writable, long readGeneration) {
+			boolean s1Writable, boolean s2Readable, boolean s2Writable, boolean global, long readGeneration) {
 		int shift = -1;
 		for (int s : shifts) {
 			if (s < 63 && (1L << s) <= mappingSize) {
@@ -156,44 +174,68 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		}
 		long low = (1L << shift) - 1;
 		long page = iova >>> shift;
-		return insert(new Entry(hash(vmid, asid, kind, page, shift), page, vmid, asid, kind, shift, pa & ~low, ipa & ~low,
+		int tag = global || kind == STAGE2 || kind == EL2 ? GLOBAL : asid;
+		return insert(new Entry(hash(vmid, tag, kind, page, shift), page, vmid, tag, kind, shift, pa & ~low, ipa & ~low,
 				s1Writable, s2Readable, s2Writable), readGeneration);
 	}
 
-	/** TLBI_NSNH_ALL. */
-	public void invalidateAll() {
-		clear();
+	/** TLBI_NSNH_ALL: every entry of the Non-secure non-hypervisor regimes (NS-EL1 stage 1, stage 2, nested). */
+	public int invalidateAll() {
+		return removeIf(e -> e.kind <= NESTED);
 	}
 
-	/** TLBI_S12_VMALL: every kind of entry of {@code vmid}. */
+	/** TLBI_S12_VMALL: every NS-EL1 entry (stage 1, stage 2, nested) of {@code vmid}. */
 	public int invalidateVmid(int vmid) {
-		return removeIf(e -> e.vmid == vmid);
+		return removeIf(e -> e.kind <= NESTED && e.vmid == vmid);
 	}
 
 	/** TLBI_NH_ALL: stage-1 and nested entries of {@code vmid}. */
 	public int invalidateStage1(int vmid) {
-		return removeIf(e -> e.kind != STAGE2 && e.vmid == vmid);
+		return removeIf(e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid);
 	}
 
-	/** TLBI_NH_ASID: stage-1 and nested entries of ({@code vmid}, {@code asid}). */
+	/** TLBI_NH_ASID: non-global stage-1 and nested entries of ({@code vmid}, {@code asid}). */
 	public int invalidateAsid(int vmid, int asid) {
-		return removeIf(e -> e.kind != STAGE2 && e.vmid == vmid && e.asid == asid);
+		return removeIf(e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid && e.asid == asid);
 	}
 
 	/**
-	 * TLBI_NH_VA / TLBI_NH_VAA ({@code anyAsid}): stage-1 and nested entries whose input block intersects
-	 * [addr, addr + length). VA[63:56] are ignored on both sides (TBI), which can only widen the reach.
+	 * TLBI_NH_VA / TLBI_NH_VAA ({@code anyAsid}): stage-1 and nested entries of {@code vmid} tagged
+	 * {@code asid} or global whose input block intersects [addr, addr + length). VA[63:56] are ignored on
+	 * both sides (TBI), which can only widen the reach.
 	 */
 	public int invalidateVa(int vmid, int asid, boolean anyAsid, long addr, long length) {
 		long first = addr & VA_MASK;
 		long last = lastOf(first, length, VA_MASK);
-		return removeIf(e -> e.kind != STAGE2 && e.vmid == vmid && (anyAsid || e.asid == asid) && intersects(e, first, last, VA_MASK));
+		return removeIf(e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid
+				&& (anyAsid || e.asid == asid || e.asid == GLOBAL) && intersects(e, first, last, VA_MASK));
 	}
 
 	/** TLBI_S2_IPA: stage-2-only entries of {@code vmid} whose input (IPA) block intersects [ipa, ipa + length). */
 	public int invalidateIpa(int vmid, long ipa, long length) {
 		long last = lastOf(ipa, length, -1L);
 		return removeIf(e -> e.kind == STAGE2 && e.vmid == vmid && intersects(e, ipa, last, -1L));
+	}
+
+	/** TLBI_EL2_ALL: every EL2 and EL2-E2H entry. */
+	public int invalidateEl2All() {
+		return removeIf(e -> e.kind >= EL2);
+	}
+
+	/** TLBI_EL2_ASID: non-global EL2-E2H entries tagged {@code asid} (EL2 entries have no ASID). */
+	public int invalidateEl2Asid(int asid) {
+		return removeIf(e -> e.kind == EL2_E2H && e.asid == asid);
+	}
+
+	/**
+	 * TLBI_EL2_VA / TLBI_EL2_VAA ({@code anyAsid}): EL2 entries (untagged) and EL2-E2H entries tagged
+	 * {@code asid} or global whose input block intersects [addr, addr + length).
+	 */
+	public int invalidateEl2Va(int asid, boolean anyAsid, long addr, long length) {
+		long first = addr & VA_MASK;
+		long last = lastOf(first, length, VA_MASK);
+		return removeIf(e -> (e.kind == EL2 || e.kind == EL2_E2H && (anyAsid || e.asid == asid || e.asid == GLOBAL))
+				&& intersects(e, first, last, VA_MASK));
 	}
 
 	private static long lastOf(long first, long length, long limit) {

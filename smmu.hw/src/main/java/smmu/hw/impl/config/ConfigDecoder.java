@@ -36,13 +36,14 @@ import smmu.hw.impl.xlate.StreamTable;
 public final class ConfigDecoder {
 
 	private static final int IDR3_HAD = 1 << 2;
+	private static final int STRW_NSEL1 = 0, STRW_EL2 = 2;
 	private static final long CD_HAD = 1L << 1;
 	private static final int[] SHIFTS_4K = { 12, 21, 30 }, SHIFTS_16K = { 14, 25 }, SHIFTS_64K = { 16, 29 },
 			SHIFTS_64K_52 = { 16, 29, 42 };
 
 	private final PhysicalMemory memory;
 	private final PageTableWalker walker;
-	private final boolean s1p, s2p, asid16, vmid16, cd2l, had, stallModelFixed;
+	private final boolean s1p, s2p, hyp, asid16, vmid16, cd2l, had, stallModelFixed;
 	private final int sidBits, ssidBits, oasEnc, oasBits, ias;
 	private final boolean gran4k, gran16k, gran64k;
 
@@ -52,6 +53,7 @@ public final class ConfigDecoder {
 		int idr0 = spec.idr(0), idr1 = spec.idr(1), idr5 = spec.idr(5);
 		s1p = Regs.IDR0_S1P.get(idr0) != 0;
 		s2p = Regs.IDR0_S2P.get(idr0) != 0;
+		hyp = Regs.IDR0_HYP.get(idr0) != 0;
 		asid16 = Regs.IDR0_ASID16.get(idr0) != 0;
 		vmid16 = Regs.IDR0_VMID16.get(idr0) != 0;
 		cd2l = Regs.IDR0_CD2L.get(idr0) != 0;
@@ -163,6 +165,20 @@ public final class ConfigDecoder {
 			return bad(EventType.C_BAD_STE, sid, ssid, "STE.Config " + Ste.configName(config) + " not supported");
 		}
 		int vmid = s2p ? (int) Ste.S2VMID.get(w) & (vmid16 ? 0xffff : 0xff) : 0;
+		// IHI 0070 STE.STRW: NS-EL1, or EL2 (EL2-E2H when SMMU_CR2.E2H) with IDR0.HYP and stage 1 only; the
+		// Secure and EL3 encodings are reserved for a Non-secure stream
+		int strw = (int) Ste.STRW.get(w);
+		int kind = st2 ? Tlb.NESTED : Tlb.STAGE1;
+		if (strw == STRW_EL2 && st1) {
+			if (!hyp || st2) {
+				return bad(EventType.C_BAD_STE, sid, ssid, "STE.STRW = EL2 " + (hyp ? "with stage 2" : "without IDR0.HYP"));
+			}
+			kind = table.e2h() ? Tlb.EL2_E2H : Tlb.EL2;
+			// the EL2 regimes are not tagged with a VMID
+			vmid = 0;
+		} else if (strw != STRW_NSEL1 && st1) {
+			return bad(EventType.C_BAD_STE, sid, ssid, "STE.STRW reserved");
+		}
 		S2Regime s2 = null;
 		if (st2) {
 			s2 = decodeS2(w, vmid);
@@ -254,7 +270,7 @@ public final class ConfigDecoder {
 		if (cdOnly) {
 			return new Decoded(null, null, false, "CD", cdAddr, cd);
 		}
-		S1Regime s1 = decodeCd(cd);
+		S1Regime s1 = decodeCd(cd, kind == Tlb.EL2);
 		if (s1 == null) {
 			return new Decoded(null, Event.config(EventType.C_BAD_CD, sid, ssid, 0, 0), true, "CD invalid", cdAddr, cd);
 		}
@@ -263,7 +279,8 @@ public final class ConfigDecoder {
 		int g2 = s2 == null ? 0 : s2.granuleShift();
 		int[] shifts0 = probeShifts(g0, g2, s1.oasBits());
 		int[] shifts1 = g1 == g0 ? shifts0 : probeShifts(g1, g2, s1.oasBits());
-		StreamConfig c = new StreamConfig(StreamConfig.TRANSLATE, s1, s2, vmid, s1.asid(), s2 == null ? Tlb.STAGE1 : Tlb.NESTED,
+		// EL2 (without E2H) has no ASIDs: every entry is global
+		StreamConfig c = new StreamConfig(StreamConfig.TRANSLATE, s1, s2, vmid, kind == Tlb.EL2 ? Tlb.GLOBAL : s1.asid(), kind,
 				shifts0, shifts1, ias, steAddr, cdAddr);
 		return new Decoded(c, null, false, null, cdAddr, cd);
 	}
@@ -292,7 +309,7 @@ public final class ConfigDecoder {
 
 	private StreamConfig stage2Only(S2Regime s2, long steAddr) {
 		int[] shifts = leafShifts(s2.granuleShift(), s2.psBits());
-		return new StreamConfig(StreamConfig.TRANSLATE, null, s2, s2.vmid(), -1, Tlb.STAGE2, shifts, shifts, ias, steAddr, -1);
+		return new StreamConfig(StreamConfig.TRANSLATE, null, s2, s2.vmid(), Tlb.GLOBAL, Tlb.STAGE2, shifts, shifts, ias, steAddr, -1);
 	}
 
 	// ---- STE stage 2 (QEMU decode_ste_s2_cfg)
@@ -344,13 +361,14 @@ public final class ConfigDecoder {
 
 	// ---- CD (QEMU decode_cd)
 
-	private S1Regime decodeCd(long[] cd) {
+	/** @param el2 StreamWorld EL2 (without E2H): one VA range, TTB1 unused (as TTBR0_EL2 alone) */
+	private S1Regime decodeCd(long[] cd, boolean el2) {
 		if (!Cd.V.isSet(cd) || !Cd.AA64.isSet(cd) || !Cd.A.isSet(cd) || Cd.S.isSet(cd) || Cd.HA.isSet(cd) || Cd.HD.isSet(cd)) {
 			return null;
 		}
 		int ips = (int) Cd.IPS.get(cd);
 		TableRegime tt0 = decodeTt(cd, 0, ips);
-		TableRegime tt1 = decodeTt(cd, 1, ips);
+		TableRegime tt1 = el2 ? new TableRegime(false, 0, 64, 12, false) : decodeTt(cd, 1, ips);
 		if (tt0 == null || tt1 == null) {
 			return null;
 		}

@@ -15,7 +15,7 @@ import smmu.hw.impl.xlate.TranslationEngine;
 /**
  * Decodes command queue entries and carries them out: each CFGI and TLBI command becomes the
  * {@link TranslationEngine} invalidation with exactly the command's reach; CMD_SYNC signals completion;
- * commands with nothing to do in this model (prefetch, ATS, PRI, stall, EL2/EL3 TLBIs) complete.
+ * commands with nothing to do in this model (prefetch, ATS, PRI, stall, EL3 TLBIs) complete.
  * Counts completed commands by upstream name. Illegal commands return {@link Regs#CERROR_ILL}.
  */
 public final class CommandDecoder implements CommandQueue.Processor {
@@ -36,7 +36,7 @@ public final class CommandDecoder implements CommandQueue.Processor {
 	private final TranslationEngine engine;
 	private final PhysicalMemory memory;
 	private final Signals signals;
-	private final boolean s1p, s2p, msi;
+	private final boolean s1p, s2p, hyp, msi;
 	private final int vmidMask, asidMask;
 	private final AtomicLongArray counts = new AtomicLongArray(OPCODES);
 
@@ -48,6 +48,7 @@ public final class CommandDecoder implements CommandQueue.Processor {
 		this.s1p = Regs.IDR0_S1P.get(idr0) != 0;
 		this.s2p = Regs.IDR0_S2P.get(idr0) != 0;
 		this.msi = Regs.IDR0_MSI.get(idr0) != 0;
+		this.hyp = Regs.IDR0_HYP.get(idr0) != 0;
 		this.vmidMask = Regs.IDR0_VMID16.get(idr0) != 0 ? 0xffff : 0xff;
 		this.asidMask = Regs.IDR0_ASID16.get(idr0) != 0 ? 0xffff : 0xff;
 	}
@@ -62,8 +63,34 @@ public final class CommandDecoder implements CommandQueue.Processor {
 		int sid = (int) (w0 >>> 32);
 		switch (op) {
 			case Cmd.PREFETCH_CFG, Cmd.PREFETCH_ADDR, Cmd.ATC_INV, Cmd.PRI_RESP, Cmd.RESUME, Cmd.STALL_TERM:
-			case Cmd.TLBI_EL3_ALL, Cmd.TLBI_EL3_VA, Cmd.TLBI_EL2_ALL, Cmd.TLBI_EL2_ASID, Cmd.TLBI_EL2_VA, Cmd.TLBI_EL2_VAA:
+			case Cmd.TLBI_EL3_ALL, Cmd.TLBI_EL3_VA:
 				break;
+			// IHI 0070 4.4.3: the EL2 TLBIs need IDR0.HYP; they ignore VMID; EL2_ASID and the ASID of EL2_VA
+			// reach only EL2-E2H entries (EL2 entries have no ASID)
+			case Cmd.TLBI_EL2_ALL:
+				if (!hyp) {
+					return Regs.CERROR_ILL;
+				}
+				engine.invalidateEl2All();
+				break;
+			case Cmd.TLBI_EL2_ASID:
+				if (!hyp) {
+					return Regs.CERROR_ILL;
+				}
+				engine.invalidateEl2Asid(asid(w0));
+				break;
+			case Cmd.TLBI_EL2_VA, Cmd.TLBI_EL2_VAA: {
+				if (!hyp) {
+					return Regs.CERROR_ILL;
+				}
+				long length = span(w0, w1);
+				if (length == 0) {
+					return Regs.CERROR_ILL;
+				}
+				int asid = op == Cmd.TLBI_EL2_VA ? asid(w0) : TranslationEngine.ANY_ASID;
+				engine.invalidateEl2Va(asid, w1 & Cmd.TLBI_VA_MASK, length, Cmd.TLBI_LEAF.get(w1) != 0);
+				break;
+			}
 			case Cmd.CFGI_STE:
 				engine.invalidateSte(sid);
 				break;

@@ -168,8 +168,9 @@ public final class PageTableWalker {
 					return s1Fault(EventType.F_PERMISSION, s1);
 				}
 				long ipa = oa | (va & ~(-1L << shift));
+				boolean global = (desc & Pte.NG) == 0;
 				if (!nested) {
-					return WalkResult.success(ipa, ipa, 1L << shift, level, writable, true, true);
+					return WalkResult.success(ipa, ipa, 1L << shift, level, writable, true, true, global);
 				}
 				long r = s2Walk(s2, s2Start, s2Root, ipa, write, l);
 				if (r < 0) {
@@ -179,7 +180,7 @@ public final class PageTableWalker {
 				int shift2 = levelShift(s2.granuleShift(), level2);
 				boolean s2Smaller = shift2 <= shift;
 				return WalkResult.success(r & PA_MASK, ipa, 1L << (s2Smaller ? shift2 : shift), s2Smaller ? level2 : level,
-						writable, (r & READABLE) != 0, (r & WRITABLE) != 0);
+						writable, (r & READABLE) != 0, (r & WRITABLE) != 0, global);
 			}
 			// Arm ARM: APTable[1] (bit 62) forbids writes at every lower level unless HAD
 			if (!had && (desc & APTABLE_RO) != 0) {

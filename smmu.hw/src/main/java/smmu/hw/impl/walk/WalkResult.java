@@ -20,16 +20,22 @@ import smmu.hw.EventType;
  *        for a stage-1 table read translated by stage 2, {@link smmu.hw.Event#CLASS_CD} for a CD fetch
  * @param fetchAddress the descriptor address for F_WALK_EABT
  * @param record the event is recorded (CD.R / STE.S2R for the four translation faults; always for F_WALK_EABT)
+ * @param global the stage-1 leaf descriptor has nG = 0 (false without stage 1)
  */
 public record WalkResult(boolean ok, long pa, long ipa, long mappingSize, int level, boolean s1Writable, boolean s2Readable,
-		boolean s2Writable, EventType fault, boolean s2, int faultClass, long fetchAddress, boolean record) {
+		boolean s2Writable, EventType fault, boolean s2, int faultClass, long fetchAddress, boolean record, boolean global) {
 
 	public static WalkResult success(long pa, long ipa, long mappingSize, int level, boolean s1Writable, boolean s2Readable,
 			boolean s2Writable) {
-		return new WalkResult(true, pa, ipa, mappingSize, level, s1Writable, s2Readable, s2Writable, null, false, 0, 0, false);
+		return success(pa, ipa, mappingSize, level, s1Writable, s2Readable, s2Writable, false);
+	}
+
+	public static WalkResult success(long pa, long ipa, long mappingSize, int level, boolean s1Writable, boolean s2Readable,
+			boolean s2Writable, boolean global) {
+		return new WalkResult(true, pa, ipa, mappingSize, level, s1Writable, s2Readable, s2Writable, null, false, 0, 0, false, global);
 	}
 
 	public static WalkResult fault(EventType fault, boolean s2, int faultClass, long ipa, long fetchAddress, boolean record) {
-		return new WalkResult(false, 0, ipa, 0, -1, false, false, false, fault, s2, faultClass, fetchAddress, record);
+		return new WalkResult(false, 0, ipa, 0, -1, false, false, false, fault, s2, faultClass, fetchAddress, record, false);
 	}
 }

@@ -1,5 +1,6 @@
 package smmu.hw.impl.xlate;
 
+import smmu.hw.impl.cache.ConfigCache;
 import smmu.hw.impl.cache.Tlb;
 
 import java.lang.invoke.MethodHandles;
@@ -17,10 +18,12 @@ import smmu.hw.impl.config.FetchListener;
  * the listener that counts configuration fetches and table descriptor reads.
  */
 final class Counters implements FetchListener {
-	/** A translation served by a configuration cache hit and a TLB hit: counts for all three. */
+	/** A translation served by a configuration cache hit and a main-TLB hit: counts for all three. */
 	static final int FAST_HITS = 0;
+	/** A translation served by the micro-TLB: counts as a translation, a config hit and a TLB hit. */
+	static final int MICRO_HITS = 9;
 	static final int TLB_HITS = 1, TLB_MISSES = 2, CFG_HITS = 3, CFG_MISSES = 4, STE = 5, STE_L1 = 6, CD = 7, CD_L1 = 8,
-			READS = 9, TRANSLATIONS = READS + 8, FAULTS = TRANSLATIONS + 1, ABORTS = FAULTS + EventType.values().length,
+			READS = 10, TRANSLATIONS = READS + 8, FAULTS = TRANSLATIONS + 1, ABORTS = FAULTS + EventType.values().length,
 			SIZE = ABORTS + 1;
 
 	private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -31,11 +34,13 @@ final class Counters implements FetchListener {
 	final Thread owner = Thread.currentThread();
 
 	/*
-	 * This thread's last TLB hit (a micro-TLB, as a TBU keeps in front of the TLB): valid while neither
-	 * cache has been invalidated since, which the sum of their generations tells.
+	 * The micro-TLB: a main-TLB hit of this thread (or null), the configuration slot it used and its
+	 * (StreamID, SubstreamID); valid while neither node is dead. The slot and key change together, and
+	 * then the entry is cleared. lastPage: the 4K page of the last main-TLB hit or walk.
 	 */
-	long lastKey, lastGeneration = -1;
+	long lastKey, lastPage = -1;
 	Tlb.Entry last;
+	ConfigCache.Slot lastSlot;
 	private final long[] c = new long[PAD + SIZE + PAD];
 
 	void add(int i) {

@@ -43,10 +43,16 @@ import smmu.hw.impl.walk.WalkResult;
  * <p>
  * Counters: one block per translating thread ({@link Counters}), reset by taking a baseline.
  * <p>
- * Concurrency: translations run lock-free on the hit path; fills and invalidations take the cache's
- * monitor. An invalidation bumps the cache's generation after removing, and a fill is refused if the
- * generation moved since its lookup, so a walk that raced with an invalidation never inserts what that
- * invalidation was meant to remove.
+ * Concurrency: translations run lock-free on the hit path; a fill locks one stripe of its cache and an
+ * invalidation one stripe at a time (see {@code LinearTable}). An invalidation logs its predicate before
+ * removing, and a fill is refused if an invalidation logged since its lookup matches it, so a walk that
+ * raced with an invalidation never inserts what that invalidation was meant to remove, and an invalidation
+ * that cannot match a fill does not refuse it.
+ * <p>
+ * Micro-TLB: each thread keeps a main-TLB hit with the configuration slot it used (as a TBU keeps
+ * entries in front of the TLB), taken when a main-TLB hit follows a walk or hit of the same 4K page. It serves a transaction of the same (StreamID, SubstreamID) in the same
+ * block while neither node is dead, i.e. has left its cache; an invalidation that removes other entries
+ * leaves it alone. Counted apart: "utlb" hits are micro-TLB hits; "tlb" hits are hits at either level.
  */
 public final class SmmuTranslationEngine implements TranslationEngine {
 
@@ -99,26 +105,43 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	@Override
 	public TranslationResult translate(StreamTable table, TranslationRequest request) {
 		Counters c = counters();
-		long tlbGeneration = tlb.generation();
-		long cfgGeneration = configs.generation();
-		long generation = tlbGeneration + cfgGeneration;
 		long key = ((long) request.sid() << 32) | (request.ssid() & 0xffff_ffffL);
 		long iova = request.iova();
+		boolean write = request.write();
+		// the micro-TLB: this thread's last TLB hit, valid while neither its entry nor its configuration
+		// has left its cache (each removal marks the node dead before the invalidation returns)
 		Tlb.Entry last = c.last;
-		if (last != null && c.lastGeneration == generation && c.lastKey == key && last.covers(iova) && last.permits(request.write())) {
-			c.add(Counters.FAST_HITS);
+		ConfigCache.Slot lastSlot = c.lastSlot;
+		boolean sameStream = c.lastKey == key && lastSlot != null && !lastSlot.dead();
+		if (sameStream && last != null && last.covers(iova) && last.permits(write) && !last.dead()) {
+			c.add(Counters.MICRO_HITS);
 			return new Translated(last.output(iova), Path.TLB_HIT);
 		}
-		StreamConfig cfg = configsOn ? configs.get(request.sid(), request.ssid()) : null;
+		long tlbGeneration = tlb.generation();
+		long cfgGeneration = configs.generation();
+		ConfigCache.Slot slot = sameStream ? lastSlot : configsOn ? configs.slot(request.sid(), request.ssid()) : null;
+		StreamConfig cfg = slot == null ? null : (StreamConfig) slot.value();
 		boolean tlbProbed = false;
 		if (cfg != null && cfg.tlbKind() != 0 && tlbOn) {
 			// an input beyond the IAS never reaches the TLB, so no entry can match it
 			Tlb.Entry e = tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
-			if (e != null && e.permits(request.write())) {
+			if (e != null && e.permits(write)) {
 				c.add(Counters.FAST_HITS);
-				c.last = e;
-				c.lastKey = key;
-				c.lastGeneration = generation;
+				if (slot != lastSlot || !sameStream) {
+					c.lastSlot = slot;
+					c.lastKey = key;
+					c.last = null;
+				}
+				// the micro-TLB takes an entry when the previous walk or hit was in the same 4K page (a stream of
+				// accesses in one page), so random accesses store no reference (each costs a GC write barrier)
+				long page = iova >>> 12;
+				if (page == c.lastPage) {
+					if (c.last != e) {
+						c.last = e;
+					}
+				} else {
+					c.lastPage = page;
+				}
 				return new Translated(e.output(iova), Path.TLB_HIT);
 			}
 			tlbProbed = true;
@@ -173,7 +196,8 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		}
 		if (tlbOn) {
 			tlb.insert(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova, w.pa(), w.ipa(), w.mappingSize(),
-					w.s1Writable(), w.s2Readable(), w.s2Writable(), tlbGeneration);
+					w.s1Writable(), w.s2Readable(), w.s2Writable(), w.global(), tlbGeneration);
+			c.lastPage = iova >>> 12;
 		}
 		return new Translated(w.pa(), Path.WALK);
 	}
@@ -299,6 +323,21 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	}
 
 	@Override
+	public void invalidateEl2All() {
+		tlb.invalidateEl2All();
+	}
+
+	@Override
+	public void invalidateEl2Asid(int asid) {
+		tlb.invalidateEl2Asid(asid);
+	}
+
+	@Override
+	public void invalidateEl2Va(int asid, long addr, long length, boolean leaf) {
+		tlb.invalidateEl2Va(asid, asid == ANY_ASID, addr, length);
+	}
+
+	@Override
 	public void invalidateVmid(int vmid) {
 		tlb.invalidateVmid(vmid);
 	}
@@ -350,12 +389,20 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			cfgIns = configs.insertions() - cfgInsertBase;
 			cfgInv = configs.invalidations() - cfgInvalBase;
 		}
-		long fast = s[Counters.FAST_HITS];
+		long micro = s[Counters.MICRO_HITS];
+		long fast = micro + s[Counters.FAST_HITS];
 		long tlbHits = fast + s[Counters.TLB_HITS], tlbMisses = s[Counters.TLB_MISSES];
 		long cfgHits = fast + s[Counters.CFG_HITS], cfgMisses = s[Counters.CFG_MISSES];
+		long all = fast + s[Counters.TRANSLATIONS];
+		int threads;
+		synchronized (blocks) {
+			threads = blocks.size();
+		}
+		boolean microOn = tlbOn && configsOn;
 		List<CacheStats> caches = List.of(
 				new CacheStats("tlb", tlbHits + tlbMisses, tlbHits, tlbMisses, tlbIns, tlbInv, tlb.size(), tlb.capacity()),
-				new CacheStats("config", cfgHits + cfgMisses, cfgHits, cfgMisses, cfgIns, cfgInv, configs.size(), configs.capacity()));
+				new CacheStats("config", cfgHits + cfgMisses, cfgHits, cfgMisses, cfgIns, cfgInv, configs.size(), configs.capacity()),
+				new CacheStats("utlb", microOn ? all : 0, micro, microOn ? all - micro : 0, 0, 0, microOn ? threads : 0, microOn ? threads : 0));
 		long[][] reads = new long[2][4];
 		for (int i = 0; i < 8; i++) {
 			reads[i / 4][i % 4] = s[Counters.READS + i];
@@ -370,7 +417,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			faults.put("ABORT", s[Counters.ABORTS]);
 		}
 		return new SmmuStats(caches, s[Counters.STE], s[Counters.STE_L1], s[Counters.CD], s[Counters.CD_L1], reads,
-				fast + s[Counters.TRANSLATIONS], Collections.unmodifiableMap(faults), Map.of(), 0, 0);
+				all, Collections.unmodifiableMap(faults), Map.of(), 0, 0);
 	}
 
 	@Override

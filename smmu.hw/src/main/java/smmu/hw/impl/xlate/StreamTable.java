@@ -8,5 +8,12 @@ package smmu.hw.impl.xlate;
  * @param log2size STRTAB_BASE_CFG.LOG2SIZE
  * @param format STRTAB_BASE_CFG.FMT (0 linear, 1 2-level)
  * @param split STRTAB_BASE_CFG.SPLIT
+ * @param e2h SMMU_CR2.E2H with IDR0.HYP: StreamWorld EL2 means EL2-E2H
  */
-public record StreamTable(long base, int log2size, int format, int split) {}
+public record StreamTable(long base, int log2size, int format, int split, boolean e2h) {
+
+	/** A stream table with CR2.E2H = 0. */
+	public StreamTable(long base, int log2size, int format, int split) {
+		this(base, log2size, format, split, false);
+	}
+}

@@ -39,8 +39,20 @@ public interface TranslationEngine {
 	/** CFGI_CD_ALL: every CD of {@code sid}. */
 	void invalidateCdAll(int sid);
 
-	/** TLBI_NSNH_ALL: every TLB entry. */
+	/** TLBI_NSNH_ALL: every entry of the Non-secure non-hypervisor regimes; EL2 and EL2-E2H entries stay. */
 	void invalidateAll();
+
+	/** TLBI_EL2_ALL: every EL2 and EL2-E2H entry. */
+	void invalidateEl2All();
+
+	/** TLBI_EL2_ASID: non-global EL2-E2H entries tagged {@code asid}. */
+	void invalidateEl2Asid(int asid);
+
+	/**
+	 * TLBI_EL2_VA (asid given) and TLBI_EL2_VAA ({@link #ANY_ASID}): EL2 entries and EL2-E2H entries tagged
+	 * {@code asid} or global whose input range intersects [addr, addr + length).
+	 */
+	void invalidateEl2Va(int asid, long addr, long length, boolean leaf);
 
 	/** TLBI_S12_VMALL: stage-1, stage-2 and combined entries tagged {@code vmid}. */
 	void invalidateVmid(int vmid);
@@ -48,12 +60,12 @@ public interface TranslationEngine {
 	/** TLBI_NH_ALL: stage-1 and combined (nested) entries tagged {@code vmid}; stage-2-only entries stay. */
 	void invalidateStage1(int vmid);
 
-	/** TLBI_NH_ASID: stage-1 and combined entries tagged ({@code vmid}, {@code asid}). */
+	/** TLBI_NH_ASID: non-global stage-1 and combined entries tagged ({@code vmid}, {@code asid}). */
 	void invalidateAsid(int vmid, int asid);
 
 	/**
 	 * TLBI_NH_VA (asid given) and TLBI_NH_VAA ({@link #ANY_ASID}): stage-1 and combined entries of
-	 * {@code vmid} whose input range intersects [addr, addr + length). With {@code leaf}, entries of
+	 * {@code vmid} tagged {@code asid} or global whose input range intersects [addr, addr + length). With {@code leaf}, entries of
 	 * walk caches (if any) may stay.
 	 */
 	void invalidateVa(int vmid, int asid, long addr, long length, boolean leaf);

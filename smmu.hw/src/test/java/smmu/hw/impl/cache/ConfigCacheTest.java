@@ -58,7 +58,10 @@ class ConfigCacheTest {
 		assertNull(small.get(1, -1));
 		assertEquals("b", small.get(2, -1));
 		long g = small.generation();
+		// an invalidation that cannot match the fill does not refuse it; one that matches does
 		small.invalidateSids(9, 9);
+		assertTrue(small.put(5, -1, "e", g));
+		small.invalidateSids(4, 4);
 		assertFalse(small.put(4, -1, "d", g));
 		assertNull(small.get(4, -1));
 		ConfigCache<String> off = new ConfigCache<>(0);

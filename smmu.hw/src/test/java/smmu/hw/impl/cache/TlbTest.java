@@ -69,12 +69,124 @@ class TlbTest {
 	}
 
 	@Test
-	void staleGenerationIsRefused() {
+	void staleFillIsRefusedOnlyByAMatchingInvalidation() {
 		long g = tlb.generation();
-		tlb.invalidateAsid(99, 99); // even an invalidation that removes nothing
-		assertFalse(tlb.insert(VM, AS, Tlb.STAGE1, S4K, 0x1000, 0x2000, 0x2000, 4096, true, true, true, g));
+		tlb.invalidateAsid(99, 99); // removes nothing and cannot match the fill: the fill stands
+		assertTrue(tlb.insert(VM, AS, Tlb.STAGE1, S4K, 0x1000, 0x2000, 0x2000, 4096, true, true, true, g));
+		tlb.invalidateVa(VM, AS, false, 0x5000, 0x1000); // matches the next fill (same page)
+		assertFalse(tlb.insert(VM, AS, Tlb.STAGE1, S4K, 0x5000, 0x2000, 0x2000, 4096, true, true, true, g));
+		assertNull(get(Tlb.STAGE1, VM, AS, 0x5000));
+		assertNotNull(get(Tlb.STAGE1, VM, AS, 0x1000));
+		assertEquals(1, tlb.insertions());
+		// a fill that started before more invalidations than the log holds is refused whatever they were
+		long old = tlb.generation();
+		for (int i = 0; i <= 64; i++) {
+			tlb.invalidateAsid(99, 99);
+		}
+		assertFalse(tlb.insert(VM, AS, Tlb.STAGE1, S4K, 0x9000, 0x2000, 0x2000, 4096, true, true, true, old));
+	}
+
+	@Test
+	void removedEntriesAreDead() {
+		put(Tlb.STAGE1, VM, AS, 0x1000, 0x2000, 4096);
+		put(Tlb.STAGE1, VM, AS, 0x3000, 0x4000, 4096);
+		Tlb.Entry a = get(Tlb.STAGE1, VM, AS, 0x1000), b = get(Tlb.STAGE1, VM, AS, 0x3000);
+		tlb.invalidateVa(VM, AS, false, 0x1000, 4096);
+		assertTrue(a.dead());
+		assertFalse(b.dead());
+		Tlb tiny = new Tlb(1);
+		tiny.insert(VM, AS, Tlb.STAGE1, S4K, 0x1000, 0x2000, 0x2000, 4096, true, true, true, tiny.generation());
+		Tlb.Entry c = tiny.lookup(VM, AS, Tlb.STAGE1, S4K, 0x1000);
+		tiny.insert(VM, AS, Tlb.STAGE1, S4K, 0x7000, 0x2000, 0x2000, 4096, true, true, true, tiny.generation());
+		assertTrue(c.dead(), "an evicted entry is dead too: a copy of it could not be invalidated");
+	}
+
+	// ---- nG (IHI 0070 4.4, Arm ARM D8.14): global entries
+
+	boolean putGlobal(int kind, int vmid, int asid, long iova, long pa) {
+		return tlb.insert(vmid, asid, kind, S4K, iova, pa, pa, 4096, true, true, true, true, tlb.generation());
+	}
+
+	@Test
+	void globalEntriesMatchEveryAsidOfTheirVmidAndKind() {
+		assertTrue(putGlobal(Tlb.STAGE1, VM, AS, 0x1000, 0x8000));
+		assertEquals(0x8000, get(Tlb.STAGE1, VM, AS, 0x1000).output(0x1000));
+		assertEquals(0x8000, get(Tlb.STAGE1, VM, AS + 1, 0x1000).output(0x1000));
+		assertEquals(Tlb.GLOBAL, get(Tlb.STAGE1, VM, 999, 0x1000).asid());
+		assertNull(get(Tlb.STAGE1, VM + 1, AS, 0x1000));
+		assertNull(get(Tlb.NESTED, VM, AS, 0x1000));
+		assertNull(get(Tlb.EL2_E2H, 0, AS, 0x1000));
+		// a non-global entry of the ASID wins over a global one of the same page
+		put(Tlb.STAGE1, VM, AS, 0x1000, 0x9000, 4096);
+		assertEquals(0x9000, get(Tlb.STAGE1, VM, AS, 0x1000).output(0x1000));
+		assertEquals(0x8000, get(Tlb.STAGE1, VM, AS + 1, 0x1000).output(0x1000));
+	}
+
+	@Test
+	void tlbiVaRemovesGlobalEntriesWhateverTheAsid() {
+		putGlobal(Tlb.STAGE1, VM, AS, 0x1000, 0x8000);
+		putGlobal(Tlb.NESTED, VM, AS, 0x1000, 0x8000);
+		assertEquals(2, tlb.invalidateVa(VM, AS + 5, false, 0x1000, 4096));
 		assertNull(get(Tlb.STAGE1, VM, AS, 0x1000));
-		assertEquals(0, tlb.insertions());
+		assertNull(get(Tlb.NESTED, VM, AS, 0x1000));
+		putGlobal(Tlb.STAGE1, VM, AS, 0x1000, 0x8000);
+		assertEquals(0, tlb.invalidateVa(VM + 1, AS, false, 0x1000, 4096), "another VMID");
+		assertEquals(1, tlb.invalidateVa(VM, 0, true, 0x1000, 4096), "VAA");
+	}
+
+	@Test
+	void tlbiAsidKeepsGlobalEntries() {
+		putGlobal(Tlb.STAGE1, VM, AS, 0x1000, 0x8000);
+		put(Tlb.STAGE1, VM, AS, 0x2000, 0x9000, 4096);
+		assertEquals(1, tlb.invalidateAsid(VM, AS));
+		assertNotNull(get(Tlb.STAGE1, VM, AS, 0x1000));
+		assertNull(get(Tlb.STAGE1, VM, AS, 0x2000));
+		assertEquals(1, tlb.invalidateStage1(VM), "TLBI_NH_ALL removes them");
+	}
+
+	// ---- the EL2 and EL2-E2H regimes
+
+	@Test
+	void el2EntriesAreNotTaggedByVmidOrAsid() {
+		// EL2 has no ASID: every EL2 entry is global, whatever the nG bit said
+		assertTrue(tlb.insert(0, 5, Tlb.EL2, S4K, 0x1000, 0x8000, 0x8000, 4096, true, true, true, false, tlb.generation()));
+		assertNotNull(tlb.lookup(0, Tlb.GLOBAL, Tlb.EL2, S4K, 0x1000));
+		assertNotNull(tlb.lookup(0, 77, Tlb.EL2, S4K, 0x1000));
+		assertNull(tlb.lookup(0, 5, Tlb.STAGE1, S4K, 0x1000));
+		// EL2-E2H: ASID-tagged
+		put(Tlb.EL2_E2H, 0, AS, 0x3000, 0x9000, 4096);
+		assertNotNull(get(Tlb.EL2_E2H, 0, AS, 0x3000));
+		assertNull(get(Tlb.EL2_E2H, 0, AS + 1, 0x3000));
+		assertNull(get(Tlb.STAGE1, 0, AS, 0x3000));
+	}
+
+	@Test
+	void el2InvalidationsRemoveExactlyTheirRegimes() {
+		put(Tlb.STAGE1, 0, AS, 0x1000, 0x8000, 4096);
+		put(Tlb.NESTED, VM, AS, 0x1000, 0x8000, 4096);
+		tlb.insert(VM, -1, Tlb.STAGE2, S4K, 0x1000, 0x8000, 0x8000, 4096, true, true, true, tlb.generation());
+		tlb.insert(0, 0, Tlb.EL2, S4K, 0x1000, 0x8000, 0x8000, 4096, true, true, true, tlb.generation());
+		put(Tlb.EL2_E2H, 0, AS, 0x1000, 0x8000, 4096);
+		putGlobal(Tlb.EL2_E2H, 0, AS, 0x2000, 0x8000);
+		// the NS-EL1 commands leave EL2 entries alone
+		assertEquals(1, tlb.invalidateAsid(0, AS));
+		assertEquals(1, tlb.invalidateVa(VM, AS, true, 0, 1L << 40));
+		assertEquals(1, tlb.invalidateAll());
+		assertEquals(3, tlb.size());
+		// EL2_ASID: non-global EL2-E2H entries of the ASID only
+		assertEquals(0, tlb.invalidateEl2Asid(AS + 1));
+		assertEquals(1, tlb.invalidateEl2Asid(AS));
+		assertNotNull(tlb.lookup(0, AS, Tlb.EL2_E2H, S4K, 0x2000), "global EL2-E2H entry kept");
+		// EL2_VA with another ASID: the EL2 entry (no ASID) and the global one go
+		assertEquals(1, tlb.invalidateEl2Va(AS + 9, false, 0x1000, 4096));
+		assertEquals(1, tlb.invalidateEl2Va(AS + 9, false, 0x2000, 4096));
+		put(Tlb.EL2_E2H, 0, AS, 0x1000, 0x8000, 4096);
+		assertEquals(0, tlb.invalidateEl2Va(AS + 1, false, 0x1000, 4096));
+		assertEquals(1, tlb.invalidateEl2Va(0, true, 0x1000, 4096), "EL2_VAA");
+		put(Tlb.EL2_E2H, 0, AS, 0x1000, 0x8000, 4096);
+		put(Tlb.STAGE1, 0, AS, 0x1000, 0x8000, 4096);
+		assertEquals(1, tlb.invalidateEl2All());
+		assertEquals(1, tlb.size());
 	}
 
 	@Test
@@ -188,14 +300,15 @@ class TlbTest {
 	/** Random inserts and removals against a map: backward-shift deletion never loses or keeps an entry. */
 	@Test
 	void randomOperationsMatchAReferenceModel() {
-		Tlb small = new Tlb(200);
+		// one stripe (64 entries): exact FIFO capacity
+		Tlb small = new Tlb(64);
 		Map<Long, Long> model = new HashMap<>();
 		Random r = new Random(42);
 		for (int step = 0; step < 200_000; step++) {
-			long page = r.nextInt(400);
+			long page = r.nextInt(128);
 			int op = r.nextInt(10);
 			if (op < 6) {
-				if (model.size() == 200 && !model.containsKey(page)) {
+				if (model.size() == 64 && !model.containsKey(page)) {
 					continue;
 				}
 				long out = r.nextInt(1 << 20) * 4096L;
@@ -215,16 +328,142 @@ class TlbTest {
 			}
 			assertEquals(model.size(), small.size());
 		}
-		for (long page = 0; page < 400; page++) {
+		for (long page = 0; page < 128; page++) {
 			Tlb.Entry e = small.lookup(1, 1, Tlb.STAGE1, S4K, page << 12);
 			assertEquals(model.containsKey(page), e != null);
 		}
 		assertEquals(0, small.evictions());
 	}
 
+	/** A striped table (1024 entries, 16 stripes): an entry may be evicted, but never returns a wrong or removed value. */
+	@Test
+	void stripedTableNeverReturnsWhatItShouldNot() {
+		Tlb big = new Tlb(1024);
+		Map<Long, Long> model = new HashMap<>();
+		Random r = new Random(7);
+		for (int step = 0; step < 300_000; step++) {
+			long page = r.nextInt(1500);
+			int asid = (int) (page % 3);
+			int op = r.nextInt(10);
+			if (op < 6) {
+				long out = r.nextInt(1 << 20) * 4096L;
+				assertTrue(big.insert(1, asid, Tlb.STAGE1, S4K, page << 12, out, out, 4096, true, true, true, big.generation()));
+				model.put(page, out);
+			} else if (op < 8) {
+				big.invalidateVa(1, asid, false, page << 12, 4096);
+				model.remove(page);
+			} else if (op < 9) {
+				Tlb.Entry e = big.lookup(1, asid, Tlb.STAGE1, S4K, page << 12);
+				Long want = model.get(page);
+				if (want == null) {
+					assertNull(e);
+				} else if (e != null) {
+					assertEquals(want.longValue(), e.output(page << 12));
+				}
+			} else if (r.nextInt(1000) == 0) {
+				big.invalidateAsid(1, r.nextInt(3));
+				model.keySet().removeIf(p -> true);
+				big.invalidateAll();
+			}
+			assertTrue(big.size() <= 1024);
+		}
+		assertTrue(big.evictions() > 0);
+		assertTrue(big.size() > 900, "the stripes together hold about the capacity: " + big.size());
+	}
+
 	@Test
 	void sameInstanceUntilInvalidated() {
 		put(Tlb.STAGE1, VM, AS, 0x1000, 0x2000, 4096);
 		assertSame(get(Tlb.STAGE1, VM, AS, 0x1000), get(Tlb.STAGE1, VM, AS, 0x1fff));
+	}
+
+	/**
+	 * Every kind (regime), ASIDs, global entries and every invalidation against a reference model written
+	 * from the architecture's rules (IHI 0070 4.4): a randomized check of issue 10's classes 1 and 2.
+	 */
+	@Test
+	void regimesAndGlobalEntriesMatchTheArchitectureModel() {
+		record E(int kind, int vmid, int asid, boolean global, long page) {}
+		Tlb t = new Tlb(64);
+		java.util.List<E> model = new java.util.ArrayList<>();
+		Random r = new Random(1234);
+		int[] kinds = { Tlb.STAGE1, Tlb.STAGE2, Tlb.NESTED, Tlb.EL2, Tlb.EL2_E2H };
+		for (int step = 0; step < 100_000; step++) {
+			int kind = kinds[r.nextInt(kinds.length)];
+			int vmid = kind >= Tlb.EL2 ? 0 : r.nextInt(2);
+			int asid = r.nextInt(3);
+			long page = r.nextInt(6);
+			int op = r.nextInt(12);
+			if (op < 5) {
+				boolean global = r.nextBoolean();
+				// what the TLB stores: EL2 and stage 2 are always global
+				boolean g = global || kind == Tlb.EL2 || kind == Tlb.STAGE2;
+				E e = new E(kind, vmid, g ? Tlb.GLOBAL : asid, g, page);
+				if (!model.contains(e) && model.size() == 64) {
+					continue;
+				}
+				assertTrue(t.insert(vmid, asid, kind, S4K, page << 12, page << 20, 0, 4096, true, true, true, global, t.generation()));
+				model.remove(e);
+				model.add(e);
+			} else if (op < 7) {
+				E want = model.stream().filter(e -> e.kind == kind && e.vmid == vmid && e.page == page && e.asid == asid).findFirst()
+						.orElse(model.stream().filter(e -> e.kind == kind && e.vmid == vmid && e.page == page && e.global).findFirst().orElse(null));
+				int probe = kind == Tlb.EL2 || kind == Tlb.STAGE2 ? Tlb.GLOBAL : asid;
+				Tlb.Entry got = t.lookup(vmid, probe, kind, S4K, page << 12);
+				assertEquals(want == null, got == null, () -> "lookup " + kind + "/" + vmid + "/" + asid + "/" + page + " model " + model);
+				if (want != null) {
+					assertEquals(want.asid, got.asid());
+				}
+			} else {
+				java.util.function.Predicate<E> p;
+				int n;
+				boolean nsel1;
+				switch (r.nextInt(10)) {
+					case 0 -> {
+						n = t.invalidateAll();
+						p = e -> e.kind <= Tlb.NESTED;
+					}
+					case 1 -> {
+						n = t.invalidateVmid(vmid);
+						p = e -> e.kind <= Tlb.NESTED && e.vmid == vmid;
+					}
+					case 2 -> {
+						n = t.invalidateStage1(vmid);
+						p = e -> (e.kind == Tlb.STAGE1 || e.kind == Tlb.NESTED) && e.vmid == vmid;
+					}
+					case 3 -> {
+						n = t.invalidateAsid(vmid, asid);
+						p = e -> (e.kind == Tlb.STAGE1 || e.kind == Tlb.NESTED) && e.vmid == vmid && !e.global && e.asid == asid;
+					}
+					case 4 -> {
+						boolean any = r.nextBoolean();
+						n = t.invalidateVa(vmid, asid, any, page << 12, 4096);
+						p = e -> (e.kind == Tlb.STAGE1 || e.kind == Tlb.NESTED) && e.vmid == vmid && e.page == page
+								&& (any || e.global || e.asid == asid);
+					}
+					case 5 -> {
+						n = t.invalidateIpa(vmid, page << 12, 4096);
+						p = e -> e.kind == Tlb.STAGE2 && e.vmid == vmid && e.page == page;
+					}
+					case 6 -> {
+						n = t.invalidateEl2All();
+						p = e -> e.kind >= Tlb.EL2;
+					}
+					case 7 -> {
+						n = t.invalidateEl2Asid(asid);
+						p = e -> e.kind == Tlb.EL2_E2H && !e.global && e.asid == asid;
+					}
+					default -> {
+						boolean any = r.nextBoolean();
+						n = t.invalidateEl2Va(asid, any, page << 12, 4096);
+						p = e -> e.page == page && (e.kind == Tlb.EL2 || e.kind == Tlb.EL2_E2H && (any || e.global || e.asid == asid));
+					}
+				}
+				int before = model.size();
+				model.removeIf(p);
+				assertEquals(before - model.size(), n);
+			}
+			assertEquals(model.size(), t.size());
+		}
 	}
 }

@@ -195,7 +195,7 @@ class ConfigDecoderTest {
 		assertEquals(StreamConfig.TRANSLATE, c.kind());
 		assertNull(c.s1());
 		assertEquals(0x1234, c.vmid());
-		assertEquals(-1, c.asid());
+		assertEquals(smmu.hw.impl.cache.Tlb.GLOBAL, c.asid());
 		assertEquals(Tlb.STAGE2, c.tlbKind());
 		assertEquals(12, c.s2().granuleShift());
 		assertEquals(25, c.s2().t0sz());

@@ -492,4 +492,35 @@ class SmmuTranslationEngineTest {
 		assertTrue(s.commands().isEmpty());
 		assertEquals(0, s.eventsRecorded());
 	}
+
+	// ---- micro-TLB
+
+	@Test
+	void microTlbHitsAreCountedApartAndSurviveUnrelatedInvalidations() {
+		assertEquals(Path.WALK, f.path(1, Fixture.DATA));
+		assertEquals(Path.TLB_HIT, f.path(1, Fixture.DATA + 8)); // main TLB; the page twice in a row: kept
+		assertEquals(Path.TLB_HIT, f.path(1, Fixture.DATA + 16)); // micro-TLB
+		CacheStats utlb = f.engine.stats().cache("utlb"), tlb = f.engine.stats().cache("tlb");
+		assertEquals(new CacheStats("utlb", 3, 1, 2, 0, 0, 1, 1), utlb);
+		assertEquals(2, tlb.hits(), "tlb hits count both levels");
+		// invalidations that remove other entries (or nothing) leave it alone
+		f.engine.invalidateAsid(4, 6);
+		f.engine.invalidateVa(4, 5, 0x9000, 0x1000, true);
+		f.engine.invalidateSte(2);
+		f.path(1, Fixture.DATA + 24);
+		assertEquals(2, f.engine.stats().cache("utlb").hits());
+		// one that removes its entry, or its configuration, ends it
+		f.engine.invalidateVa(4, 5, Fixture.DATA, 0x1000, true);
+		f.remap();
+		assertEquals(0x8001_0000L + 0x1000_0000L + 32, f.pa(1, Fixture.DATA + 32));
+		assertEquals(2, f.engine.stats().cache("utlb").hits());
+		f.path(1, Fixture.DATA);
+		f.path(1, Fixture.DATA);
+		assertEquals(3, f.engine.stats().cache("utlb").hits());
+		f.engine.invalidateSte(1);
+		f.remap();
+		assertEquals(Path.TLB_HIT, f.path(1, Fixture.DATA), "the TLB entry stays; the configuration is refetched");
+		assertEquals(3, f.engine.stats().cache("utlb").hits());
+		assertEquals(2, f.engine.stats().cache("config").misses());
+	}
 }

@@ -194,7 +194,8 @@ public final class Tables {
 		}
 	}
 
-	public static final long RW1 = Pte.AF, RO1 = Pte.AF | Pte.S1_AP_RDONLY;
+	/** Stage-1 leaves are non-global (nG = 1), as Linux io-pgtable-arm writes them; {@link #GLOBAL1} is global. */
+	public static final long RW1 = Pte.AF | Pte.NG, RO1 = Pte.AF | Pte.S1_AP_RDONLY | Pte.NG, GLOBAL1 = Pte.AF;
 	public static final long RW2 = Pte.AF | Pte.S2_HAP_READ | Pte.S2_HAP_WRITE, RO2 = Pte.AF | Pte.S2_HAP_READ;
 
 	/** Stage-1 table: 4K granule, 39-bit VA (T0SZ 25), start level 1; tables addressed by PA. */

@@ -1,0 +1,125 @@
+package smmu.bench;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import smmu.hw.TranslationRequest;
+import smmu.hw.TranslationResult;
+
+/**
+ * One thread's transactions over a working set of W pages of a nested stream (default 1024-entry TLB),
+ * in sequential or random order, beside {@link #probe}: a plain open-addressing long -> long lookup over
+ * the same page numbers in the same order (the floor for a TLB hit). The aux counters {@code hit} and
+ * {@code walk} give the hit rate beside the time; tear-down prints which cache served the hits (micro-TLB
+ * or main TLB).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class WorkingSetBenchmark {
+	@Param({ "16", "256", "2048", "65536" })
+	public int pages;
+
+	@Param({ "random", "sequential" })
+	public String order;
+
+	private NestedRig rig;
+	private TranslationRequest[] requests;
+	private long[] keys, table;
+	private int mask, next;
+	private long tableMask;
+
+	/** Per-iteration counts of where translations ended (JMH aux counters, in the JSON as secondary metrics). */
+	@State(Scope.Thread)
+	@AuxCounters(AuxCounters.Type.EVENTS)
+	public static class Paths {
+		public long hit, walk;
+
+		@Setup(Level.Iteration)
+		public void clear() {
+			hit = walk = 0;
+		}
+	}
+
+	@Setup
+	public void setup() {
+		rig = new NestedRig(pages, 1, 1024);
+		int length = NestedRig.length(pages);
+		requests = rig.requests(0, order.equals("random"), length, 42);
+		mask = length - 1;
+		// the baseline: the same page numbers in an open-addressing table (load <= 1/2), values = output pages
+		keys = new long[length];
+		for (int i = 0; i < length; i++) {
+			keys[i] = requests[i].iova() >>> 12;
+		}
+		int slots = Integer.highestOneBit(Math.max(pages, 1) * 4 - 1);
+		table = new long[2 * slots];
+		tableMask = slots - 1;
+		for (int p = 0; p < pages; p++) {
+			long k = (NestedRig.IOVA >>> 12) + p;
+			int i = slot(k);
+			while (table[2 * i] != 0) {
+				i = (int) ((i + 1) & tableMask);
+			}
+			table[2 * i] = k;
+			table[2 * i + 1] = k * 31;
+		}
+	}
+
+	private int slot(long k) {
+		return (int) (((k * 0x9e3779b97f4a7c15L) >>> 32) & tableMask);
+	}
+
+	@Setup(Level.Iteration)
+	public void resetStats() {
+		rig.smmu.resetStats();
+	}
+
+	@TearDown(Level.Iteration)
+	public void printHitRates() {
+		System.out.println(rig.hitRates("W=" + pages + " " + order));
+	}
+
+	@Benchmark
+	public TranslationResult translate(Paths paths) {
+		TranslationResult r = rig.smmu.translate(requests[next++ & mask]);
+		if (r instanceof TranslationResult.Translated t && t.path() == TranslationResult.Path.TLB_HIT) {
+			paths.hit++;
+		} else {
+			paths.walk++;
+		}
+		return r;
+	}
+
+	/** The floor: one open-addressing probe (key array, linear probing) for the same key sequence. */
+	@Benchmark
+	public long probe() {
+		long k = keys[next++ & mask];
+		for (int i = slot(k);; i = (int) ((i + 1) & tableMask)) {
+			long x = table[2 * i];
+			if (x == k) {
+				return table[2 * i + 1];
+			}
+			if (x == 0) {
+				return -1;
+			}
+		}
+	}
+}
