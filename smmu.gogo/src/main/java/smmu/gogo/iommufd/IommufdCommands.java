@@ -119,7 +119,7 @@ public class IommufdCommands {
 			@Descriptor("map read-only") @Parameter(names = "--readonly", presentValue = "true", absentValue = "false") boolean readonly,
 			@Descriptor("iommufd fd") int fd, @Descriptor("user VA (page aligned)") String va, @Descriptor("length (page aligned)") String length) {
 		Fd f = fd(fd);
-		long v = Args.number("va", va), len = Args.number("length", length);
+		long v = Args.number("va", va), len = Args.size("length", length);
 		if (len <= 0 || (len & 0xfff) != 0 || (v & 0xfff) != 0) {
 			throw new ShellError("va and length must be page aligned and length > 0");
 		}

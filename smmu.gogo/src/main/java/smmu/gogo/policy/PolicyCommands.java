@@ -66,6 +66,7 @@ public class PolicyCommands {
 		}
 		int before = vms.reported().size();
 		Configuration c = cm.getConfiguration(PID, "?");
+		smmu.gogo.report.ReportCommands.unbind(c);
 		Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
 		props.put(KEY, name);
 		c.update(props);

@@ -33,7 +33,6 @@ import smmu.accel.VmManager;
 import smmu.gogo.report.CostReport.HostReport;
 import smmu.gogo.report.CostReport.VmReport;
 import smmu.gogo.report.Costs.StatsRow;
-import smmu.gogo.vm.DefaultVm;
 import smmu.hw.HostPlatform;
 import smmu.hw.Smmu;
 import smmu.iommufd.Iommufd;
@@ -82,6 +81,12 @@ public class ReportCommands {
 			@Descriptor("run each policy under both host kernels (PID smmu.kernel, mode shared and per-smmu)") @Parameter(names = "--kernels", absentValue = "false", presentValue = "true") boolean kernels,
 			@Descriptor("scenario name (scenarios/NAME.gosh) or script file") String scenario) throws IOException {
 		Path file = ScenarioRunner.resolve(scenario, context.getProperty(ScenarioRunner.FOLDER));
+		Path chart = svg.isEmpty() ? null : Path.of(svg).toAbsolutePath();
+		if (chart != null && (chart.getParent() == null || !Files.isDirectory(chart.getParent()) || !Files.isWritable(chart.getParent()))) {
+			throw new ShellError("--svg: cannot write " + chart + " (" + (chart.getParent() != null && Files.isDirectory(chart.getParent())
+					? "the directory is not writable" : "no such directory: " + chart.getParent()) + ")");
+		}
+		refuseIfBusy(scenario);
 		List<String> statements = new ArrayList<>();
 		for (String st : ScenarioRunner.statements(file)) {
 			// the scenario's own reports are for people; their probes would add page tables to the VM measured here
@@ -109,12 +114,7 @@ public class ReportCommands {
 		Object previousKernel = kernels ? current(cm, KERNEL_PID, KERNEL_KEY) : null;
 		List<String> designs = new ArrayList<>();
 		List<Measure> measures = new ArrayList<>();
-		DefaultVm.suspend();
 		try {
-			String defaultVm = DefaultVm.activeName();
-			if (defaultVm != null) {
-				service(VmManager.class).destroy(defaultVm);
-			}
 			for (String mode : modes) {
 				if (kernels && !mode.equals(kernel())) {
 					setKernel(cm, mode);
@@ -135,20 +135,43 @@ public class ReportCommands {
 			if (kernels && !kernelBefore.equals(kernel())) {
 				setKernel(cm, previousKernel);
 			}
-			DefaultVm.resume();
-			DefaultVm x = optional(DefaultVm.class);
-			if (x != null) {
-				x.ensure();
-			}
 		}
 		Comparison c = Compare.comparison(scenario + (kernels ? " (policy / kernel)" : " (kernel " + kernelBefore + ")"), designs, measures);
 		String written = null;
-		if (!svg.isEmpty()) {
-			Path out = Path.of(svg).toAbsolutePath();
-			Files.writeString(out, SvgChart.render(c));
-			written = out.toString();
+		if (chart != null) {
+			Files.writeString(chart, SvgChart.render(c));
+			written = chart.toString();
 		}
 		return new CompareView(file.toString(), note, written, c);
+	}
+
+	/**
+	 * A comparison needs the host to itself: it takes the host's devices for fresh VMs, resets the SMMUs'
+	 * counters and switches the policy (and with --kernels the kernel, which rebuilds the VM manager). It
+	 * refuses, naming what it would disturb, while the user has VMs or open iommufds, instead of setting
+	 * them aside and bringing back something that is not exactly what was there.
+	 */
+	private void refuseIfBusy(String scenario) {
+		List<String> busy = new ArrayList<>();
+		List<String> hints = new ArrayList<>();
+		VmManager vms = optional(VmManager.class);
+		if (vms != null) {
+			for (VirtualMachine v : vms.list()) {
+				busy.add("VM " + v.name());
+				hints.add("vm:destroy " + v.name());
+			}
+		}
+		smmu.gogo.iommufd.IommufdCommands fds = optional(smmu.gogo.iommufd.IommufdCommands.class);
+		if (fds != null) {
+			for (var f : fds.fds()) {
+				busy.add("iommufd " + f.fd());
+				hints.add("iommufd:close " + f.fd());
+			}
+		}
+		if (!busy.isEmpty()) {
+			throw new ShellError("report:compare needs the host to itself and would disturb " + String.join(", ", busy) + ": free them first ("
+					+ String.join("; ", hints) + ") or run it on a host of its own: ./smmu --scenario " + scenario);
+		}
 	}
 
 	/** One design's numbers. */
@@ -237,6 +260,7 @@ public class ReportCommands {
 	private void set(ConfigurationAdmin cm, String pid, String key, Object value) {
 		try {
 			Configuration c = cm.getConfiguration(pid, "?");
+			unbind(c);
 			Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
 			if (value == null) {
 				props.remove(key);
@@ -256,6 +280,17 @@ public class ReportCommands {
 				return;
 			}
 		} while (optional(VmManager.class) == null && System.nanoTime() < deadline);
+	}
+
+	/**
+	 * A configuration read by another bundle first (cm:getconfiguration at the prompt) is bound to that
+	 * bundle's location and never reaches the component it is for: make it a multi-location one again.
+	 */
+	public static void unbind(Configuration c) {
+		String location = c.getBundleLocation();
+		if (location != null && !location.startsWith("?")) {
+			c.setBundleLocation("?");
+		}
 	}
 
 	/** Sets the host kernel's mode (null: the default) and waits for the VM manager built on the new kernel. */
