@@ -126,7 +126,7 @@ public class SmmuCommands {
 		SmmuStats s = smmu(smmu).stats();
 		List<CacheRow> caches = new ArrayList<>();
 		for (CacheStats c : s.caches()) {
-			caches.add(new CacheRow(c.name(), c.lookups(), c.hits(), c.misses(), String.format("%.1f%%", 100 * c.hitRate()),
+			caches.add(new CacheRow(c.name(), c.lookups(), c.hits(), c.misses(), c.hitRate(),
 					c.insertions(), c.invalidations(), c.entries(), c.capacity()));
 		}
 		List<ReadRow> reads = new ArrayList<>();

@@ -52,7 +52,6 @@ public class IommufdCommands {
 	private final Iommufd iommufd;
 	private final HostPlatform host;
 	private final Map<Integer, Fd> fds = new TreeMap<>();
-	private int nextFd = 3;
 
 	private record Fd(IommufdContext context, VmmAddressSpace mm, List<long[]> pages, long scratch) {}
 
@@ -91,7 +90,11 @@ public class IommufdCommands {
 		mm.map(SCRATCH_VA, SCRATCH_SIZE, scratch, true);
 		List<long[]> pages = new ArrayList<>();
 		pages.add(new long[] { scratch, SCRATCH_SIZE });
-		int fd = nextFd++;
+		// as open(2): the lowest free descriptor (0-2 are the shell's stdin, stdout and stderr)
+		int fd = 3;
+		while (fds.containsKey(fd)) {
+			fd++;
+		}
 		fds.put(fd, new Fd(iommufd.open(mm, cap), mm, pages, SCRATCH_VA));
 		return new FdRow(fd, 0, 0, cap);
 	}

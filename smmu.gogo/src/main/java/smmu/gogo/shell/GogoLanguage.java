@@ -30,7 +30,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = GogoLanguage.class, immediate = true)
 public class GogoLanguage {
 	static final String JLINE = "org.apache.felix.gogo.jline";
-	private static final String[] SHELL_FUNCTIONS = { "source", "sh", "gosh" };
+	private static final String[] SHELL_FUNCTIONS = { "source" };
 
 	private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
 	private final Shell shell;

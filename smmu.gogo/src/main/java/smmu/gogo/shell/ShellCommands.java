@@ -28,6 +28,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
+import smmu.gogo.format.Json;
 import smmu.gogo.format.ShellError;
 
 /**
@@ -37,7 +38,7 @@ import smmu.gogo.format.ShellError;
  * {@code jar/...} bundle locations.
  */
 @Component(service = ShellCommands.class, property = { "osgi.command.scope=gogo", "osgi.command.function=help", "osgi.command.function=exit",
-		"osgi.command.function=quit", "osgi.command.function=assert", "osgi.command.function=update", "osgi.command.function=refresh",
+		"osgi.command.function=quit", "osgi.command.function=assert", "osgi.command.function=update", "osgi.command.function=refresh", "osgi.command.function=json",
 		"service.ranking:Integer=100" })
 public class ShellCommands {
 	/** Scopes help leaves out: completion helpers and the processor's own plumbing. */
@@ -171,6 +172,16 @@ public class ShellCommands {
 			throw new ShellError("assertion failed: expected " + quote(a) + " " + verb + " " + quote(e));
 		}
 		return null;
+	}
+
+	@Descriptor("the last command's result as JSON (records as objects named by their fields, numbers as numbers)")
+	public String json(CommandSession session) {
+		return Json.render(session.get("_"));
+	}
+
+	@Descriptor("a result as JSON, e.g. json (smmu:stats smmu0)")
+	public String json(@Descriptor("a value, e.g. (smmu:list)") Object value) {
+		return Json.render(value);
 	}
 
 	@Descriptor("update a bundle from a file or URL (the launcher's own jar/... locations cannot be read again)")
