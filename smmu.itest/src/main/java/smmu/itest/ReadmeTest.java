@@ -14,7 +14,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.osgi.framework.BundleContext;
@@ -22,10 +21,8 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
 
-import smmu.accel.VirtualMachine;
 import smmu.accel.VmManager;
 import smmu.hw.HostPlatform;
-import smmu.hw.Smmu;
 import smmu.iommufd.Iommufd;
 
 /**
@@ -83,7 +80,14 @@ class ReadmeTest {
 			String what = m.group(1);
 			boolean excerpt = m.group(2) != null;
 			int at = i + 1;
-			tests.add(DynamicTest.dynamicTest("README line " + at + ": " + what, () -> session(root, what, excerpt, block, at)));
+			tests.add(DynamicTest.dynamicTest("README line " + at + ": " + what, () -> {
+				freshHost("readme line " + at);
+				try {
+					session(root, what, excerpt, block, at);
+				} finally {
+					freshHost(null);
+				}
+			}));
 			i = j;
 		}
 		assertTrue(tests.size() >= 5, "the README's sessions are marked: " + tests.size());
@@ -138,16 +142,26 @@ class ReadmeTest {
 		assertTrue(skipping || o == output.size(), "output after the block's last line: end the block with '...'; " + where);
 	}
 
-	@AfterEach
-	void cleanUp() throws Exception {
-		VmManager manager = Platform.awaitNewer(context, VmManager.class, Platform.newestId(context, Iommufd.class));
-		for (VirtualMachine vm : manager.list()) {
-			manager.destroy(vm.name());
+	/**
+	 * A host as ./smmu starts it: the host platform component is created again (a property that changes
+	 * nothing, or none), so memory, fds, VMs and counters are new; then the commands are back.
+	 */
+	void freshHost(String session) throws Exception {
+		long host = Platform.newestId(context, HostPlatform.class);
+		long kernel = Platform.newestId(context, Iommufd.class);
+		if (session == null) {
+			Platform.reset(cm, "smmu.host");
+		} else {
+			Platform.configure(cm, "smmu.host", "readme.session", session);
 		}
-		HostPlatform host = Platform.await(context, HostPlatform.class, h -> true);
-		for (Smmu s : List.copyOf(host.smmus())) {
-			host.detach(s.id());
+		Platform.configure(cm, "smmu.policy", "active", "shared");
+		Platform.awaitNewer(context, HostPlatform.class, host);
+		Platform.awaitNewer(context, Iommufd.class, kernel);
+		Platform.awaitNewer(context, VmManager.class, Platform.newestId(context, Iommufd.class));
+		long deadline = System.nanoTime() + 10_000_000_000L;
+		while ((Integer) script("smmu:list\nvm:list\niommufd:fds\npolicy:list\n")[0] != 0) {
+			assertTrue(System.nanoTime() < deadline, "the shell's commands came back on the new host");
+			Thread.sleep(20);
 		}
-		script("each (iommufd:fds) { iommufd:close ($it fd) }\npolicy:use shared\n");
 	}
 }

@@ -110,7 +110,7 @@ class ShellTest {
 		assertEquals("smmu:ste: missing arguments; usage: smmu:ste <smmu> <sid>", fails("smmu:ste smmu0"));
 		assertEquals("vm:boot: missing arguments; usage: vm:boot <vm>", fails("vm:boot"));
 		assertTrue(fails("vm:create").endsWith("usage: vm:create <name> <options...>"), fails("vm:create"));
-		assertEquals("smmu:stats: missing arguments; usage: smmu:stats <smmu>", fails("smmu:stats"));
+		assertEquals("smmu:stats: missing arguments; usage: smmu:stats [--reset] <smmu>", fails("smmu:stats"));
 		assertEquals("policy:use: missing arguments; usage: policy:use <name>", fails("policy:use"));
 		assertEquals("smmu:walk: unknown option --bogus (options: --ssid, --write); usage: smmu:walk [--ssid <ssid>] [--write] <smmu> <sid> <iova>",
 				fails("smmu:walk --bogus smmu0 0x100 0x1000"));
@@ -184,7 +184,14 @@ class ShellTest {
 		ok("smmu:translate smmu0 0x100 0x1000");
 		assertTrue(ok("json").contains("\"reason\" : \"STE.Config = abort\""), ok("json"));
 		// one format per kind: hit rates are percentages with one decimal in every table
-		assertTrue(ok("smmu:stats smmu0").matches("(?s).*\ntlb +\d+ +\d+ +\d+ +(-|\d+\.\d%) .*"), ok("smmu:stats smmu0"));
+		assertTrue(ok("smmu:stats smmu0").matches("(?s).*\ntlb +\\d+ +\\d+ +\\d+ +(-|\\d+\\.\\d%) .*"), ok("smmu:stats smmu0"));
+	}
+
+	@Test
+	void statsPerInterval() {
+		ok("smmu:translate smmu0 0x4242 0x1000");
+		assertTrue(ok("smmu:stats --reset smmu0").matches("(?s).*\ntranslations +[1-9]\\d*\n.*"), "counted before the reset");
+		assertTrue(ok("smmu:stats smmu0").matches("(?s).*\ntranslations +0\n.*"), ok("smmu:stats smmu0"));
 	}
 
 	@Test

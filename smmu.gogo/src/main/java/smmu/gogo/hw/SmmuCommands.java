@@ -121,9 +121,15 @@ public class SmmuCommands {
 		return s.translate(request(s, sid, iova, ssid, write));
 	}
 
-	@Descriptor("show an SMMU's counters: caches, fetches, table reads by stage and level, faults, commands")
-	public StatsView stats(@Descriptor("SMMU id") String smmu) {
-		SmmuStats s = smmu(smmu).stats();
+	@Descriptor("show an SMMU's counters: caches, fetches, table reads by stage and level, faults, commands; --reset zeroes them after showing (per interval)")
+	public StatsView stats(
+			@Descriptor("zero the counters after showing them: the next smmu:stats shows one interval") @Parameter(names = "--reset", presentValue = "true", absentValue = "false") boolean reset,
+			@Descriptor("SMMU id") String smmu) {
+		Smmu device = smmu(smmu);
+		SmmuStats s = device.stats();
+		if (reset) {
+			device.resetStats();
+		}
 		List<CacheRow> caches = new ArrayList<>();
 		for (CacheStats c : s.caches()) {
 			caches.add(new CacheRow(c.name(), c.lookups(), c.hits(), c.misses(), c.hitRate(),

@@ -256,30 +256,54 @@ public class ReportCommands {
 		}
 	}
 
-	/** Sets (or with null removes) one property and waits for the components to settle. */
+	/**
+	 * Sets (null: removes) one property and waits until the framework says the VM manager took it: for the
+	 * policy a VM manager service event carrying the new value (DS publishes a component's configuration as
+	 * its service properties once its modified method has re-plumbed the VMs), for the kernel a new VM
+	 * manager registered on the new kernel. No sleeping, no polling; 30 s at most, then an error.
+	 */
 	private void set(ConfigurationAdmin cm, String pid, String key, Object value) {
+		boolean kernel = pid.equals(KERNEL_PID);
+		long newestBefore = newest(VmManager.class);
+		java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
+		org.osgi.framework.ServiceListener listener = e -> {
+			ServiceReference<?> r = e.getServiceReference();
+			if (e.getType() == org.osgi.framework.ServiceEvent.UNREGISTERING) {
+				return;
+			}
+			boolean done = kernel ? (Long) r.getProperty("service.id") > newestBefore
+					: value == null || value.toString().equals(String.valueOf(r.getProperty(key)));
+			if (done) {
+				taken.countDown();
+			}
+		};
 		try {
 			Configuration c = cm.getConfiguration(pid, "?");
 			unbind(c);
 			Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+			if (java.util.Objects.equals(props.get(key), value)) {
+				return; // nothing changes: no event will come
+			}
 			if (value == null) {
 				props.remove(key);
 			} else {
 				props.put(key, value);
 			}
+			context.addServiceListener(listener, "(objectClass=" + VmManager.class.getName() + ")");
 			c.update(props);
+			if (!taken.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+				throw new IllegalStateException("no VM manager took " + pid + " " + key + "=" + value + " within 30 s");
+			}
 		} catch (IOException e) {
 			throw new IllegalStateException("cannot configure " + pid + ": " + e.getMessage(), e);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new ShellError("interrupted while " + pid + " was being changed");
+		} catch (InvalidSyntaxException e) {
+			throw new IllegalStateException(e);
+		} finally {
+			context.removeServiceListener(listener);
 		}
-		long deadline = System.nanoTime() + 5_000_000_000L;
-		do {
-			try {
-				Thread.sleep(100);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		} while (optional(VmManager.class) == null && System.nanoTime() < deadline);
 	}
 
 	/**
@@ -295,20 +319,7 @@ public class ReportCommands {
 
 	/** Sets the host kernel's mode (null: the default) and waits for the VM manager built on the new kernel. */
 	private void setKernel(ConfigurationAdmin cm, Object mode) {
-		long before = newest(VmManager.class);
 		set(cm, KERNEL_PID, KERNEL_KEY, mode);
-		long deadline = System.nanoTime() + 10_000_000_000L;
-		while (newest(VmManager.class) <= before) {
-			if (System.nanoTime() > deadline) {
-				throw new IllegalStateException("no VM manager came up on kernel " + mode);
-			}
-			try {
-				Thread.sleep(20);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		}
 	}
 
 	private long newest(Class<?> type) {

@@ -37,6 +37,9 @@ public final class Errors {
 	/** The line to print for {@code e}, thrown by {@code line} in {@code session} (both may be null). */
 	public static String message(Throwable e, CommandSession session, CharSequence line) {
 		Throwable t = unwrap(e);
+		if (t instanceof java.io.EOFException && t.getCause() != null) {
+			t = t.getCause(); // Gogo's closure maps its parser's EOFError to java.io.EOFException
+		}
 		if (t instanceof ShellError) {
 			return t.getMessage();
 		}
@@ -46,8 +49,8 @@ public final class Errors {
 		if (t instanceof CommandNotFoundException c) {
 			return unknown(session, c.getCommand());
 		}
-		if (t instanceof EOFError || t instanceof SyntaxError) {
-			return "syntax error: " + t.getMessage() + (t instanceof EOFError ? " (unclosed quote or bracket)" : "");
+		if (t instanceof EOFError || t instanceof SyntaxError || isA(t, "org.apache.felix.gogo.runtime.SyntaxError")) {
+			return "syntax error: " + t.getMessage() + (t.getClass().getSimpleName().equals("EOFError") ? " (unclosed quote or bracket)" : "");
 		}
 		if (t instanceof InterruptedException) {
 			return "interrupted";
@@ -79,6 +82,16 @@ public final class Errors {
 			t.printStackTrace();
 		}
 		return "internal error" + (line == null ? "" : " in '" + firstLine(line.toString()) + "'") + " (the details are in $exception)";
+	}
+
+	/** By name: a parser error can come from another copy of Gogo's runtime classes (another bundle's). */
+	private static boolean isA(Throwable t, String className) {
+		for (Class<?> c = t.getClass(); c != null; c = c.getSuperclass()) {
+			if (c.getName().equals(className)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/** The cause worth reporting: reflection and wrapper layers peeled off. */
