@@ -152,7 +152,7 @@ public final class Formatter {
 			l[1] = m.unit();
 			for (int d = 0; d < m.values().size(); d++) {
 				double v = m.values().get(d);
-				l[d + 2] = Double.isNaN(v) ? "-" : v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format("%.2f", v);
+				l[d + 2] = Double.isNaN(v) ? "-" : m.unit().equals("%") ? String.format("%.1f", v) : v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format("%.2f", v);
 			}
 			lines.add(l);
 		}
@@ -177,6 +177,9 @@ public final class Formatter {
 		boolean hex = rc.isAnnotationPresent(Hex.class);
 		if (v == null) {
 			return "-";
+		}
+		if (rc.isAnnotationPresent(Percent.class) && v instanceof Number n) {
+			return percent(n.doubleValue());
 		}
 		if (hex && v instanceof Number n) {
 			return hex(n.longValue());
@@ -218,6 +221,11 @@ public final class Formatter {
 		} catch (ReflectiveOperationException e) {
 			throw new IllegalStateException("cannot read " + rc.getName(), e);
 		}
+	}
+
+	/** A ratio as a percentage with one decimal; NaN (nothing measured) as "-". */
+	public static String percent(double ratio) {
+		return Double.isNaN(ratio) ? "-" : String.format("%.1f%%", 100 * ratio);
 	}
 
 	public static String hex(long v) {

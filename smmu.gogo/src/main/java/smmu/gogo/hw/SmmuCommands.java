@@ -85,14 +85,16 @@ public class SmmuCommands {
 
 	@Descriptor("show the STE the SMMU finds for a StreamID, decoded")
 	public EntryView ste(@Descriptor("SMMU id") String smmu, @Descriptor("StreamID (decimal or 0x-hex)") String sid) {
-		TableEntry e = smmu(smmu).readSte(Args.u32("sid", sid));
+		Smmu s = smmu(smmu);
+		TableEntry e = s.readSte(sid(s, sid));
 		return entry("STE", e, Ste.class);
 	}
 
 	@Descriptor("show the CD the SMMU finds for a StreamID and SubstreamID, decoded")
 	public EntryView cd(@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid,
 			@Descriptor("SubstreamID") String ssid) {
-		TableEntry e = smmu(smmu).readCd(Args.u32("sid", sid), Args.ssid(ssid));
+		Smmu s = smmu(smmu);
+		TableEntry e = s.readCd(sid(s, sid), Args.ssid(ssid));
 		return entry("CD", e, Cd.class);
 	}
 
@@ -105,8 +107,9 @@ public class SmmuCommands {
 	public WalkView walk(@Descriptor("SubstreamID") @Parameter(names = "--ssid", absentValue = "-1") String ssid,
 			@Descriptor("a write access") @Parameter(names = "--write", presentValue = "true", absentValue = "false") boolean write,
 			@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid, @Descriptor("input address") String iova) {
-		TranslationRequest r = request(sid, iova, ssid, write);
-		Walk w = smmu(smmu).walk(r);
+		Smmu s = smmu(smmu);
+		TranslationRequest r = request(s, sid, iova, ssid, write);
+		Walk w = s.walk(r);
 		return new WalkView(describe(r), w.steps().stream().map(WalkRow::of).toList(), w.result());
 	}
 
@@ -115,16 +118,23 @@ public class SmmuCommands {
 			@Descriptor("a write access") @Parameter(names = "--write", presentValue = "true", absentValue = "false") boolean write,
 			@Descriptor("issue it as a real device transaction: caches used and filled, a fault recorded in the event queue") @Parameter(names = "--record", presentValue = "true", absentValue = "false") boolean record,
 			@Descriptor("SMMU id") String smmu, @Descriptor("StreamID") String sid, @Descriptor("input address") String iova) {
-		TranslationRequest r = request(sid, iova, ssid, write);
-		return record ? smmu(smmu).translate(r) : smmu(smmu).walk(r).result();
+		Smmu s = smmu(smmu);
+		TranslationRequest r = request(s, sid, iova, ssid, write);
+		return record ? s.translate(r) : s.walk(r).result();
 	}
 
-	@Descriptor("show an SMMU's counters: caches, fetches, table reads by stage and level, faults, commands")
-	public StatsView stats(@Descriptor("SMMU id") String smmu) {
-		SmmuStats s = smmu(smmu).stats();
+	@Descriptor("show an SMMU's counters: caches, fetches, table reads by stage and level, faults, commands; --reset zeroes them after showing (per interval)")
+	public StatsView stats(
+			@Descriptor("zero the counters after showing them: the next smmu:stats shows one interval") @Parameter(names = "--reset", presentValue = "true", absentValue = "false") boolean reset,
+			@Descriptor("SMMU id") String smmu) {
+		Smmu device = smmu(smmu);
+		SmmuStats s = device.stats();
+		if (reset) {
+			device.resetStats();
+		}
 		List<CacheRow> caches = new ArrayList<>();
 		for (CacheStats c : s.caches()) {
-			caches.add(new CacheRow(c.name(), c.lookups(), c.hits(), c.misses(), String.format("%.1f%%", 100 * c.hitRate()),
+			caches.add(new CacheRow(c.name(), c.lookups(), c.hits(), c.misses(), c.hitRate(),
 					c.insertions(), c.invalidations(), c.entries(), c.capacity()));
 		}
 		List<ReadRow> reads = new ArrayList<>();
@@ -178,8 +188,19 @@ public class SmmuCommands {
 		return p;
 	}
 
-	private static TranslationRequest request(String sid, String iova, String ssid, boolean write) {
-		return new TranslationRequest(Args.u32("sid", sid), Args.ssid(ssid), Args.number("iova", iova), write);
+	private static TranslationRequest request(Smmu s, String sid, String iova, String ssid, boolean write) {
+		return new TranslationRequest(sid(s, sid), Args.ssid(ssid), Args.number("iova", iova), write);
+	}
+
+	/** A StreamID the SMMU can receive: below 2^SIDSIZE (SMMU_IDR1). */
+	static int sid(Smmu s, String sid) {
+		int bits = (int) Regs.IDR1_SIDSIZE.get(s.read32(Regs.IDR1));
+		long max = bits >= 32 ? 0xffff_ffffL : (1L << bits) - 1;
+		try {
+			return (int) Args.range("sid", sid, 0, max);
+		} catch (ShellError e) {
+			throw new ShellError(e.getMessage().replace(")", "; " + s.id() + " has SIDSIZE " + bits + ")"));
+		}
 	}
 
 	private static String describe(TranslationRequest r) {

@@ -1,5 +1,7 @@
 package smmu.gogo.hw;
 
+import smmu.gogo.format.Percent;
+
 import java.util.List;
 
 import smmu.gogo.format.Hex;
@@ -29,7 +31,7 @@ public final class Views {
 
 	public record WalkView(String request, List<WalkRow> reads, TranslationResult result) {}
 
-	public record CacheRow(String cache, long lookups, long hits, long misses, String hitRate, long insertions, long invalidations,
+	public record CacheRow(String cache, long lookups, long hits, long misses, @Percent double hitRate, long insertions, long invalidations,
 			long entries, long capacity) {}
 
 	public record ReadRow(String stage, long level0, long level1, long level2, long level3) {}

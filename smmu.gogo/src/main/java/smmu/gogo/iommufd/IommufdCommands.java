@@ -52,7 +52,6 @@ public class IommufdCommands {
 	private final Iommufd iommufd;
 	private final HostPlatform host;
 	private final Map<Integer, Fd> fds = new TreeMap<>();
-	private int nextFd = 3;
 
 	private record Fd(IommufdContext context, VmmAddressSpace mm, List<long[]> pages, long scratch) {}
 
@@ -91,7 +90,11 @@ public class IommufdCommands {
 		mm.map(SCRATCH_VA, SCRATCH_SIZE, scratch, true);
 		List<long[]> pages = new ArrayList<>();
 		pages.add(new long[] { scratch, SCRATCH_SIZE });
-		int fd = nextFd++;
+		// as open(2): the lowest free descriptor (0-2 are the shell's stdin, stdout and stderr)
+		int fd = 3;
+		while (fds.containsKey(fd)) {
+			fd++;
+		}
 		fds.put(fd, new Fd(iommufd.open(mm, cap), mm, pages, SCRATCH_VA));
 		return new FdRow(fd, 0, 0, cap);
 	}
@@ -119,7 +122,7 @@ public class IommufdCommands {
 			@Descriptor("map read-only") @Parameter(names = "--readonly", presentValue = "true", absentValue = "false") boolean readonly,
 			@Descriptor("iommufd fd") int fd, @Descriptor("user VA (page aligned)") String va, @Descriptor("length (page aligned)") String length) {
 		Fd f = fd(fd);
-		long v = Args.number("va", va), len = Args.number("length", length);
+		long v = Args.number("va", va), len = Args.size("length", length);
 		if (len <= 0 || (len & 0xfff) != 0 || (v & 0xfff) != 0) {
 			throw new ShellError("va and length must be page aligned and length > 0");
 		}

@@ -60,18 +60,33 @@ public class PolicyCommands {
 	}
 
 	@Descriptor("make running and new VMs use a stage-2 policy (shared | per-instance | ...): running VMs are re-plumbed live")
-	public Switch use(@Descriptor("policy name (see policy:list)") String name) throws IOException, InterruptedException {
+	public Switch use(@Descriptor("policy name (see policy:list)") String name) throws Exception {
 		if (!vms.policies().contains(name)) {
 			throw new ShellError("no stage-2 policy '" + name + "' is installed (have: " + String.join(", ", vms.policies()) + ")");
 		}
 		int before = vms.reported().size();
-		Configuration c = cm.getConfiguration(PID, "?");
-		Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
-		props.put(KEY, name);
-		c.update(props);
-		long deadline = System.nanoTime() + 10_000_000_000L;
-		while (!name.equals(vms.activePolicy().orElse(null)) && System.nanoTime() < deadline) {
-			Thread.sleep(20);
+		if (!name.equals(vms.configuredPolicy()) || !name.equals(vms.activePolicy().orElse(null))) {
+			// confirmed by the framework: DS re-plumbs in the VM manager's modified method, then publishes the
+			// new configuration as the service's properties (a MODIFIED service event with active=name)
+			java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
+			org.osgi.framework.ServiceListener listener = e -> {
+				if (e.getType() != org.osgi.framework.ServiceEvent.UNREGISTERING && name.equals(e.getServiceReference().getProperty(KEY))) {
+					taken.countDown();
+				}
+			};
+			context.addServiceListener(listener, "(objectClass=" + VmManager.class.getName() + ")");
+			try {
+				Configuration c = cm.getConfiguration(PID, "?");
+				smmu.gogo.report.ReportCommands.unbind(c);
+				Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+				props.put(KEY, name);
+				c.update(props);
+				if (!taken.await(30, java.util.concurrent.TimeUnit.SECONDS) && !name.equals(vms.activePolicy().orElse(null))) {
+					throw new ShellError("policy:use " + name + ": the VM manager did not take configuration " + PID + " within 30 s");
+				}
+			} finally {
+				context.removeServiceListener(listener);
+			}
 		}
 		List<String> problems = vms.reported();
 		return new Switch(vms.configuredPolicy(), vms.activePolicy().orElse("-"), vms.list().size(),

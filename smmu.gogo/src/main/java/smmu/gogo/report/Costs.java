@@ -138,8 +138,8 @@ public final class Costs {
 	 * @param s1Reads stage-1 descriptor reads by level
 	 * @param s2Reads stage-2 descriptor reads by level
 	 */
-	public record StatsRow(String smmu, long translations, long tlbLookups, long tlbMisses, double tlbHitRate, long cfgLookups, long cfgMisses,
-			double cfgHitRate, long steFetches, long cdFetches, Map<String, Long> s1Reads, Map<String, Long> s2Reads, long faults) {}
+	public record StatsRow(String smmu, long translations, long tlbLookups, long tlbMisses, @smmu.gogo.format.Percent double tlbHitRate, long cfgLookups, long cfgMisses,
+			@smmu.gogo.format.Percent double cfgHitRate, long steFetches, long cdFetches, Map<String, Long> s1Reads, Map<String, Long> s2Reads, long faults) {}
 
 	public static StatsRow stats(String smmu, SmmuStats s) {
 		CacheStats tlb = find(s, "tlb"), cfg = find(s, "config");

@@ -33,7 +33,6 @@ import smmu.accel.VmManager;
 import smmu.gogo.report.CostReport.HostReport;
 import smmu.gogo.report.CostReport.VmReport;
 import smmu.gogo.report.Costs.StatsRow;
-import smmu.gogo.vm.DefaultVm;
 import smmu.hw.HostPlatform;
 import smmu.hw.Smmu;
 import smmu.iommufd.Iommufd;
@@ -82,6 +81,12 @@ public class ReportCommands {
 			@Descriptor("run each policy under both host kernels (PID smmu.kernel, mode shared and per-smmu)") @Parameter(names = "--kernels", absentValue = "false", presentValue = "true") boolean kernels,
 			@Descriptor("scenario name (scenarios/NAME.gosh) or script file") String scenario) throws IOException {
 		Path file = ScenarioRunner.resolve(scenario, context.getProperty(ScenarioRunner.FOLDER));
+		Path chart = svg.isEmpty() ? null : Path.of(svg).toAbsolutePath();
+		if (chart != null && (chart.getParent() == null || !Files.isDirectory(chart.getParent()) || !Files.isWritable(chart.getParent()))) {
+			throw new ShellError("--svg: cannot write " + chart + " (" + (chart.getParent() != null && Files.isDirectory(chart.getParent())
+					? "the directory is not writable" : "no such directory: " + chart.getParent()) + ")");
+		}
+		refuseIfBusy(scenario);
 		List<String> statements = new ArrayList<>();
 		for (String st : ScenarioRunner.statements(file)) {
 			// the scenario's own reports are for people; their probes would add page tables to the VM measured here
@@ -109,12 +114,7 @@ public class ReportCommands {
 		Object previousKernel = kernels ? current(cm, KERNEL_PID, KERNEL_KEY) : null;
 		List<String> designs = new ArrayList<>();
 		List<Measure> measures = new ArrayList<>();
-		DefaultVm.suspend();
 		try {
-			String defaultVm = DefaultVm.activeName();
-			if (defaultVm != null) {
-				service(VmManager.class).destroy(defaultVm);
-			}
 			for (String mode : modes) {
 				if (kernels && !mode.equals(kernel())) {
 					setKernel(cm, mode);
@@ -135,20 +135,43 @@ public class ReportCommands {
 			if (kernels && !kernelBefore.equals(kernel())) {
 				setKernel(cm, previousKernel);
 			}
-			DefaultVm.resume();
-			DefaultVm x = optional(DefaultVm.class);
-			if (x != null) {
-				x.ensure();
-			}
 		}
 		Comparison c = Compare.comparison(scenario + (kernels ? " (policy / kernel)" : " (kernel " + kernelBefore + ")"), designs, measures);
 		String written = null;
-		if (!svg.isEmpty()) {
-			Path out = Path.of(svg).toAbsolutePath();
-			Files.writeString(out, SvgChart.render(c));
-			written = out.toString();
+		if (chart != null) {
+			Files.writeString(chart, SvgChart.render(c));
+			written = chart.toString();
 		}
 		return new CompareView(file.toString(), note, written, c);
+	}
+
+	/**
+	 * A comparison needs the host to itself: it takes the host's devices for fresh VMs, resets the SMMUs'
+	 * counters and switches the policy (and with --kernels the kernel, which rebuilds the VM manager). It
+	 * refuses, naming what it would disturb, while the user has VMs or open iommufds, instead of setting
+	 * them aside and bringing back something that is not exactly what was there.
+	 */
+	private void refuseIfBusy(String scenario) {
+		List<String> busy = new ArrayList<>();
+		List<String> hints = new ArrayList<>();
+		VmManager vms = optional(VmManager.class);
+		if (vms != null) {
+			for (VirtualMachine v : vms.list()) {
+				busy.add("VM " + v.name());
+				hints.add("vm:destroy " + v.name());
+			}
+		}
+		smmu.gogo.iommufd.IommufdCommands fds = optional(smmu.gogo.iommufd.IommufdCommands.class);
+		if (fds != null) {
+			for (var f : fds.fds()) {
+				busy.add("iommufd " + f.fd());
+				hints.add("iommufd:close " + f.fd());
+			}
+		}
+		if (!busy.isEmpty()) {
+			throw new ShellError("report:compare needs the host to itself and would disturb " + String.join(", ", busy) + ": free them first ("
+					+ String.join("; ", hints) + ") or run it on a host of its own: ./smmu --scenario " + scenario);
+		}
 	}
 
 	/** One design's numbers. */
@@ -234,47 +257,70 @@ public class ReportCommands {
 		}
 	}
 
-	/** Sets (or with null removes) one property and waits for the components to settle. */
+	/**
+	 * Sets (null: removes) one property and waits until the framework says the VM manager took it: for the
+	 * policy a VM manager service event carrying the new value (DS publishes a component's configuration as
+	 * its service properties once its modified method has re-plumbed the VMs), for the kernel a new VM
+	 * manager registered on the new kernel. No sleeping, no polling; 30 s at most, then an error.
+	 */
 	private void set(ConfigurationAdmin cm, String pid, String key, Object value) {
+		boolean kernel = pid.equals(KERNEL_PID);
+		long newestBefore = newest(VmManager.class);
+		java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
+		org.osgi.framework.ServiceListener listener = e -> {
+			ServiceReference<?> r = e.getServiceReference();
+			if (e.getType() == org.osgi.framework.ServiceEvent.UNREGISTERING) {
+				return;
+			}
+			boolean done = kernel ? (Long) r.getProperty("service.id") > newestBefore
+					: value == null || value.toString().equals(String.valueOf(r.getProperty(key)));
+			if (done) {
+				taken.countDown();
+			}
+		};
 		try {
 			Configuration c = cm.getConfiguration(pid, "?");
+			unbind(c);
 			Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+			if (java.util.Objects.equals(props.get(key), value)) {
+				return; // nothing changes: no event will come
+			}
 			if (value == null) {
 				props.remove(key);
 			} else {
 				props.put(key, value);
 			}
+			context.addServiceListener(listener, "(objectClass=" + VmManager.class.getName() + ")");
 			c.update(props);
+			if (!taken.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+				throw new IllegalStateException("no VM manager took " + pid + " " + key + "=" + value + " within 30 s");
+			}
 		} catch (IOException e) {
 			throw new IllegalStateException("cannot configure " + pid + ": " + e.getMessage(), e);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new ShellError("interrupted while " + pid + " was being changed");
+		} catch (InvalidSyntaxException e) {
+			throw new IllegalStateException(e);
+		} finally {
+			context.removeServiceListener(listener);
 		}
-		long deadline = System.nanoTime() + 5_000_000_000L;
-		do {
-			try {
-				Thread.sleep(100);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		} while (optional(VmManager.class) == null && System.nanoTime() < deadline);
+	}
+
+	/**
+	 * A configuration read by another bundle first (cm:getconfiguration at the prompt) is bound to that
+	 * bundle's location and never reaches the component it is for: make it a multi-location one again.
+	 */
+	public static void unbind(Configuration c) {
+		String location = c.getBundleLocation();
+		if (location != null && !location.startsWith("?")) {
+			c.setBundleLocation("?");
+		}
 	}
 
 	/** Sets the host kernel's mode (null: the default) and waits for the VM manager built on the new kernel. */
 	private void setKernel(ConfigurationAdmin cm, Object mode) {
-		long before = newest(VmManager.class);
 		set(cm, KERNEL_PID, KERNEL_KEY, mode);
-		long deadline = System.nanoTime() + 10_000_000_000L;
-		while (newest(VmManager.class) <= before) {
-			if (System.nanoTime() > deadline) {
-				throw new IllegalStateException("no VM manager came up on kernel " + mode);
-			}
-			try {
-				Thread.sleep(20);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		}
 	}
 
 	private long newest(Class<?> type) {

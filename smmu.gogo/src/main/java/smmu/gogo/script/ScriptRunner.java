@@ -1,5 +1,7 @@
 package smmu.gogo.script;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -10,7 +12,7 @@ import java.util.List;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
+import org.apache.felix.gogo.runtime.Parser;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.service.component.annotations.Activate;
@@ -20,10 +22,17 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
+import smmu.gogo.shell.Errors;
+import smmu.gogo.shell.ExitRequest;
+import smmu.gogo.shell.GogoLanguage;
+import smmu.gogo.shell.Lines;
+
 /**
  * Runs a Gogo script without a terminal when the framework property {@code smmu.script} names a file:
- * echoes each command after a {@code g! } prompt, prints its formatted result, stops at the first
- * failing command, then stops the framework (exit status 1 on failure). Its references never change
+ * echoes each statement after a {@code g! } prompt, prints its result as the console does, stops at the
+ * first failing statement naming its line, then stops the framework (exit status 1 on failure, or the
+ * status {@code exit N} gives). Statements are split by Gogo's own parser and run in a session with the
+ * whole Gogo language ({@link GogoLanguage}). Its references never change
  * while the framework runs, so reconfiguring the host, its kernel or the VM manager cannot start a script again.
  */
 @Component(immediate = true)
@@ -31,13 +40,13 @@ public class ScriptRunner {
 	public static final String SCRIPT = "smmu.script";
 
 	@Activate
-	public ScriptRunner(BundleContext context, @Reference CommandProcessor processor, @Reference ServiceComponentRuntime scr) {
+	public ScriptRunner(BundleContext context, @Reference CommandProcessor processor, @Reference ServiceComponentRuntime scr,
+			@Reference GogoLanguage language) {
 		String script = context.getProperty(SCRIPT);
 		if (script == null || script.isBlank()) {
 			// the welcome line is the default VM's (smmu.gogo.vm.DefaultVm): it knows what to type first
 			return;
 		}
-		keepInteractiveShellStopped(context);
 		Thread t = new Thread(() -> {
 			awaitFrameworkStarted(context);
 			awaitComponentsSettled(scr);
@@ -47,32 +56,22 @@ public class ScriptRunner {
 	}
 
 	private static void run(BundleContext context, CommandProcessor processor, Path script) {
-		PrintStream out = System.out;
-		boolean ok = true;
-		try (CommandSession session = processor.createSession(InputStream.nullInputStream(), out, System.err)) {
-			for (String command : statements(Files.readAllLines(script))) {
-				out.println("g! " + command);
-				try {
-					Object result = session.execute(command);
-					if (result != null) {
-						out.println(session.format(result, Converter.INSPECT));
-					}
-				} catch (Exception e) {
-					out.println("error: " + message(e));
-					ok = false;
-					break;
-				}
-			}
+		// the process's own streams: System.out is Gogo's per-thread stream, which would write back into the session
+		PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+		PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
+		int status;
+		try (CommandSession session = processor.createSession(InputStream.nullInputStream(), out, err)) {
+			status = run(session, Files.readString(script), out);
 		} catch (IOException e) {
 			out.println("error: cannot read script " + script + ": " + e.getMessage());
-			ok = false;
+			status = 1;
 		} catch (RuntimeException e) {
-			out.println("error: " + message(e));
-			ok = false;
+			out.println("error: " + Errors.message(e, null, null));
+			status = 1;
 		}
 		out.flush();
-		if (!ok) {
-			Runtime.getRuntime().halt(1);
+		if (status != 0) {
+			Runtime.getRuntime().halt(status);
 		}
 		try {
 			context.getBundle(0).stop();
@@ -81,17 +80,71 @@ public class ScriptRunner {
 		}
 	}
 
-	/** The jline shell (started at a later start level) would run its terminal profile: not in script mode. */
-	private static void keepInteractiveShellStopped(BundleContext context) {
-		for (org.osgi.framework.Bundle b : context.getBundles()) {
-			if ("org.apache.felix.gogo.jline".equals(b.getSymbolicName()) && b.getState() != org.osgi.framework.Bundle.ACTIVE) {
-				try {
-					b.stop();
-				} catch (BundleException e) {
-					System.err.println("warning: cannot keep the interactive shell stopped: " + e.getMessage());
-				}
+	/**
+	 * Runs a script's statements in {@code session} (SCOPE {@code gogo:*}, as the console): echoes each after
+	 * {@code g! }, prints its result as the console does, stops at the first failure with
+	 * {@code error: line N: message}. Returns the exit status: 0, 1 after a failure, or what {@code exit N} said.
+	 */
+	public static int run(CommandSession session, String text, PrintStream out) {
+		session.put("SCOPE", "gogo:*");
+		List<Unit> units;
+		try {
+			units = units(text);
+		} catch (RuntimeException e) {
+			out.println("error: " + Errors.message(e, session, null));
+			return 1;
+		}
+		for (Unit u : units) {
+			out.println("g! " + u.text());
+			Lines.Outcome o;
+			try {
+				o = Lines.run(session, u.text());
+			} catch (ExitRequest e) {
+				return e.status();
+			}
+			if (!o.ok()) {
+				out.println("error: line " + u.line() + ": " + o.text());
+				return 1;
+			}
+			if (o.text() != null) {
+				out.println(o.text());
 			}
 		}
+		return 0;
+	}
+
+	/** A statement of a script (with the statements joined to it by {@code &&}, {@code ||} or {@code |}) and its 1-based line. */
+	public record Unit(int line, String text) {}
+
+	/**
+	 * Splits a script with Gogo's own parser: quotes, braces, brackets, comments and line continuations as the
+	 * shell reads them; statements separated by a new line or {@code ;}. A syntax error fails the whole script.
+	 */
+	public static List<Unit> units(String text) {
+		Parser.Program program = new Parser(text).program();
+		List<Unit> units = new ArrayList<>();
+		int start = -1, end = -1, line = 0;
+		for (Parser.Executable e : program.tokens()) {
+			if (e instanceof Parser.Operator op) {
+				String o = op.toString();
+				if (o.equals(";") || o.isBlank()) {
+					if (start >= 0) {
+						units.add(new Unit(line + 1, text.substring(start, end)));
+						start = -1;
+					}
+				}
+				continue;
+			}
+			if (start < 0) {
+				start = e.start();
+				line = e.line();
+			}
+			end = e.start() + e.length();
+		}
+		if (start >= 0) {
+			units.add(new Unit(line + 1, text.substring(start, end)));
+		}
+		return units;
 	}
 
 	/** Commands come from bundles at every start level: run only once the framework has started. */
@@ -129,41 +182,8 @@ public class ScriptRunner {
 		}
 	}
 
-	private static String message(Throwable e) {
-		Throwable t = e;
-		while (t.getCause() != null && t.getMessage() == null) {
-			t = t.getCause();
-		}
-		return t.getMessage() != null ? t.getMessage() : t.toString();
-	}
-
-	/** Splits a script into statements: one per line, joining lines while braces or brackets are open. */
+	/** The statements of a script's lines (Gogo's parser; see {@link #units}). */
 	public static List<String> statements(List<String> lines) {
-		List<String> result = new ArrayList<>();
-		StringBuilder current = new StringBuilder();
-		int depth = 0;
-		for (String line : lines) {
-			String trimmed = line.strip();
-			if (depth == 0 && (trimmed.isEmpty() || trimmed.startsWith("#"))) {
-				continue;
-			}
-			for (char c : trimmed.toCharArray()) {
-				if (c == '{' || c == '[' || c == '(') {
-					depth++;
-				} else if (c == '}' || c == ']' || c == ')') {
-					depth--;
-				}
-			}
-			current.append(current.length() == 0 ? "" : "\n").append(trimmed);
-			if (depth <= 0) {
-				result.add(current.toString());
-				current.setLength(0);
-				depth = 0;
-			}
-		}
-		if (current.length() > 0) {
-			result.add(current.toString());
-		}
-		return result;
+		return units(String.join("\n", lines)).stream().map(Unit::text).toList();
 	}
 }

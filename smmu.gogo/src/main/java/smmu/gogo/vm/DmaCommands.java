@@ -34,10 +34,7 @@ public class DmaCommands {
 	@Descriptor("the device reads at an IOVA; prints the bytes as hex, or the fault")
 	public DmaRow read(@Descriptor("VM") String vm, @Descriptor("device id") String device, @Descriptor("IOVA") String iova,
 			@Descriptor("bytes") String length) {
-		long a = Args.number("iova", iova), n = Args.number("length", length);
-		if (n <= 0 || n > 1 << 20) {
-			throw new ShellError("length: " + length + " is out of range (1..0x100000)");
-		}
+		long a = Args.number("iova", iova), n = Args.range("length", length, 1, 1 << 20);
 		return VmViews.dma(device, a, VmViews.vm(manager, vm).dmaRead(device, a, (int) n), true);
 	}
 

@@ -40,10 +40,11 @@ public class VmCommands {
 	@Descriptor("create a VM from QEMU options (-m, -object iommufd, -device pxb-pcie / pcie-root-port / arm-smmuv3,accel=on / vfio-pci,host=BDF); the machine is virt under KVM")
 	public TopologyView create(@Descriptor("the VM's name") String name,
 			@Descriptor("QEMU options, the rest of the line (or one quoted string)") String... options) {
+		VmViews.checkName(name);
 		try {
 			return VmViews.topology(manager.create(name, String.join(" ", options)).topology());
 		} catch (VmException e) {
-			throw VmViews.refused(e);
+			throw VmViews.refused(e, manager);
 		}
 	}
 
@@ -57,7 +58,7 @@ public class VmCommands {
 			Topology t = manager.create(name, String.join(" ", options)).topology();
 			return "accepted: " + t.vsmmus().size() + " vSMMUs, " + t.devices().size() + " vfio-pci devices, " + t.buses().size() + " buses";
 		} catch (VmException e) {
-			return e.qemuLine();
+			return VmViews.refused(e, manager).getMessage();
 		} finally {
 			manager.destroy(name);
 		}
@@ -68,7 +69,7 @@ public class VmCommands {
 		try {
 			return "added " + VmViews.vm(manager, vm).addDevice(option);
 		} catch (VmException e) {
-			throw VmViews.refused(e);
+			throw VmViews.refused(e, manager);
 		}
 	}
 
@@ -96,14 +97,14 @@ public class VmCommands {
 
 	@Descriptor("the guest kernel allocates a DMA buffer and maps it for the device (dma_alloc_coherent)")
 	public MapRow map(@Descriptor("VM") String vm, @Descriptor("device id") String device, @Descriptor("bytes (rounded up to pages)") String size) {
-		GuestBuffer b = VmViews.vm(manager, vm).guestMap(device, Args.number("size", size));
+		GuestBuffer b = VmViews.vm(manager, vm).guestMap(device, Args.size("size", size));
 		return new MapRow(device, b.iova(), b.gpa(), b.size());
 	}
 
 	@Descriptor("the guest kernel unmaps an IOVA range of the device's domain (TLBI + CMD_SYNC on its vSMMU)")
 	public String unmap(@Descriptor("VM") String vm, @Descriptor("device id") String device, @Descriptor("IOVA") String iova,
 			@Descriptor("bytes") String size) {
-		long n = VmViews.vm(manager, vm).guestUnmap(device, Args.number("iova", iova), Args.number("size", size));
+		long n = VmViews.vm(manager, vm).guestUnmap(device, Args.number("iova", iova), Args.size("size", size));
 		return "unmapped " + Formatter.hex(n) + " bytes";
 	}
 

@@ -48,9 +48,46 @@ public final class VmViews {
 		});
 	}
 
-	/** A description refused: QEMU's line. */
-	static IllegalArgumentException refused(VmException e) {
-		return new ShellError(e.qemuLine(), e);
+	private static final java.util.regex.Pattern BDF = java.util.regex.Pattern.compile("\\b[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]\\b");
+	private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_.-]*");
+
+	/** A VM name as QEMU's ids: a letter, then letters, digits, '-', '.', '_' (so an option cannot become a name). */
+	static void checkName(String name) {
+		if (name == null || !NAME.matcher(name).matches()) {
+			throw new ShellError("vm:create: '" + name + "' is not a VM name (a letter, then letters, digits, '-', '.', '_'); usage: vm:create <name> <options...>");
+		}
+	}
+
+	/**
+	 * A description refused: QEMU's line; when a host device is busy because one of our VMs holds it, the
+	 * line also names that VM and how to free the device.
+	 */
+	static IllegalArgumentException refused(VmException e, VmManager manager) {
+		String line = e.qemuLine();
+		if (line != null && line.contains("EBUSY")) {
+			java.util.regex.Matcher m = BDF.matcher(line.substring(line.indexOf("EBUSY")));
+			java.util.regex.Matcher any = BDF.matcher(line);
+			String bdf = m.find() ? m.group() : any.find() ? any.group() : null;
+			if (bdf != null) {
+				String holder = holder(manager, bdf);
+				if (holder != null) {
+					line += " (held by " + holder + ")";
+				}
+			}
+		}
+		return new ShellError(line, e);
+	}
+
+	/** "VM vm0 as dev0: vm:unplug vm0 dev0 or vm:destroy vm0 frees it", or null. */
+	static String holder(VmManager manager, String bdf) {
+		for (VirtualMachine v : manager.list()) {
+			for (Topology.Device d : v.topology().devices()) {
+				if (bdf.equalsIgnoreCase(d.hostBdf())) {
+					return "VM " + v.name() + " as " + d.id() + ": 'vm:unplug " + v.name() + " " + d.id() + "' or 'vm:destroy " + v.name() + "' frees it";
+				}
+			}
+		}
+		return null;
 	}
 
 	static TopologyView topology(Topology t) {

@@ -26,10 +26,10 @@ class ScenarioRunnerTest {
 		List<String> seen = new ArrayList<>();
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		ScenarioRunner.Outcome o = ScenarioRunner.run(ScenarioRunner.statements(f), s -> seen.add(s), new PrintStream(out, true));
-		assertEquals(List.of("vm:create a -m 64M", "each [1 2] {\necho $it\n}", "vm:boot a"), seen);
+		assertEquals(List.of("vm:create a -m 64M", "each [1 2] {\n  echo $it\n}", "vm:boot a"), seen);
 		assertEquals(new ScenarioRunner.Outcome(3, null, null), o);
 		assertTrue(o.ok());
-		assertEquals("g! vm:create a -m 64M\ng! each [1 2] {\necho $it\n}\ng! vm:boot a\n", out.toString().replace("\r", ""));
+		assertEquals("g! vm:create a -m 64M\ng! each [1 2] {\n  echo $it\n}\ng! vm:boot a\n", out.toString().replace("\r", ""));
 	}
 
 	@Test
