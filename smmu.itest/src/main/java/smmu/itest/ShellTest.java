@@ -189,7 +189,7 @@ class ShellTest {
 
 	@Test
 	void statsPerInterval() {
-		ok("smmu:translate smmu0 0x4242 0x1000");
+		ok("smmu:translate --record smmu0 0x4242 0x1000");
 		assertTrue(ok("smmu:stats --reset smmu0").matches("(?s).*\ntranslations +[1-9]\\d*\n.*"), "counted before the reset");
 		assertTrue(ok("smmu:stats smmu0").matches("(?s).*\ntranslations +0\n.*"), ok("smmu:stats smmu0"));
 	}
@@ -209,7 +209,7 @@ class ShellTest {
 	@Test
 	void busyDevicesNameTheVmHoldingThem() {
 		ok("vm:create u " + VmManagerServiceTest.FOUR);
-		String check = ok("vm:check -m 128M -object iommufd,id=iommufd0 -device pxb-pcie,id=pcie.1,bus_nr=1 -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on "
+		String check = ok("vm:check -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd -m 128M -object iommufd,id=iommufd0 -device pxb-pcie,id=pcie.1,bus_nr=1 -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on "
 				+ "-device pcie-root-port,id=rp0,bus=pcie.1,chassis=1 -device vfio-pci,host=0000:01:00.0,id=d,bus=rp0,iommufd=iommufd0");
 		assertTrue(check.contains("EBUSY") && check.endsWith("(held by VM u as dev0: 'vm:unplug u dev0' or 'vm:destroy u' frees it)"), check);
 	}
