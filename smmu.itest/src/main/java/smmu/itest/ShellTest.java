@@ -138,7 +138,9 @@ class ShellTest {
 	void modelRefusalsPrintTheirMessageAlone() throws Exception {
 		fails("vm:create y -m 0");
 		fails("vm:create y -m 3M");
-		fails("vm:create w -m 64G");
+		ok("vm:create big -m 1G -object iommufd,id=iommufd0");
+		String oom = fails("vm:create w -m 64G");
+		assertTrue(oom.startsWith("vm:create w: host out of memory") && oom.endsWith("VMs holding guest RAM: big 0x40000000"), oom);
 		fails("vm:create w2 -m 1T");
 		ok("iommufd:open");
 		fails("iommufd:mmap 3 0x10000000 0x10000000000");

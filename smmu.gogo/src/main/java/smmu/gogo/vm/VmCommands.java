@@ -16,6 +16,7 @@ import smmu.accel.VmException;
 import smmu.accel.VmManager;
 import smmu.gogo.format.Args;
 import smmu.gogo.format.Formatter;
+import smmu.gogo.format.ShellError;
 import smmu.gogo.vm.VmViews.EventRow;
 import smmu.gogo.vm.VmViews.MapRow;
 import smmu.gogo.vm.VmViews.TopologyView;
@@ -45,6 +46,17 @@ public class VmCommands {
 			return VmViews.topology(manager.create(name, String.join(" ", options)).topology());
 		} catch (VmException e) {
 			throw VmViews.refused(e, manager);
+		} catch (IllegalStateException e) {
+			if (e.getMessage() != null && e.getMessage().startsWith("out of memory")) {
+				// say who holds the host's memory: the VMs and their guest RAM
+				List<String> holders = new ArrayList<>();
+				for (VirtualMachine v : manager.list()) {
+					holders.add(v.name() + " " + Formatter.hex(v.topology().ramSize()));
+				}
+				throw new ShellError("vm:create " + name + ": host " + e.getMessage() + "; VMs holding guest RAM: "
+						+ (holders.isEmpty() ? "none" : String.join(", ", holders)), e);
+			}
+			throw e;
 		}
 	}
 
