@@ -3,5 +3,5 @@
  * counters. Architectural state lives as bytes in {@link smmu.hw.PhysicalMemory}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package smmu.hw;

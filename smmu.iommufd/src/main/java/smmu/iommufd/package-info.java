@@ -7,5 +7,5 @@
  * errno, and the VMM's {@link smmu.iommufd.VmmAddressSpace}, whose pages IOAS_MAP pins.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package smmu.iommufd;

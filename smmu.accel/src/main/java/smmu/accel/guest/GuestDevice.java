@@ -21,6 +21,8 @@ public final class GuestDevice {
 	/** iova -> buffer. */
 	final TreeMap<Long, DmaBuffer> buffers = new TreeMap<>();
 	boolean attached = true;
+	/** Buffers unmapped without invalidation, waiting for the next flush (the IOVA flush queue). */
+	final List<DmaBuffer> deferred = new ArrayList<>();
 
 	GuestDevice(GuestSmmu smmu, int vsid, int asid, CdTable cdTable, IoPageTable pageTable, IovaAllocator iovas) {
 		this.smmu = smmu;

@@ -47,7 +47,8 @@ final class VmInstance implements VirtualMachine {
 	private VmDescription desc;
 	private final Map<String, String> busKinds = new HashMap<>();
 	private final Map<String, Smmuv3> smmus = new LinkedHashMap<>();
-	private boolean closed;
+	private volatile boolean closed;
+	private final List<Runnable> onClose = new ArrayList<>();
 
 	private VmInstance(String name, HostPlatform host, Vm vm, List<String> args, VmDescription desc) {
 		this.name = name;
@@ -372,8 +373,39 @@ final class VmInstance implements VirtualMachine {
 
 	synchronized void close() {
 		if (!closed) {
+			List<Runnable> hooks;
+			synchronized (onClose) {
+				hooks = new ArrayList<>(onClose);
+				onClose.clear();
+			}
+			for (Runnable r : hooks) {
+				r.run();
+			}
 			closed = true;
 			vm.close();
+		}
+	}
+
+	/** The device model behind this VM, for the workload generators of this bundle. */
+	Vm model() {
+		live();
+		return vm;
+	}
+
+	/** Runs {@code hook} before the VM is closed (workloads stop first); false when it is closed already. */
+	boolean onClose(Runnable hook) {
+		synchronized (onClose) {
+			if (closed) {
+				return false;
+			}
+			onClose.add(hook);
+			return true;
+		}
+	}
+
+	void removeOnClose(Runnable hook) {
+		synchronized (onClose) {
+			onClose.remove(hook);
 		}
 	}
 
