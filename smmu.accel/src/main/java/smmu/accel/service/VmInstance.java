@@ -60,6 +60,10 @@ final class VmInstance implements VirtualMachine {
 	}
 
 	static VmInstance create(String name, String commandLine, HostPlatform host, Iommufd iommufd, BinaryOperator<String> keys) {
+		return create(name, commandLine, host, iommufd, keys, smmu.accel.vm.GuestRam.DEFAULT_CHUNK);
+	}
+
+	static VmInstance create(String name, String commandLine, HostPlatform host, Iommufd iommufd, BinaryOperator<String> keys, long ramPage) {
 		List<String> args = new ArrayList<>();
 		List<String> given;
 		try {
@@ -79,7 +83,7 @@ final class VmInstance implements VirtualMachine {
 		for (Device dev : d.devices()) {
 			modelled(d, dev, optionOf(args, d, dev));
 		}
-		Vm vm = new Vm(name, host, iommufd, host.allocator(), d.memory().size(), iommufd::awaitEvents, keys);
+		Vm vm = new Vm(name, host, iommufd, host.allocator(), d.memory().size(), iommufd::awaitEvents, keys, ramPage);
 		VmInstance i = new VmInstance(name, host, vm, args, d);
 		try {
 			for (Device dev : d.devices()) {
