@@ -240,6 +240,11 @@ public final class Charts {
 		}
 		x.setMaximumCategoryLabelLines(2);
 		x.setCategoryMargin(0.2);
+		if (categories.size() == 1) {
+			// one group: keep its bars together in the middle
+			x.setLowerMargin(0.25);
+			x.setUpperMargin(0.25);
+		}
 		return x;
 	}
 
@@ -274,7 +279,14 @@ public final class Charts {
 			return y;
 		}
 		NumberAxis y = new NumberAxis(label);
-		y.setStandardTickUnits(new NumberTickUnitSource(false, numberFormat()));
+		boolean integers = true;
+		for (Series s : series) {
+			for (double v : s.values()) {
+				integers &= Double.isNaN(v) || v == Math.rint(v);
+			}
+		}
+		// counts get whole-number ticks
+		y.setStandardTickUnits(new NumberTickUnitSource(integers, numberFormat()));
 		y.setAutoRangeIncludesZero(true);
 		y.setLabelFont(new Font(FONT, Font.PLAIN, 11));
 		y.setTickLabelFont(new Font(FONT, Font.PLAIN, 10));

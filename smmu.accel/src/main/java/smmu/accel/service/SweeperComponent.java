@@ -384,14 +384,14 @@ public final class SweeperComponent implements Sweeper {
 			} catch (InterruptedException e) {
 				Thread.currentThread().interrupt();
 				pt = new SweepPoint(i, p, Map.of(), "interrupted", (System.nanoTime() - t0) / 1_000_000);
-			} catch (RuntimeException | OutOfMemoryError e) {
+			} catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
 				pt = new SweepPoint(i, p, Map.of(), e.getMessage() == null ? e.toString() : e.getMessage(), (System.nanoTime() - t0) / 1_000_000);
 			}
 			done.put(i, pt);
 			if (progress != null) {
 				try {
 					progress.accept(pt);
-				} catch (RuntimeException e) {
+				} catch (RuntimeException | StackOverflowError e) {
 					// a listener's failure does not stop the sweep
 				}
 			}

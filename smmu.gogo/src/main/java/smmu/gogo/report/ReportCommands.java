@@ -78,7 +78,7 @@ public class ReportCommands {
 	}
 
 	@Descriptor("run a scenario once per available stage-2 policy (Config Admin PID smmu.policy, active), each on fresh VMs, and compare the costs side by side")
-	public CompareView compare(@Descriptor("also write the comparison as an SVG chart to this file") @Parameter(names = "--svg", absentValue = "") String svg,
+	public CompareView compare(@Descriptor("also write the comparison as a chart: SVG to this file, PNG beside it (.png)") @Parameter(names = "--svg", absentValue = "") String svg,
 			@Descriptor("run each policy under both host kernels (PID smmu.kernel, mode shared and per-smmu)") @Parameter(names = "--kernels", absentValue = "false", presentValue = "true") boolean kernels,
 			@Descriptor("scenario name (scenarios/NAME.gosh) or script file") String scenario) throws IOException {
 		Path file = ScenarioRunner.resolve(scenario, context.getProperty(ScenarioRunner.FOLDER));
@@ -145,7 +145,10 @@ public class ReportCommands {
 		String written = null;
 		if (!svg.isEmpty()) {
 			Path out = Path.of(svg).toAbsolutePath();
-			Files.writeString(out, SvgChart.render(c));
+			Files.writeString(out, CompareChart.svg(c));
+			// the same chart as PNG beside it
+			String base = out.getFileName().toString();
+			Files.write(out.resolveSibling((base.endsWith(".svg") ? base.substring(0, base.length() - 4) : base) + ".png"), CompareChart.png(c));
 			written = out.toString();
 		}
 		return new CompareView(file.toString(), note, written, c);
