@@ -14,6 +14,19 @@ import smmu.accel.sweep.SweepSpec;
 public final class Figures {
 	private Figures() {}
 
+	/** A parameter's description up to its first comma, colon or parenthesis ("guest RAM per VM"). */
+	static String shortDescription(String param) {
+		String d = SweepSpec.PARAMETERS.get(param)[1];
+		int cut = d.length();
+		for (String c : new String[] { ",", ":", " (" }) {
+			int i = d.indexOf(c);
+			if (i > 0) {
+				cut = Math.min(cut, i);
+			}
+		}
+		return d.substring(0, cut);
+	}
+
 	/**
 	 * One line chart per metric of the sweep's {@link SweepSpec#metrics()}: the x axis is the sweep's
 	 * {@link SweepSpec#x()} parameter (its values in the sweep's order), one line per combination of the
@@ -43,7 +56,7 @@ public final class Figures {
 				series.add(new Series(name, v));
 			});
 			String unit = SweepSpec.METRICS.get(metric);
-			panels.add(new Lines(metric.replace('_', ' '), spec.x() + " (" + SweepSpec.PARAMETERS.get(spec.x())[1] + ")", unit, xs, series, !unit.equals("%")));
+			panels.add(new Lines(metric.replace('_', ' '), spec.x() + ": " + shortDescription(spec.x()), unit, xs, series, !unit.equals("%")));
 		}
 		long failed = r.points().stream().filter(p -> !p.ok()).count();
 		String sub = String.format(Locale.ROOT, "%s%s%d points%s, each on a fresh host; %d at a time on %d processors; %.1f s", spec.question(),
