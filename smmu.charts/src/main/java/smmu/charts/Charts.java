@@ -63,7 +63,7 @@ public final class Charts {
 		int[] size = size(f, panelWidth, panelHeight);
 		SVGGraphics2D g = new SVGGraphics2D(size[0], size[1]);
 		draw(f, g, panelWidth, panelHeight, size[0], size[1]);
-		return g.getSVGDocument();
+		return g.getSVGElement() + "\n";
 	}
 
 	/** The figure as PNG bytes. */
