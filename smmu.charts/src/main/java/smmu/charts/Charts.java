@@ -189,7 +189,37 @@ public final class Charts {
 			r.setSeriesStroke(i, new BasicStroke(2f));
 		}
 		CategoryPlot plot = new CategoryPlot(data, x, valueAxis(l.yLabel(), l.series(), l.logY()), r);
-		return chart(l.title(), plot);
+		JFreeChart c = chart(l.title(), plot);
+		// lines drawn on top of each other are named, so that no series seems missing
+		String same = coinciding(l.series());
+		if (!same.isEmpty()) {
+			org.jfree.chart.title.TextTitle t = new org.jfree.chart.title.TextTitle("same values: " + same, new Font(FONT, Font.PLAIN, 9));
+			t.setPaint(new Color(0x555555));
+			c.addSubtitle(t);
+		}
+		return c;
+	}
+
+	/** The groups of series with equal values, "a = b; c = d", or "". */
+	static String coinciding(List<Series> series) {
+		List<String> groups = new java.util.ArrayList<>();
+		boolean[] used = new boolean[series.size()];
+		for (int i = 0; i < series.size(); i++) {
+			if (used[i]) {
+				continue;
+			}
+			List<String> g = new java.util.ArrayList<>(List.of(series.get(i).name()));
+			for (int j = i + 1; j < series.size(); j++) {
+				if (!used[j] && series.get(j).values().equals(series.get(i).values())) {
+					used[j] = true;
+					g.add(series.get(j).name());
+				}
+			}
+			if (g.size() > 1) {
+				groups.add(String.join(" = ", g));
+			}
+		}
+		return String.join("; ", groups);
 	}
 
 	private static JFreeChart bars(Bars b) {

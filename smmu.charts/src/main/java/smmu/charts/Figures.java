@@ -39,7 +39,9 @@ public final class Figures {
 		for (SweepPoint p : r.points()) {
 			List<String> key = new ArrayList<>();
 			for (String s : spec.series()) {
-				key.add(spec.series().size() == 1 ? p.parameters().get(s) : s + "=" + p.parameters().get(s));
+				// words stand for themselves (shared, churn-lazy, 2M); bare numbers get their parameter's name (k=4)
+				String v = p.parameters().get(s);
+				key.add(spec.series().size() == 1 || !v.matches("[0-9.]+") ? v : s + "=" + v);
 			}
 			String name = key.isEmpty() ? spec.name() : String.join(", ", key);
 			lines.computeIfAbsent(name, k -> new LinkedHashMap<>()).putIfAbsent(p.parameters().get(spec.x()), p);

@@ -64,6 +64,16 @@ class ChartsTest {
 	}
 
 	@Test
+	void coincidingLinesAreNamed() {
+		List<Series> s = List.of(new Series("k=1", List.of(1.0, 0.5)), new Series("k=2", List.of(1.0, 0.5)), new Series("lazy", List.of(0.03, 0.01)),
+				new Series("k=4", List.of(1.0, 0.5)));
+		assertEquals("k=1 = k=2 = k=4", Charts.coinciding(s));
+		assertEquals("", Charts.coinciding(List.of(new Series("a", List.of(1.0)), new Series("b", List.of(2.0)))));
+		String svg = Charts.svg(new Figure("t", "", "k", List.of(new Lines("inv", "x", "commands", List.of("1", "2"), s, true)), 1), 400, 300);
+		assertTrue(svg.contains("same values: k=1 = k=2 = k=4"), "subtitle");
+	}
+
+	@Test
 	void refusals() {
 		assertThrows(IllegalArgumentException.class, () -> new Lines("t", "x", "y", List.of("1", "2"), List.of(new Series("s", List.of(1.0))), false));
 		assertThrows(IllegalArgumentException.class, () -> new Figure("t", "", "", List.of(), 1));

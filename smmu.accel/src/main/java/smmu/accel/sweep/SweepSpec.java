@@ -43,9 +43,9 @@ public record SweepSpec(String name, String question, Map<String, List<String>> 
 		p.put("workload", new String[] { "none", "none, stream, random, churn-strict or churn-lazy" });
 		p.put("ios", new String[] { "256", "I/Os per device" });
 		p.put("io", new String[] { "4K", "bytes per DMA" });
-		p.put("buffer", new String[] { "1M", "stream/random: the working set per device" });
-		p.put("dmas-per-map", new String[] { "1", "churn: DMAs into one mapping before it is unmapped" });
-		p.put("batch", new String[] { "256", "churn-lazy: unmaps per flush" });
+		p.put("buffer", new String[] { "1M", "working set per device (stream, random)" });
+		p.put("dmas-per-map", new String[] { "1", "DMAs into one mapping before it is unmapped (churn)" });
+		p.put("batch", new String[] { "256", "unmaps per flush (churn-lazy)" });
 		PARAMETERS = Collections.unmodifiableMap(p);
 		Map<String, String> m = new LinkedHashMap<>();
 		m.put("stage2_bytes", "bytes");
