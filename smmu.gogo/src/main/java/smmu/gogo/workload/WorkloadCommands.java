@@ -58,7 +58,8 @@ public class WorkloadCommands {
 			@Descriptor("I/Os per device (0: no limit)") @Parameter(names = "--ios", absentValue = "0") String ios,
 			@Descriptor("churn: DMAs into a mapping before its unmap") @Parameter(names = "--dmas-per-map", absentValue = "1") String dmasPerMap,
 			@Descriptor("churn-lazy: unmaps per flush (Linux: 256)") @Parameter(names = "--batch", absentValue = "256") String batch,
-			@Descriptor("VM") String vm) {
+			@Descriptor("wait until it ends (for scripts and scenarios), then print what it did") @Parameter(names = "--wait", absentValue = "false", presentValue = "true") boolean wait,
+			@Descriptor("VM") String vm) throws InterruptedException {
 		WorkloadSpec spec;
 		try {
 			WorkloadSpec.Pattern p = WorkloadSpec.Pattern.of(pattern);
@@ -86,7 +87,24 @@ public class WorkloadCommands {
 			}
 			return new ShellError("no VM named '" + vm + "' (have: " + (have.isEmpty() ? "none" : String.join(", ", have)) + ")");
 		});
-		return WorkloadRow.of(workloads.start(v, spec));
+		Workload w = workloads.start(v, spec);
+		if (wait) {
+			if (spec.duration().isZero() && spec.ios() == 0) {
+				throw new ShellError("--wait needs --duration or --ios");
+			}
+			try {
+				while (!w.await(java.time.Duration.ofSeconds(1))) {
+					// a workload bounded by its duration or I/O count ends by itself
+				}
+			} catch (InterruptedException e) {
+				w.stop();
+				throw e;
+			}
+			if (w.error() != null) {
+				throw new ShellError("workload " + w.id() + " failed: " + w.error());
+			}
+		}
+		return WorkloadRow.of(w);
 	}
 
 	@Descriptor("the workloads started (running and finished) with their counters")
