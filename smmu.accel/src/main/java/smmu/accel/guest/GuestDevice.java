@@ -25,6 +25,8 @@ public final class GuestDevice {
 	final java.util.Map<Long, Long> msiPages = new java.util.HashMap<>();
 	/** vector -> interrupts the driver received. */
 	final java.util.Map<Integer, Long> interrupts = new TreeMap<>();
+	/** Buffers unmapped without invalidation, waiting for the next flush (the IOVA flush queue). */
+	final List<DmaBuffer> deferred = new ArrayList<>();
 
 	GuestDevice(GuestSmmu smmu, int vsid, int asid, CdTable cdTable, IoPageTable pageTable, IovaAllocator iovas) {
 		this.smmu = smmu;

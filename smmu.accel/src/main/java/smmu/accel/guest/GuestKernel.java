@@ -281,6 +281,57 @@ public final class GuestKernel {
 		return unmapped;
 	}
 
+	/**
+	 * Unmaps the buffer at {@code iova} without invalidating the TLB, as the DMA API does in lazy mode
+	 * ({@code iommu.strict=0}): the page-table entries go at once, the IOVA and the pages wait in the flush
+	 * queue ({@code iommu_dma_free_iova} into the IOVA flush queue) until {@link #flush}, so no new mapping
+	 * can reuse an IOVA the TLB may still hold.
+	 *
+	 * @return the bytes unmapped
+	 * @throws IllegalArgumentException when no buffer of that size is mapped at {@code iova}
+	 */
+	public synchronized long dmaUnmapDeferred(GuestDevice dev, long iova, long size) {
+		requireAttached(dev);
+		DmaBuffer b;
+		synchronized (dev) {
+			b = dev.buffers.get(iova);
+		}
+		if (b == null || b.size() != dev.iovas.align(size) || size <= 0) {
+			throw new IllegalArgumentException(String.format("no DMA buffer of 0x%x bytes at IOVA 0x%x", size, iova));
+		}
+		long unmapped = dev.pageTable().unmap(iova, b.size());
+		synchronized (dev) {
+			dev.buffers.remove(iova);
+			dev.deferred.add(b);
+		}
+		return unmapped;
+	}
+
+	/**
+	 * Flushes the device's flush queue: one TLBI_NH_ASID of its domain and a CMD_SYNC ({@code fq_flush_iotlb}
+	 * calls {@code arm_smmu_flush_iotlb_all}, i.e. {@code arm_smmu_tlb_inv_context}), then frees the queued IOVAs
+	 * and pages.
+	 *
+	 * @return the buffers freed (0: nothing was queued and nothing is sent)
+	 */
+	public synchronized int flush(GuestDevice dev) {
+		requireAttached(dev);
+		List<DmaBuffer> q;
+		synchronized (dev) {
+			q = new ArrayList<>(dev.deferred);
+			dev.deferred.clear();
+		}
+		if (q.isEmpty()) {
+			return 0;
+		}
+		retrying(() -> dev.smmu().driver().submitAndSync(Commands.tlbiNhAsid(0, dev.asid())));
+		for (DmaBuffer b : q) {
+			dev.iovas.free(b.iova());
+			pages.free(b.gpa(), b.size());
+		}
+		return q.size();
+	}
+
 	/** Reads the vSMMU's event queue up to EVENTQ_PROD ({@code arm_smmu_evtq_thread}). */
 	public synchronized List<Event> events(GuestSmmu smmu) {
 		requireOwn(smmu);
@@ -303,7 +354,9 @@ public final class GuestKernel {
 		synchronized (dev) {
 			dev.attached = false;
 			left = new ArrayList<>(dev.buffers.values());
+			left.addAll(dev.deferred);
 			dev.buffers.clear();
+			dev.deferred.clear();
 		}
 		retrying(() -> d.submitAndSync(Commands.tlbiNhAsid(0, dev.asid())));
 		dev.pageTable().free();

@@ -48,7 +48,8 @@ final class VmInstance implements VirtualMachine {
 	private VmDescription desc;
 	private final Map<String, String> busKinds = new HashMap<>();
 	private final Map<String, Smmuv3> smmus = new LinkedHashMap<>();
-	private boolean closed;
+	private volatile boolean closed;
+	private final List<Runnable> onClose = new ArrayList<>();
 
 	private VmInstance(String name, HostPlatform host, Vm vm, List<String> args, VmDescription desc) {
 		this.name = name;
@@ -60,6 +61,10 @@ final class VmInstance implements VirtualMachine {
 	}
 
 	static VmInstance create(String name, String commandLine, HostPlatform host, Iommufd iommufd, BinaryOperator<String> keys) {
+		return create(name, commandLine, host, iommufd, keys, smmu.accel.vm.GuestRam.DEFAULT_CHUNK);
+	}
+
+	static VmInstance create(String name, String commandLine, HostPlatform host, Iommufd iommufd, BinaryOperator<String> keys, long ramPage) {
 		List<String> args = new ArrayList<>();
 		List<String> given;
 		try {
@@ -79,7 +84,7 @@ final class VmInstance implements VirtualMachine {
 		for (Device dev : d.devices()) {
 			modelled(d, dev, optionOf(args, d, dev));
 		}
-		Vm vm = new Vm(name, host, iommufd, host.allocator(), d.memory().size(), iommufd::awaitEvents, keys);
+		Vm vm = new Vm(name, host, iommufd, host.allocator(), d.memory().size(), iommufd::awaitEvents, keys, ramPage);
 		vm.virtualMsiDoorbell(d.machine().gicVersion() >= 3 && d.machine().its() ? VirtMemoryMap.GITS_TRANSLATER : VirtMemoryMap.GICV2M_SETSPI);
 		VmInstance i = new VmInstance(name, host, vm, args, d);
 		try {
@@ -394,8 +399,39 @@ final class VmInstance implements VirtualMachine {
 
 	synchronized void close() {
 		if (!closed) {
+			List<Runnable> hooks;
+			synchronized (onClose) {
+				hooks = new ArrayList<>(onClose);
+				onClose.clear();
+			}
+			for (Runnable r : hooks) {
+				r.run();
+			}
 			closed = true;
 			vm.close();
+		}
+	}
+
+	/** The device model behind this VM, for the workload generators of this bundle. */
+	Vm model() {
+		live();
+		return vm;
+	}
+
+	/** Runs {@code hook} before the VM is closed (workloads stop first); false when it is closed already. */
+	boolean onClose(Runnable hook) {
+		synchronized (onClose) {
+			if (closed) {
+				return false;
+			}
+			onClose.add(hook);
+			return true;
+		}
+	}
+
+	void removeOnClose(Runnable hook) {
+		synchronized (onClose) {
+			onClose.remove(hook);
 		}
 	}
 

@@ -54,6 +54,7 @@ public final class VmManagerComponent implements VmManager {
 	/** Guarded by this: by ServiceReference (or a private key for policies given to the constructor). */
 	private final Map<Object, Bound> policies = new java.util.HashMap<>();
 	private String configured;
+	private long ramPage = smmu.accel.vm.GuestRam.DEFAULT_CHUNK;
 	private Stage2Policy applied;
 	private final List<String> reported = new ArrayList<>();
 	/** Serializes re-plumbing passes. */
@@ -76,6 +77,11 @@ public final class VmManagerComponent implements VmManager {
 			policies.put(new Object(), new Bound(p.name(), 0, id++, p));
 		}
 		this.applied = chosen();
+	}
+
+	/** The host page size backing the guest RAM of VMs created from now on (default 2 MiB). */
+	synchronized void setRamPageSize(long bytes) {
+		ramPage = bytes;
 	}
 
 	/** Outside a framework: chooses another of the policies present (as a configuration update would). */
@@ -196,7 +202,7 @@ public final class VmManagerComponent implements VmManager {
 			throw new VmException(String.format("no stage-2 policy '%s' is available (%s %s): install and start the bundle providing it", configured,
 					Stage2Policy.NAME, configured));
 		}
-		VmInstance vm = VmInstance.create(name, commandLine, host, iommufd, p::addressSpaceKey);
+		VmInstance vm = VmInstance.create(name, commandLine, host, iommufd, p::addressSpaceKey, ramPage);
 		vms.put(name, vm);
 		return vm;
 	}

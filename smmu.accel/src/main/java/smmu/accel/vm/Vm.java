@@ -94,12 +94,21 @@ public final class Vm implements AutoCloseable {
 	 */
 	public Vm(String name, HostPlatform host, Iommufd iommufdDevice, FrameAllocator userPages, long ramSize, Runnable hostEvents,
 			BinaryOperator<String> keys) {
+		this(name, host, iommufdDevice, userPages, ramSize, hostEvents, keys, GuestRam.DEFAULT_CHUNK);
+	}
+
+	/**
+	 * @param ramPage the host page size backing guest RAM (4 KiB, 2 MiB transparent huge pages, 1 GiB
+	 *        hugetlbfs pages): host-contiguous, aligned runs that stage 2 can map as blocks
+	 */
+	public Vm(String name, HostPlatform host, Iommufd iommufdDevice, FrameAllocator userPages, long ramSize, Runnable hostEvents,
+			BinaryOperator<String> keys, long ramPage) {
 		this.name = name;
 		this.keys = keys;
 		this.userPages = userPages;
 		this.hostEvents = hostEvents;
 		this.mm = new VmmAddressSpace(host.memory());
-		this.ram = new GuestRam(mm, userPages, RAM_VA, ramSize);
+		this.ram = new GuestRam(mm, userPages, RAM_VA, ramSize, ramPage);
 		this.iommufd = iommufdDevice.open(mm, true);
 		this.scratchPa = userPages.allocate(VmmAddressSpace.PAGE_SIZE);
 		this.scratch = new UserBuffer(mm, SCRATCH_VA, scratchPa);

@@ -77,7 +77,7 @@ public class ReportCommands {
 	}
 
 	@Descriptor("run a scenario once per available stage-2 policy (Config Admin PID smmu.policy, active), each on fresh VMs, and compare the costs side by side")
-	public CompareView compare(@Descriptor("also write the comparison as an SVG chart to this file") @Parameter(names = "--svg", absentValue = "") String svg,
+	public CompareView compare(@Descriptor("also write the comparison as a chart: SVG to this file, PNG beside it (.png)") @Parameter(names = "--svg", absentValue = "") String svg,
 			@Descriptor("run each policy under both host kernels (PID smmu.kernel, mode shared and per-smmu)") @Parameter(names = "--kernels", absentValue = "false", presentValue = "true") boolean kernels,
 			@Descriptor("scenario name (scenarios/NAME.gosh) or script file") String scenario) throws IOException {
 		Path file = ScenarioRunner.resolve(scenario, context.getProperty(ScenarioRunner.FOLDER));
@@ -139,7 +139,10 @@ public class ReportCommands {
 		Comparison c = Compare.comparison(scenario + (kernels ? " (policy / kernel)" : " (kernel " + kernelBefore + ")"), designs, measures);
 		String written = null;
 		if (chart != null) {
-			Files.writeString(chart, SvgChart.render(c));
+			Files.writeString(chart, CompareChart.svg(c));
+			// the same chart as PNG beside it
+			String base = chart.getFileName().toString();
+			Files.write(chart.resolveSibling((base.endsWith(".svg") ? base.substring(0, base.length() - 4) : base) + ".png"), CompareChart.png(c));
 			written = chart.toString();
 		}
 		return new CompareView(file.toString(), note, written, c);

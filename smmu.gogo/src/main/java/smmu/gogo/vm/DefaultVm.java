@@ -39,6 +39,7 @@ public class DefaultVm {
 	private final String options;
 	private final String source;
 	private volatile String problem;
+	private final String console;
 	private volatile boolean created;
 
 	@Activate
@@ -65,12 +66,26 @@ public class DefaultVm {
 		this.options = opts;
 		this.source = src;
 		active = this;
+		this.console = consoleAddress(context);
 		ensure();
 		String script = context.getProperty("smmu.script");
 		if ((script == null || script.isBlank()) && WELCOMED.compareAndSet(false, true)) {
 			// the interactive shell's one line, once per framework run
 			System.out.println(welcome());
 		}
+	}
+
+	/**
+	 * The web console's address when the HTTP service has a fixed port (framework property
+	 * org.osgi.service.http.port, set by ./smmu; bound to org.apache.felix.http.host), else null.
+	 */
+	static String consoleAddress(BundleContext context) {
+		String port = context.getProperty("org.osgi.service.http.port");
+		if (port == null || !port.strip().matches("[1-9][0-9]*")) {
+			return null;
+		}
+		String host = context.getProperty("org.apache.felix.http.host");
+		return "http://" + (host == null || host.isBlank() ? "localhost" : host.strip()) + ":" + port.strip() + "/system/console/smmu";
 	}
 
 	/** QEMU options from the lines of a description file: comments dropped, lines joined. */
@@ -133,6 +148,9 @@ public class DefaultVm {
 			sb.append(" No default VM: ").append(problem).append('.');
 		}
 		sb.append(" 'smmu:list' shows the host's SMMUs, 'help' every command, TAB completes.");
+		if (console != null) {
+			sb.append(" Web console: ").append(console);
+		}
 		return sb.toString();
 	}
 

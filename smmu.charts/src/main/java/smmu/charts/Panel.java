@@ -1,0 +1,6 @@
+package smmu.charts;
+
+/** One chart of a {@link Figure}. */
+public sealed interface Panel permits Lines, Bars {
+	String title();
+}

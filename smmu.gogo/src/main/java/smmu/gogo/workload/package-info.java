@@ -1,0 +1,2 @@
+/** The workload:* commands (DMA workload generators of the device models) and the sweep:* commands. */
+package smmu.gogo.workload;
