@@ -21,7 +21,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd -P)
 REPO=$(cd "$HERE/../.." && pwd -P)
-SMMU_QEMU_HOME=${SMMU_QEMU_HOME:-/var/lib/smmu-qemu}
+export SMMU_QEMU_HOME=${SMMU_QEMU_HOME:-/var/lib/smmu-qemu}
 CHROOT=$SMMU_QEMU_HOME/chroot
 GUEST=$SMMU_QEMU_HOME/guest
 SUITE=${SMMU_QEMU_SUITE:-sid}
