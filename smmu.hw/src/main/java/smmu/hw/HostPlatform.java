@@ -1,5 +1,7 @@
 package smmu.hw;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,8 +11,8 @@ import org.osgi.annotation.versioning.ProviderType;
 import smmu.hw.driver.SmmuDriver;
 
 /**
- * The host machine's hardware: physical memory, its page allocator, the physical SMMUv3 instances
- * and the PCI endpoints behind them.
+ * The host machine's hardware: physical memory (RAM and the file regions mapped into it), its page
+ * allocator, the physical SMMUv3 instances and the PCI endpoints behind them with their functions.
  */
 @ProviderType
 public interface HostPlatform {
@@ -25,6 +27,30 @@ public interface HostPlatform {
 	Optional<Smmu> smmu(String id);
 
 	List<PciEndpoint> endpoints();
+
+	/**
+	 * The live state of endpoint {@code bdf}'s PCI function (configuration space, BARs, INTx), or
+	 * empty for a BDF the host does not have. Hosts that model no functions return empty.
+	 */
+	default Optional<PciFunction> function(String bdf) {
+		return Optional.empty();
+	}
+
+	/**
+	 * Makes bytes [offset, offset + length) of {@code file} host physical memory, MAP_SHARED
+	 * ({@link HostMemory#mapFile}): the caller holds the returned region until it calls
+	 * {@link FileRegion#release()}.
+	 *
+	 * @throws UnsupportedOperationException when this host's memory has no file window
+	 * @throws IllegalArgumentException for a range that is not page aligned or lies past the end of the file
+	 * @throws IOException when the file cannot be mapped
+	 */
+	default FileRegion mapFile(Path file, long offset, long length, boolean writable) throws IOException {
+		if (memory() instanceof HostMemory m) {
+			return m.mapFile(file, offset, length, writable);
+		}
+		throw new UnsupportedOperationException("this host's physical memory cannot map files");
+	}
 
 	/**
 	 * The driver-library instance that probed and enabled an SMMU at boot (the host kernel's view of

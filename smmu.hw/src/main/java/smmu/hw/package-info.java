@@ -1,7 +1,9 @@
 /**
- * The SMMUv3 hardware model's API: physical memory, SMMU instances, transactions, events and
- * counters. Architectural state lives as bytes in {@link smmu.hw.PhysicalMemory}.
+ * The SMMUv3 hardware model's API: physical memory (RAM, and files mapped into it as
+ * {@link smmu.hw.FileRegion}s of the {@link smmu.hw.HostMemory}), SMMU instances, transactions,
+ * events and counters, and the host's PCI functions ({@link smmu.hw.PciFunction}). Architectural
+ * state lives as bytes in {@link smmu.hw.PhysicalMemory}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package smmu.hw;

@@ -17,6 +17,14 @@ public interface Iommufd {
 	List<IommufdContext> contexts();
 
 	/**
+	 * Whether host PCI function {@code bdf} is bound to an iommufd context now (a VFIO cdev, or a
+	 * model VMM, holds its DMA ownership). False for a host without devices.
+	 */
+	default boolean isBound(String bdf) {
+		return false;
+	}
+
+	/**
 	 * Waits until the host kernel has handled every SMMU interrupt raised before the call (its event
 	 * thread has forwarded the recorded events to their vEVENTQs). Nothing to wait for by default.
 	 */

@@ -98,13 +98,39 @@ public interface IommufdContext extends AutoCloseable {
 	List<Vevent> veventqRead(int veventqId, int count);
 
 	/**
+	 * IOMMU_IOAS_MAP_FILE (0x8f): maps bytes [start, start + length) of the regular file
+	 * {@code proc} has open as {@code fd}. The file's pages become host physical memory (a
+	 * {@link smmu.hw.FileRegion} of the host, MAP_SHARED: device writes land in the file), pinned
+	 * while an area maps them. Returns the struct with the IOVA used. EBADF when {@code fd} is not a
+	 * regular file of the process.
+	 */
+	IoasMapFile ioasMapFile(IoasMapFile cmd, UserProcess proc);
+
+	/**
+	 * IOMMU_IOAS_CHANGE_PROCESS (0x92): makes {@code proc} the process the pinned pages are charged
+	 * to. EINVAL (and nothing changed) while any IOAS holds an area of user-VA pages (IOAS_MAP):
+	 * only file pages can change process.
+	 */
+	void ioasChangeProcess(UserProcess proc);
+
+	/**
 	 * The raw ioctl: {@code cmd} is one of {@link Ioctls}, {@code arg} the user VA of its struct in
-	 * {@link #addressSpace()} (which needs backing memory). The struct is copied in with the uAPI's
-	 * size rules (below the minimum: EINVAL; longer with non-zero tail: E2BIG; unreadable: EFAULT),
-	 * {@code __reserved} fields are checked, the typed method runs and the struct is copied back.
-	 * Unknown or not yet modelled requests: ENOTTY.
+	 * {@link #addressSpace()} (which needs backing memory); as {@link #ioctl(int, long, UserProcess)}
+	 * for a process without files (MAP_FILE: EBADF; VEVENTQ_ALLOC: ENOTTY, there is no file table).
 	 */
 	void ioctl(int cmd, long arg);
+
+	/**
+	 * The raw ioctl from process {@code proc}: {@code cmd} is one of {@link Ioctls}, {@code arg} the
+	 * user VA of its struct in {@code proc}'s memory. The struct is copied in with the uAPI's size
+	 * rules (below the minimum: EINVAL; longer with non-zero tail: E2BIG; unreadable: EFAULT),
+	 * {@code __reserved} fields are checked, the typed method runs and the struct is copied back.
+	 * IOAS_MAP_FILE resolves its fd through {@link UserProcess#file}; VEVENTQ_ALLOC installs the
+	 * queue's file ({@link UserFile}: read() gives whole records as {@link #veventqRead}) with
+	 * {@link UserProcess#installFile} and writes its fd back. Unknown or not modelled requests:
+	 * ENOTTY.
+	 */
+	void ioctl(int cmd, long arg, UserProcess proc);
 
 	/** The live objects, by ascending ID. */
 	List<IommufdObject> objects();

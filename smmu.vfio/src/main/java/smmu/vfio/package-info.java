@@ -8,7 +8,11 @@
  * {@link smmu.vfio.PciIommuOps} a {@link smmu.vfio.HostIommuDevice}. Realized devices DMA through their
  * physical SMMU. Failures a QEMU user sees as an error message are {@link smmu.vfio.VfioException}s
  * carrying that message.
+ * <p>
+ * Below QEMU, the host kernel's vfio-pci driver: {@link smmu.vfio.VfioCdevs} opens the device file
+ * ({@link smmu.vfio.VfioCdev}) of a host PCI function for a real process, whose ioctls, pread and
+ * pwrite it answers from the host's function and the iommufd model.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package smmu.vfio;

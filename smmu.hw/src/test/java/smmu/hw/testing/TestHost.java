@@ -8,8 +8,11 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 import smmu.hw.FrameAllocator;
+import smmu.hw.HostMemory;
 import smmu.hw.HostPlatform;
 import smmu.hw.PciEndpoint;
+import smmu.hw.PciFunction;
+import smmu.hw.PciHeader;
 import smmu.hw.PhysicalMemory;
 import smmu.hw.Smmu;
 import smmu.hw.SmmuSpec;
@@ -21,14 +24,18 @@ import smmu.hw.impl.SmmuDevice;
  * An in-memory host for tests of the layers above the hardware (shipped as smmu.hw's test-jar): MMU-700-like
  * SMMUs "smmu0".. (ID registers optionally changed), probed and enabled, with endpoints "0000:0i:00.f" at
  * StreamID 0x100 * (i + 1) + f. Kernel pages come from [2 GiB, 4 GiB), user pages (VMM memory) from
- * [4 GiB, 64 GiB).
+ * [4 GiB, 64 GiB), mapped files from {@link #FILE_BASE}. Each endpoint is a {@link PciHeader#testDevice()} function.
  */
 public final class TestHost implements HostPlatform {
 	public static final long KERNEL_BASE = 0x8000_0000L, KERNEL_LIMIT = 0x1_0000_0000L;
+	public static final long FILE_BASE = 0x40_0000_0000L, FILE_LIMIT = 0x8000_0000_0000L;
 
 	public final SparseMemory memory = new SparseMemory(48);
-	public final FrameAllocator allocator = new FrameAllocator(memory, KERNEL_BASE, KERNEL_LIMIT);
-	public final FrameAllocator userPages = new FrameAllocator(memory, KERNEL_LIMIT, 0x10_0000_0000L);
+	/** What the SMMUs see: {@link #memory} below {@link #FILE_BASE}, mapped files above. */
+	public final HostMemory physical = new HostMemory(memory, FILE_BASE, FILE_LIMIT);
+	public final Map<String, PciFunction> functions = new HashMap<>();
+	public final FrameAllocator allocator = new FrameAllocator(physical, KERNEL_BASE, KERNEL_LIMIT);
+	public final FrameAllocator userPages = new FrameAllocator(physical, KERNEL_LIMIT, 0x10_0000_0000L);
 	public final List<Smmu> smmus = new ArrayList<>();
 	public final List<PciEndpoint> endpoints = new ArrayList<>();
 	public final Map<String, SmmuDriver> drivers = new HashMap<>();
@@ -52,13 +59,14 @@ public final class TestHost implements HostPlatform {
 		for (int i = 0; i < n; i++) {
 			SmmuSpec spec = SmmuSpec.mmu700("smmu" + i, 0x2b40_0000L + 0x10_0000L * i);
 			spec = spec.withIdr(idr.apply(spec.idr().clone()));
-			SmmuDevice d = SmmuDevice.create(spec, memory);
-			SmmuDriver drv = SmmuDriver.probe(d, memory, allocator);
+			SmmuDevice d = SmmuDevice.create(spec, physical);
+			SmmuDriver drv = SmmuDriver.probe(d, physical, allocator);
 			drv.init();
 			smmus.add(d);
 			drivers.put(spec.id(), drv);
 			for (int f = 0; f < perSmmu; f++) {
 				endpoints.add(new PciEndpoint(bdf(i, f), spec.id(), sid(i, f)));
+				functions.put(bdf(i, f), new PciFunction(bdf(i, f), PciHeader.testDevice()));
 				if (probeEndpoints) {
 					drv.ensureL2(sid(i, f));
 				}
@@ -84,7 +92,12 @@ public final class TestHost implements HostPlatform {
 
 	@Override
 	public PhysicalMemory memory() {
-		return memory;
+		return physical;
+	}
+
+	@Override
+	public Optional<PciFunction> function(String bdf) {
+		return Optional.ofNullable(functions.get(bdf));
 	}
 
 	@Override

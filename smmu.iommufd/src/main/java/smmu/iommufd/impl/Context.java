@@ -16,6 +16,7 @@ import smmu.iommufd.IoasAllowIovas;
 import smmu.iommufd.IoasCopy;
 import smmu.iommufd.IoasIovaRanges;
 import smmu.iommufd.IoasMap;
+import smmu.iommufd.IoasMapFile;
 import smmu.iommufd.IoasUnmap;
 import smmu.iommufd.IommufdContext;
 import smmu.iommufd.IommufdException;
@@ -23,6 +24,7 @@ import smmu.iommufd.IommufdObject;
 import smmu.iommufd.IovaRange;
 import smmu.iommufd.ObjectType;
 import smmu.iommufd.Option;
+import smmu.iommufd.UserProcess;
 import smmu.iommufd.VdeviceAlloc;
 import smmu.iommufd.Vevent;
 import smmu.iommufd.VeventqAlloc;
@@ -312,9 +314,26 @@ public final class Context implements IommufdContext {
 	}
 
 	@Override
-	public synchronized void ioctl(int cmd, long arg) {
+	public synchronized IoasMapFile ioasMapFile(IoasMapFile cmd, UserProcess proc) {
 		open();
-		Ioctl.execute(this, cmd, arg);
+		throw err(Errno.ENOTTY, "IOAS_MAP_FILE not yet modelled");
+	}
+
+	@Override
+	public synchronized void ioasChangeProcess(UserProcess proc) {
+		open();
+		throw err(Errno.ENOTTY, "IOAS_CHANGE_PROCESS not yet modelled");
+	}
+
+	@Override
+	public void ioctl(int cmd, long arg) {
+		ioctl(cmd, arg, new AddressSpaceProcess(mm));
+	}
+
+	@Override
+	public synchronized void ioctl(int cmd, long arg, UserProcess proc) {
+		open();
+		Ioctl.execute(this, cmd, arg, proc);
 	}
 
 	@Override

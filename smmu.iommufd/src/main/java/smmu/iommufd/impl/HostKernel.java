@@ -88,6 +88,11 @@ public final class HostKernel {
 		return bound.add(bdf);
 	}
 
+	/** Whether a device is bound to an iommufd now. */
+	public synchronized boolean bound(String bdf) {
+		return bound.contains(bdf);
+	}
+
 	synchronized void release(String bdf) {
 		bound.remove(bdf);
 	}

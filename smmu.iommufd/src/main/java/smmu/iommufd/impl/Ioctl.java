@@ -23,6 +23,7 @@ import smmu.iommufd.IovaRange;
 import smmu.iommufd.Option;
 import smmu.iommufd.VdeviceAlloc;
 import smmu.iommufd.ViommuAlloc;
+import smmu.iommufd.UserProcess;
 import smmu.iommufd.VmmAddressSpace;
 
 /**
@@ -51,8 +52,7 @@ final class Ioctl {
 
 	private Ioctl() {}
 
-	static void execute(Context ctx, int cmd, long arg) {
-		VmmAddressSpace mm = ctx.addressSpace();
+	static void execute(Context ctx, int cmd, long arg, UserProcess mm) {
 		int nr = cmd & 0xff;
 		// nr outside iommufd's table goes to the VFIO compat ioctls, not modelled
 		if (nr < CMD_BASE || nr >= CMD_BASE + OPS.length) {
@@ -140,7 +140,7 @@ final class Ioctl {
 	}
 
 	/** iommufd_ucmd_respond of a new object: if the struct cannot be copied back the object is destroyed. */
-	private static void respondOrDestroy(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize, int id) {
+	private static void respondOrDestroy(Context ctx, UserProcess mm, long arg, ByteBuffer b, long userSize, int id) {
 		try {
 			respond(mm, arg, b, userSize);
 		} catch (IommufdException e) {
@@ -150,7 +150,7 @@ final class Ioctl {
 	}
 
 	/** HWPT_INVALIDATE copies entry_num back on every return. */
-	private static void invalidate(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize) {
+	private static void invalidate(Context ctx, UserProcess mm, long arg, ByteBuffer b, long userSize) {
 		HwptInvalidate cmd = new HwptInvalidate(b.getInt(4), b.getLong(8), b.getInt(16), b.getInt(20), b.getInt(24));
 		IommufdException failed = null;
 		int done;
@@ -170,7 +170,7 @@ final class Ioctl {
 		}
 	}
 
-	private static void iovaRanges(Context ctx, VmmAddressSpace mm, long arg, ByteBuffer b, long userSize) {
+	private static void iovaRanges(Context ctx, UserProcess mm, long arg, ByteBuffer b, long userSize) {
 		reserved(b.getInt(12));
 		IoasIovaRanges r;
 		IommufdException tooSmall = null;
@@ -198,7 +198,7 @@ final class Ioctl {
 	}
 
 	/** Loads the ranges one by one: a fault after an invalid range still reports EINVAL first. */
-	private static List<IovaRange> readRanges(VmmAddressSpace mm, long ptr, int num) {
+	private static List<IovaRange> readRanges(UserProcess mm, long ptr, int num) {
 		List<IovaRange> out = new ArrayList<>();
 		for (long i = 0; i < Integer.toUnsignedLong(num); i++) {
 			byte[] e = new byte[RANGE_SIZE];
@@ -213,7 +213,7 @@ final class Ioctl {
 	}
 
 	/** copy_struct_from_user: a longer user struct needs a zero tail (else E2BIG); a shorter one is zero-extended. */
-	private static ByteBuffer copyStructFromUser(VmmAddressSpace mm, long arg, int ksize, long usize) {
+	private static ByteBuffer copyStructFromUser(UserProcess mm, long arg, int ksize, long usize) {
 		if (usize > ksize) {
 			long va = arg + ksize, end = arg + usize;
 			while (Long.compareUnsigned(va, end) < 0) {
@@ -237,12 +237,12 @@ final class Ioctl {
 		return b;
 	}
 
-	private static void respond(VmmAddressSpace mm, long arg, ByteBuffer b, long userSize) {
+	private static void respond(UserProcess mm, long arg, ByteBuffer b, long userSize) {
 		int n = (int) Math.min(userSize, b.capacity());
 		write(mm, arg, ByteBuffer.wrap(b.array(), 0, n).slice());
 	}
 
-	private static ByteBuffer read(VmmAddressSpace mm, long va, int length) {
+	private static ByteBuffer read(UserProcess mm, long va, int length) {
 		byte[] buf = new byte[length];
 		if (!mm.read(va, buf)) {
 			throw err(Errno.EFAULT, "0x%x bytes at user VA 0x%x unreadable", length, va);
@@ -250,7 +250,7 @@ final class Ioctl {
 		return ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
 	}
 
-	private static void write(VmmAddressSpace mm, long va, ByteBuffer b) {
+	private static void write(UserProcess mm, long va, ByteBuffer b) {
 		byte[] out = new byte[b.remaining()];
 		b.duplicate().get(out);
 		if (!mm.write(va, out)) {

@@ -41,6 +41,11 @@ public class IommufdComponent implements Iommufd {
 	}
 
 	@Override
+	public boolean isBound(String bdf) {
+		return host != null && host.bound(bdf);
+	}
+
+	@Override
 	public void awaitEvents() {
 		if (host != null) {
 			host.awaitInterrupts();

@@ -20,6 +20,9 @@ public @interface HostConfig {
 	@AttributeDefinition(description = "Host kernel page allocator window, start-end (exclusive), 0x-hex")
 	String kernelMemory() default "0x80000000-0x100000000";
 
+	@AttributeDefinition(description = "Host physical window for files mapped into host memory (IOMMU_IOAS_MAP_FILE), start-end (exclusive), 0x-hex, 1 GiB aligned")
+	String fileMemory() default "0x4000000000-0x800000000000";
+
 	@AttributeDefinition(description = "TLB entries per SMMU (0 disables the TLB)")
 	int tlbEntries() default 1024;
 

@@ -13,8 +13,11 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.metatype.annotations.Designate;
 
 import smmu.hw.FrameAllocator;
+import smmu.hw.HostMemory;
 import smmu.hw.HostPlatform;
 import smmu.hw.PciEndpoint;
+import smmu.hw.PciFunction;
+import smmu.hw.PciHeader;
 import smmu.hw.PhysicalMemory;
 import smmu.hw.Smmu;
 import smmu.hw.SmmuSpec;
@@ -24,21 +27,25 @@ import smmu.hw.impl.SmmuDevice;
 
 /**
  * The host machine, built from configuration {@value HostConfig#PID} (defaults: two MMU-700-like
- * SMMUs with two PCI endpoints each), every SMMU probed and enabled by the driver library.
+ * SMMUs with two PCI endpoints each, each endpoint a {@link PciHeader#testDevice()} function), every
+ * SMMU probed and enabled by the driver library; physical memory is sparse RAM with a window for
+ * mapped files above it.
  */
 @Component(service = HostPlatform.class, immediate = true, configurationPid = HostConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = HostConfig.class)
 public class HostPlatformComponent implements HostPlatform {
-	private final SparseMemory memory;
+	private final HostMemory memory;
 	private final FrameAllocator allocator;
 	private final List<Smmu> smmus = new CopyOnWriteArrayList<>();
 	private final Map<String, Smmu> snapshots = new ConcurrentHashMap<>();
 	private final List<PciEndpoint> endpoints;
+	private final Map<String, PciFunction> functions = new ConcurrentHashMap<>();
 	private final Map<String, SmmuDriver> drivers = new ConcurrentHashMap<>();
 
 	@Activate
 	public HostPlatformComponent(HostConfig config) {
-		memory = new SparseMemory(config.physicalAddressBits());
+		long[] files = HostTopology.range(config.fileMemory());
+		memory = new HostMemory(new SparseMemory(config.physicalAddressBits()), files[0], files[1]);
 		long[] window = HostTopology.range(config.kernelMemory());
 		allocator = new FrameAllocator(memory, window[0], window[1]);
 		for (String s : config.smmus()) {
@@ -61,6 +68,7 @@ public class HostPlatformComponent implements HostPlatform {
 				throw new IllegalArgumentException("endpoint " + e + ": no SMMU " + ep.smmu());
 			}
 			eps.add(ep);
+			functions.put(ep.bdf(), new PciFunction(ep.bdf(), PciHeader.testDevice()));
 			// as Linux does when a device behind the SMMU is probed: its stream table L2 exists, STE abort
 			driver(ep.smmu()).ifPresent(d -> d.ensureL2(ep.sid()));
 		}
@@ -95,6 +103,11 @@ public class HostPlatformComponent implements HostPlatform {
 	@Override
 	public List<PciEndpoint> endpoints() {
 		return endpoints;
+	}
+
+	@Override
+	public Optional<PciFunction> function(String bdf) {
+		return Optional.ofNullable(functions.get(bdf));
 	}
 
 	@Override
