@@ -47,6 +47,8 @@ mount)
 		else
 			[[ -e $source ]] || continue
 			mount --bind "$source" "$target"
+			# Where / is a shared mount (systemd), keep mounts under the chroot from propagating back.
+			mount --make-rslave "$target"
 		fi
 		echo "chroot-mounts: mounted $source on $target"
 	done

@@ -295,7 +295,8 @@ else
 		die "the guest's arm-smmu-v3 driver did not probe (console: $BOOT_LOG)"
 	grep -q '^smmu-guest: iommu-group ' "$BOOT_LOG" || die "the guest has no IOMMU group (console: $BOOT_LOG)"
 	echo "$boot_inputs" >"$GUEST/boot-check.ok"
-	info "passed: QEMU exit $rc, ${BOOT_SECONDS}s from QEMU start to power-off (TCG, -smp 2, $(nproc) host cores)"
+	up=$(sed -n 's/^smmu-guest: uptime \([0-9.]*\) s at init.*/\1/p' "$BOOT_LOG")
+	info "passed: QEMU exit $rc, ${BOOT_SECONDS}s from QEMU start to power-off; the guest kernel reached init after ${up:-?}s of its uptime (TCG, -smp 2; host: $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
 fi
 
 # ---------------------------------------------------------------------------------------------
