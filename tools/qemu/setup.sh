@@ -68,8 +68,8 @@ if [[ -f $HERE/preload/build.sh ]]; then
 fi
 if ((${#need[@]})); then
 	info "installing on the host: ${need[*]}"
-	apt-get update -q >/dev/null
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+	{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"; } >"$SMMU_QEMU_HOME/host-apt.log" 2>&1 ||
+		{ tail -n 20 "$SMMU_QEMU_HOME/host-apt.log" >&2; die "installing ${need[*]} on the host failed (log: $SMMU_QEMU_HOME/host-apt.log)"; }
 else
 	info "present"
 fi
