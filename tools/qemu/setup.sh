@@ -111,6 +111,31 @@ cmp -s "$HERE/chroot-mounts.sh" "$SMMU_QEMU_HOME/chroot-mounts.sh" || install -m
 
 # ---------------------------------------------------------------------------------------------
 step "3/8 packages in the chroot (qemu-system-arm, qemu-efi-aarch64; arm64 kernel and busybox-static)"
+# Files nobody here reads: documentation, translations, and the 64 MiB AAVMF flash images
+# (-bios takes qemu-efi-aarch64's QEMU_EFI.fd, 3 MiB): dpkg leaves them out of what it installs, and
+# what is already there (debootstrap's packages, or a chroot from an older setup.sh) is pruned.
+EXCLUDES=$CHROOT/etc/dpkg/dpkg.cfg.d/01-smmu-exclude
+cat >"$EXCLUDES.tmp" <<-'EOF'
+	# tools/qemu/setup.sh: not needed to run QEMU
+	path-exclude=/usr/share/doc/*
+	path-include=/usr/share/doc/*/copyright
+	path-exclude=/usr/share/man/*
+	path-exclude=/usr/share/locale/*
+	path-exclude=/usr/share/AAVMF/*
+EOF
+mv "$EXCLUDES.tmp" "$EXCLUDES"
+prune() {
+	local before after
+	[[ -d $CHROOT/usr/share && $CHROOT != / ]] || return 0
+	compgen -G "$CHROOT/usr/share/AAVMF/*" >/dev/null || compgen -G "$CHROOT/usr/share/man/*" >/dev/null ||
+		compgen -G "$CHROOT/usr/share/locale/*" >/dev/null ||
+		[[ -n $(find "$CHROOT/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -print -quit 2>/dev/null) ]] || return 0
+	before=$(du -sxm "$CHROOT" | cut -f1)
+	rm -rf "$CHROOT"/usr/share/AAVMF/* "$CHROOT"/usr/share/man/* "$CHROOT"/usr/share/locale/*
+	find "$CHROOT/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete 2>/dev/null || true
+	after=$(du -sxm "$CHROOT" | cut -f1)
+	((before - after < 1)) || info "pruned documentation, translations and AAVMF images: $((before - after)) MB"
+}
 installed() { in_chroot dpkg-query -W -f='${Status}\n' "$@" 2>/dev/null | grep -c '^install ok installed$' || true; }
 DEBS=$CHROOT/var/cache/smmu-debs
 # The kernel image's path in a kernel .deb: ./boot/vmlinuz-V (up to Linux 7.1's packaging) or
@@ -122,16 +147,6 @@ if [[ $(installed qemu-system-arm qemu-efi-aarch64) -eq 2 ]] && have_debs; then
 else
 	s=$(date +%s)
 	in_chroot dpkg --print-foreign-architectures | grep -qx arm64 || in_chroot dpkg --add-architecture arm64
-	# Files nobody here reads: documentation, translations, and the 64 MiB AAVMF flash images
-	# (-bios takes qemu-efi-aarch64's QEMU_EFI.fd, 3 MiB): about 450 MB less.
-	cat >"$CHROOT/etc/dpkg/dpkg.cfg.d/01-smmu-exclude" <<-'EOF'
-		# tools/qemu/setup.sh: not needed to run QEMU
-		path-exclude=/usr/share/doc/*
-		path-include=/usr/share/doc/*/copyright
-		path-exclude=/usr/share/man/*
-		path-exclude=/usr/share/locale/*
-		path-exclude=/usr/share/AAVMF/*
-	EOF
 	info "apt-get update (in the chroot)"
 	in_chroot "${CHROOT_APT[@]}" update >"$SMMU_QEMU_HOME/apt.log" 2>&1 || { tail -n 20 "$SMMU_QEMU_HOME/apt.log" >&2; die "apt-get update in the chroot failed"; }
 	info "apt-get install qemu-system-arm qemu-efi-aarch64 (and what they depend on)"
@@ -162,6 +177,7 @@ if compgen -G "$CHROOT/var/lib/apt/lists/*_Packages*" >/dev/null || compgen -G "
 	in_chroot apt-get clean
 	rm -rf "$CHROOT"/var/lib/apt/lists/* "$CHROOT"/var/cache/apt/*.bin
 fi
+prune
 QEMU_VERSION=$(in_chroot dpkg-query -W -f='${Version}' qemu-system-arm)
 info "qemu-system-arm $QEMU_VERSION, qemu-efi-aarch64 $(in_chroot dpkg-query -W -f='${Version}' qemu-efi-aarch64)"
 case $QEMU_VERSION in
