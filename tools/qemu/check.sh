@@ -100,7 +100,7 @@ has() { grep -Eq "$1" <<<"$2"; }
 console=$(section "qemu:console")
 running=$(section_n "report:host" 1)
 after=$(section_n "report:host" 2)
-probes=$(grep -Eo 'arm-smmu-v3 arm-smmu-v3\.[0-9]+\.auto: allocated [0-9]+ entries for cmdq' <<<"$console" | sort -u)
+probes=$(grep -Eo 'arm-smmu-v3 [^ ]+: allocated [0-9]+ entries for cmdq' <<<"$console" | sort -u)
 
 echo
 banner "assertions (runtime exit $rc after ${elapsed}s; log $LOG)"
