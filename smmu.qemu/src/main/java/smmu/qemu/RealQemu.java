@@ -40,6 +40,12 @@ public interface RealQemu {
 	/** Milliseconds from the start to the guest console line {@code smmu-guest: init}, or -1 until it appeared. */
 	long bootMillis();
 
+	/**
+	 * Waits until a console line contains {@code text} (lines seen before the call count), the process
+	 * ends or {@code millis} pass; returns whether the line appeared.
+	 */
+	boolean awaitConsole(String text, long millis) throws InterruptedException;
+
 	/** The bridge's round trips so far. */
 	BridgeStats stats();
 }

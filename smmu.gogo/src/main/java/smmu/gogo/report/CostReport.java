@@ -98,6 +98,21 @@ public final class CostReport {
 				stats(host, smmusOf(t)));
 	}
 
+	/**
+	 * The report of a real QEMU process's iommufd (no probes: the guest is QEMU's, not the model's);
+	 * the SMMU statistics are those of every physical SMMU.
+	 */
+	public static VmReport process(String name, String state, IommufdContext ctx, HostPlatform host, String policy, String kernel) {
+		List<IommufdObject> objects = ctx.objects();
+		Counts c = Costs.count(objects);
+		List<String> ids = new ArrayList<>();
+		for (Smmu s : host.smmus()) {
+			ids.add(s.id());
+		}
+		return new VmReport(name, state, policy, kernel, c.ioas(), c.hwptPaging(), c.hwptNested(), c.viommu(), c.vdevice(), c.stage2Bytes(),
+				Double.NaN, Double.NaN, Costs.tables(name, objects), vmidRows(Costs.vmids(objects)), List.of(), stats(host, ids));
+	}
+
 	/** Every context of the host kernel (a VM's by its name, others as {@code fd#n}) and every SMMU. */
 	public static HostReport host(HostPlatform host, Iommufd iommufd, List<VirtualMachine> vms, String policy, String kernel) {
 		Map<IommufdContext, VirtualMachine> owners = new IdentityHashMap<>();

@@ -31,6 +31,9 @@ import org.osgi.service.component.annotations.Component;
 import smmu.accel.VirtualMachine;
 import smmu.accel.VmManager;
 import smmu.gogo.report.CostReport.HostReport;
+import smmu.iommufd.IommufdContext;
+import smmu.qemu.RealQemu;
+import smmu.qemu.RealQemus;
 import smmu.gogo.report.CostReport.VmReport;
 import smmu.gogo.report.Costs.StatsRow;
 import smmu.gogo.vm.DefaultVm;
@@ -62,6 +65,15 @@ public class ReportCommands {
 	public VmReport vm(@Descriptor("skip the unmap probes (they map and unmap one page)") @Parameter(names = "--no-probe", absentValue = "false", presentValue = "true") boolean noProbe,
 			@Descriptor("VM") String vm) {
 		VmManager m = service(VmManager.class);
+		RealQemus qemus = optional(RealQemus.class);
+		RealQemu qemu = m.get(vm).isEmpty() && qemus != null ? qemus.get(vm).orElse(null) : null;
+		if (qemu != null) {
+			IommufdContext ctx = qemu.iommufd();
+			if (ctx == null) {
+				throw new ShellError("QEMU " + vm + " has no iommufd now (" + qemu.state().name().toLowerCase() + ")");
+			}
+			return CostReport.process(vm, "qemu " + qemu.state().name().toLowerCase(), ctx, service(HostPlatform.class), policy(), kernel());
+		}
 		VirtualMachine v = m.get(vm).orElseThrow(() -> {
 			List<String> have = new ArrayList<>();
 			for (VirtualMachine x : m.list()) {

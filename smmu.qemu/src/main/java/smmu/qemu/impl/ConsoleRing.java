@@ -29,6 +29,23 @@ final class ConsoleRing {
 		return List.copyOf(all.subList(Math.max(0, all.size() - Math.max(0, n)), all.size()));
 	}
 
+	/** Waits for a line containing {@code text} among those kept; false after {@code millis} or once {@code over} holds. */
+	synchronized boolean await(String text, long millis, java.util.function.BooleanSupplier over) throws InterruptedException {
+		long end = System.currentTimeMillis() + millis;
+		for (;;) {
+			for (String l : lines) {
+				if (l.contains(text)) {
+					return true;
+				}
+			}
+			long left = end - System.currentTimeMillis();
+			if (left <= 0 || over.getAsBoolean()) {
+				return false;
+			}
+			wait(Math.min(left, 200));
+		}
+	}
+
 	/** Lines seen in all (including those that fell out). */
 	synchronized long total() {
 		return total;

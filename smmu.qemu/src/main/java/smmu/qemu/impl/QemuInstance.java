@@ -223,6 +223,11 @@ final class QemuInstance implements RealQemu {
 	}
 
 	@Override
+	public boolean awaitConsole(String text, long millis) throws InterruptedException {
+		return console.await(text, millis, () -> state == State.EXITED);
+	}
+
+	@Override
 	public BridgeStats stats() {
 		return stats.snapshot();
 	}
