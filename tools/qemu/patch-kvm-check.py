@@ -181,6 +181,9 @@ def main(argv):
         os.replace(tmp, dst)
         print("patch-kvm-check: wrote %s (sha256 %s)" % (dst, hashlib.sha256(data).hexdigest()))
         return 0
+    except (struct.error, IndexError, ValueError) as e:
+        print("patch-kvm-check: REFUSED: malformed ELF file (%s)" % e, file=sys.stderr)
+        return 3
     except Refused as e:
         print("patch-kvm-check: REFUSED: this qemu-system-aarch64 build is not one the patcher recognises: %s" % e,
               file=sys.stderr)
