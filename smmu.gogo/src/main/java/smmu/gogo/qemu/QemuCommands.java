@@ -22,7 +22,7 @@ import smmu.qemu.RealQemus;
  * show its objects (by its name where they take a VM).
  */
 @Component(service = QemuCommands.class, immediate = true)
-@GogoCommand(scope = "qemu", function = { "start", "list", "console", "wait", "stop", "stats" })
+@GogoCommand(scope = "qemu", function = { "start", "list", "console", "await", "stop", "stats" })
 public class QemuCommands {
 	private final RealQemus qemus;
 
@@ -75,7 +75,7 @@ public class QemuCommands {
 	}
 
 	@Descriptor("wait until a console line of the QEMU contains a text (default: the guest's init ran), it exits, or the time is up")
-	public String wait(@Descriptor("the QEMU's name") String name, @Descriptor("seconds (default 120)") @Parameter(names = "--timeout", absentValue = "120") int seconds,
+	public String await(@Descriptor("seconds (default 120)") @Parameter(names = "--timeout", absentValue = "120") int seconds, @Descriptor("the QEMU's name") String name,
 			@Descriptor("the text (default 'smmu-guest: init')") String... text) throws InterruptedException {
 		RealQemu q = qemu(name);
 		String t = text.length == 0 ? "smmu-guest: init" : String.join(" ", text);

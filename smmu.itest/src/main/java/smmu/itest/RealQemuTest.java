@@ -1,0 +1,129 @@
+package smmu.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.test.common.annotation.InjectService;
+
+import smmu.iommufd.Iommufd;
+import smmu.iommufd.IommufdContext;
+import smmu.iommufd.IommufdObject;
+import smmu.iommufd.ObjectType;
+import smmu.qemu.BridgeStats;
+import smmu.qemu.RealQemu;
+import smmu.qemu.RealQemus;
+import smmu.vfio.VfioCdevs;
+
+/**
+ * Debian's real QEMU 11.1 (accel vSMMUs under TCG) booting a real arm64 guest whose iommufd and VFIO
+ * calls the host kernel model serves through the bridge. Runs only where tools/qemu/setup.sh has
+ * been run (setup.env with SETUP_OK=1, as root); skipped, saying why, elsewhere.
+ */
+class RealQemuTest {
+	/** Two accel vSMMUs on two pxb-pcie buses over the two physical SMMUs, one VFIO function behind each. */
+	static final String TWO_SMMUS = "-m 256M -object iommufd,id=iommufd0 -device pxb-pcie,id=pcie.1,bus_nr=1 "
+			+ "-device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on -device pcie-root-port,id=rp0,bus=pcie.1,chassis=1 "
+			+ "-device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0 -device pxb-pcie,id=pcie.2,bus_nr=8 "
+			+ "-device arm-smmuv3,primary-bus=pcie.2,id=smmuv3.1,accel=on -device pcie-root-port,id=rp1,bus=pcie.2,chassis=2 "
+			+ "-device vfio-pci,host=0000:02:00.0,id=dev1,bus=rp1,iommufd=iommufd0";
+	static final long BOOT_MILLIS = 240_000;
+
+	@InjectService
+	RealQemus qemus;
+
+	@InjectService
+	Iommufd iommufd;
+
+	@InjectService
+	VfioCdevs cdevs;
+
+	@BeforeEach
+	void setUp() {
+		String why = qemus.notSetUp();
+		assumeTrue(why == null, () -> "real QEMU test skipped: " + why);
+	}
+
+	@AfterEach
+	void stopAll() {
+		for (RealQemu q : qemus.list()) {
+			qemus.stop(q.name());
+		}
+	}
+
+	private static String console(RealQemu q) {
+		return String.join("\n", q.console(400));
+	}
+
+	private static Map<ObjectType, Integer> count(List<IommufdObject> objects) {
+		Map<ObjectType, Integer> m = new TreeMap<>();
+		for (IommufdObject o : objects) {
+			m.merge(o.type(), 1, Integer::sum);
+		}
+		return m;
+	}
+
+	@Test
+	void aRealGuestProbesBothVsmmusAndQemusObjectsLiveInTheKernelModel() throws Exception {
+		RealQemu q = qemus.start("itest-boot", TWO_SMMUS);
+		assertTrue(q.awaitConsole("smmu-guest: init", BOOT_MILLIS), () -> "the guest did not reach its init:\n" + console(q));
+		String out = console(q);
+		// the guest's own arm-smmu-v3 driver probed both vSMMUs (IORT: arm-smmu-v3.N.auto)
+		Matcher m = Pattern.compile("arm-smmu-v3 (arm-smmu-v3\\.\\d+\\.auto): ias").matcher(out);
+		java.util.Set<String> probed = new java.util.TreeSet<>();
+		while (m.find()) {
+			probed.add(m.group(1));
+		}
+		assertEquals(2, probed.size(), () -> "vSMMUs probed by the guest: " + probed + "\n" + out);
+
+		IommufdContext ctx = q.iommufd();
+		assertNotNull(ctx, "the bridge is connected");
+		assertTrue(iommufd.contexts().contains(ctx), "QEMU's iommufd is one of the host kernel's contexts (the views find it)");
+		Map<ObjectType, Integer> n = count(ctx.objects());
+		assertEquals(1, n.get(ObjectType.IOAS), () -> "one IOAS (QEMU's shared system AddressSpace): " + n);
+		assertTrue(n.getOrDefault(ObjectType.HWPT_PAGING, 0) >= 1, () -> "a nest-parent HWPT: " + n);
+		assertEquals(2, n.get(ObjectType.VIOMMU), () -> "one vIOMMU per vSMMU: " + n);
+		assertTrue(n.getOrDefault(ObjectType.HWPT_NESTED, 0) >= 4, () -> "abort and bypass proxies per vSMMU: " + n);
+
+		BridgeStats s = q.stats();
+		assertTrue(s.roundTrips() > s.calls() && s.calls() > 20, () -> "calls " + s.calls() + ", round trips " + s.roundTrips());
+		System.out.printf("real QEMU boot: %.1f s to the guest's init; %d calls, %d round trips, %.1f ms in the bridge (%.1f us per round trip)%n",
+				q.bootMillis() / 1000.0, s.calls(), s.roundTrips(), s.nanos() / 1e6, s.nanos() / 1e3 / s.roundTrips());
+		for (BridgeStats.CallStats c : s.byCall()) {
+			System.out.printf("  %-36s %6d calls %7d round trips %9.1f us/call%n", c.call(), c.count(), c.roundTrips(), c.nanos() / 1e3 / c.count());
+		}
+
+		qemus.stop(q.name());
+		assertEquals(RealQemu.State.EXITED, q.state());
+		assertTrue(!iommufd.contexts().contains(ctx), "the iommufd is released when QEMU ends");
+		assertTrue(cdevs.opened().isEmpty(), "no VFIO device file stays open: " + cdevs.opened());
+	}
+
+	@Test
+	void qemuKilledMidRunLeavesNoObjectBehind() throws Exception {
+		RealQemu q = qemus.start("itest-kill", TWO_SMMUS);
+		long deadline = System.currentTimeMillis() + BOOT_MILLIS;
+		while (System.currentTimeMillis() < deadline && (q.iommufd() == null || q.iommufd().objects().size() < 4)
+				&& q.state() != RealQemu.State.EXITED) {
+			Thread.sleep(50);
+		}
+		IommufdContext ctx = q.iommufd();
+		assertNotNull(ctx, () -> "QEMU never connected:\n" + console(q));
+		assertTrue(ctx.objects().size() >= 4, () -> "QEMU made objects: " + ctx.objects() + "\n" + console(q));
+		ProcessHandle.of(q.pid()).orElseThrow().destroyForcibly();
+		assertTrue(q.awaitConsole("qemu: exited", 10_000));
+		assertTrue(q.awaitConsole("bridge: ended", 10_000));
+		assertTrue(!iommufd.contexts().contains(ctx), "SIGKILL releases the iommufd as the process's exit does");
+		assertTrue(cdevs.opened().isEmpty(), "no VFIO device file stays open: " + cdevs.opened());
+	}
+}
