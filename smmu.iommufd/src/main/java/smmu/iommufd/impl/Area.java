@@ -50,7 +50,7 @@ public final class Area implements Span {
 		return startByte;
 	}
 
-	/** The user VA of the area's first byte. */
+	/** The user VA of the area's first byte (for file pages: its file offset). */
 	public long userVa() {
 		return pages.uptr() + startByte;
 	}
@@ -66,6 +66,7 @@ public final class Area implements Span {
 
 	@Override
 	public String toString() {
-		return String.format("area[0x%x, 0x%x] va 0x%x prot 0x%x%s", iova, last(), userVa(), prot, locks == 0 ? "" : " locks " + locks);
+		String src = pages.file() == null ? String.format("va 0x%x", userVa()) : String.format("file %s+0x%x", pages.file().getFileName(), userVa());
+		return String.format("area[0x%x, 0x%x] %s prot 0x%x%s", iova, last(), src, prot, locks == 0 ? "" : " locks " + locks);
 	}
 }

@@ -45,6 +45,7 @@ public final class Context implements IommufdContext {
 	private final ObjectTable objects = new ObjectTable();
 	private final Consumer<Context> onClose;
 	private final DeviceOps devices;
+	private final List<VeventqFile> files = new ArrayList<>();
 	private boolean accountMm;
 	private boolean closed;
 
@@ -313,16 +314,60 @@ public final class Context implements IommufdContext {
 		return devices.veventqRead(veventqId, count);
 	}
 
+	/** iommufd_ioas_map_file, then iopt_map_file_pages / iopt_alloc_file_pages, in Linux's order. */
 	@Override
 	public synchronized IoasMapFile ioasMapFile(IoasMapFile cmd, UserProcess proc) {
 		open();
-		throw err(Errno.ENOTTY, "IOAS_MAP_FILE not yet modelled");
+		if ((cmd.flags() & ~MAP_FLAGS) != 0) {
+			throw err(Errno.EOPNOTSUPP, "IOAS_MAP_FILE flags 0x%x", cmd.flags());
+		}
+		if (cmd.iova() == ULONG_MAX || cmd.length() == ULONG_MAX) {
+			throw err(Errno.EOVERFLOW, "iova or length is ULONG_MAX");
+		}
+		if ((cmd.flags() & (IoasMap.WRITEABLE | IoasMap.READABLE)) == 0) {
+			throw err(Errno.EINVAL, "IOAS_MAP_FILE without READABLE or WRITEABLE");
+		}
+		IoPagetable iopt = ioas(cmd.ioasId()).iopt();
+		java.nio.file.Path file = proc.file(cmd.fd());
+		if (file == null) {
+			// fget fails only for a closed fd; an open fd that is not a memfd-able file fails the pin
+			if (!proc.isOpen(cmd.fd())) {
+				throw err(Errno.EBADF, "fd %d is not open", cmd.fd());
+			}
+			throw err(Errno.EINVAL, "fd %d is not a regular file", cmd.fd());
+		}
+		long start = cmd.start(), length = cmd.length();
+		if (length != 0 && Long.compareUnsigned(start + length - 1, start) < 0) {
+			throw err(Errno.EOVERFLOW, "start 0x%x + length 0x%x wraps", start, length);
+		}
+		if (length == 0 || Long.compareUnsigned(length, ULONG_MAX - Pages.PAGE_SIZE) > 0) {
+			throw err(Errno.EINVAL, "length 0x%x", length);
+		}
+		long startDown = start & -Pages.PAGE_SIZE;
+		long startByte = start - startDown;
+		long npages = Long.divideUnsigned(startByte + length + Pages.PAGE_SIZE - 1, Pages.PAGE_SIZE);
+		Pages pages = new Pages(devices.hostPlatform(), file, startDown, npages, (cmd.flags() & IoasMap.WRITEABLE) != 0);
+		long iova = iopt.mapPages(List.of(new IoPagetable.Elem(pages, startByte, length)), length, cmd.iova(),
+				IoPagetable.prot(cmd.flags()), (cmd.flags() & IoasMap.FIXED_IOVA) == 0);
+		return cmd.withIova(iova);
 	}
 
+	/**
+	 * iommufd_ioas_change_process: every area of every IOAS must map file pages (EINVAL). Accounting
+	 * is not modelled, so the charge then moves without a limit to fail on.
+	 */
 	@Override
 	public synchronized void ioasChangeProcess(UserProcess proc) {
 		open();
-		throw err(Errno.ENOTTY, "IOAS_CHANGE_PROCESS not yet modelled");
+		for (Obj o : objects.all()) {
+			if (o instanceof Ioas ioas) {
+				for (Area a : ioas.iopt().areas()) {
+					if (a.pages().file() == null) {
+						throw err(Errno.EINVAL, "IOAS %d maps user memory at %s: only file pages can change process", ioas.id(), a);
+					}
+				}
+			}
+		}
 	}
 
 	@Override
@@ -333,7 +378,30 @@ public final class Context implements IommufdContext {
 	@Override
 	public synchronized void ioctl(int cmd, long arg, UserProcess proc) {
 		open();
-		Ioctl.execute(this, cmd, arg, proc);
+		UserProcess before = devices.mm;
+		devices.mm = proc;
+		try {
+			Ioctl.execute(this, cmd, arg, proc);
+		} finally {
+			devices.mm = before;
+		}
+	}
+
+	/** VEVENTQ_ALLOC's file: takes a user of the queue until it is released. */
+	synchronized VeventqFile openVeventq(int id) {
+		open();
+		Veventq q = devices.veventq(id);
+		VeventqFile f = new VeventqFile(this, q);
+		q.users++;
+		files.add(f);
+		return f;
+	}
+
+	/** iommufd_eventq_fops_release. */
+	synchronized void released(VeventqFile f) {
+		if (files.remove(f)) {
+			f.queue().users--;
+		}
 	}
 
 	@Override
@@ -374,6 +442,10 @@ public final class Context implements IommufdContext {
 		}
 		for (Device d : devices.devices()) {
 			devices.unbind(d);
+		}
+		// Linux keeps the context until the queues' files are closed too; the model releases now
+		for (VeventqFile f : new ArrayList<>(files)) {
+			released(f);
 		}
 		objects.destroyAll();
 		closed = true;

@@ -16,6 +16,7 @@ import smmu.iommufd.VdeviceAlloc;
 import smmu.iommufd.Vevent;
 import smmu.iommufd.VeventqAlloc;
 import smmu.iommufd.ViommuAlloc;
+import smmu.iommufd.UserProcess;
 import smmu.iommufd.VmmAddressSpace;
 import smmu.iommufd.arm.ArmHwInfo;
 import smmu.iommufd.arm.ArmNestedDomain;
@@ -37,13 +38,19 @@ final class DeviceOps {
 	private static final long KMALLOC_MAX = 4L << 20;
 
 	private final ObjectTable objects;
-	private final VmmAddressSpace mm;
+	/** The process making the current call: its memory holds the user pointers of the structs. */
+	UserProcess mm;
 	private final HostKernel host;
 
 	DeviceOps(ObjectTable objects, VmmAddressSpace mm, HostKernel host) {
 		this.objects = objects;
-		this.mm = mm;
+		this.mm = new AddressSpaceProcess(mm);
 		this.host = host;
+	}
+
+	/** The host whose memory pins file pages, or null for a host without devices. */
+	smmu.hw.HostPlatform hostPlatform() {
+		return host == null ? null : host.kernel().host();
 	}
 
 	private ArmSmmuV3Kernel kernel() {

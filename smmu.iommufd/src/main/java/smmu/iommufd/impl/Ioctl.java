@@ -16,12 +16,14 @@ import smmu.iommufd.IoasAllowIovas;
 import smmu.iommufd.IoasCopy;
 import smmu.iommufd.IoasIovaRanges;
 import smmu.iommufd.IoasMap;
+import smmu.iommufd.IoasMapFile;
 import smmu.iommufd.IoasUnmap;
 import smmu.iommufd.Ioctls;
 import smmu.iommufd.IommufdException;
 import smmu.iommufd.IovaRange;
 import smmu.iommufd.Option;
 import smmu.iommufd.VdeviceAlloc;
+import smmu.iommufd.VeventqAlloc;
 import smmu.iommufd.ViommuAlloc;
 import smmu.iommufd.UserProcess;
 import smmu.iommufd.VmmAddressSpace;
@@ -38,16 +40,16 @@ final class Ioctl {
 	private static final int CMD_BASE = 0x80;
 	/**
 	 * By nr - 0x80, as far as the kernel's table goes (HW_QUEUE_ALLOC, 0x94); null: not modelled
-	 * (VFIO_IOAS, dirty tracking, FAULT_QUEUE, MAP_FILE, CHANGE_PROCESS, HW_QUEUE, and VEVENTQ_ALLOC,
-	 * whose result is a file descriptor): ENOTTY once the size was read.
+	 * (VFIO_IOAS, dirty tracking, FAULT_QUEUE, HW_QUEUE): ENOTTY once the size was read.
 	 */
 	private static final Op[] OPS = { new Op(Ioctls.IOMMU_DESTROY, 8, 8), new Op(Ioctls.IOMMU_IOAS_ALLOC, 12, 12),
 			new Op(Ioctls.IOMMU_IOAS_ALLOW_IOVAS, 24, 24), new Op(Ioctls.IOMMU_IOAS_COPY, 40, 40),
 			new Op(Ioctls.IOMMU_IOAS_IOVA_RANGES, 32, 32), new Op(Ioctls.IOMMU_IOAS_MAP, 40, 40),
 			new Op(Ioctls.IOMMU_IOAS_UNMAP, 24, 24), new Op(Ioctls.IOMMU_OPTION, 24, 24), null,
 			new Op(Ioctls.IOMMU_HWPT_ALLOC, 24, 48), new Op(Ioctls.IOMMU_GET_HW_INFO, 32, 40), null, null,
-			new Op(Ioctls.IOMMU_HWPT_INVALIDATE, 32, 32), null, null, new Op(Ioctls.IOMMU_VIOMMU_ALLOC, 24, 40),
-			new Op(Ioctls.IOMMU_VDEVICE_ALLOC, 24, 24), null, null, null };
+			new Op(Ioctls.IOMMU_HWPT_INVALIDATE, 32, 32), null, new Op(Ioctls.IOMMU_IOAS_MAP_FILE, 40, 40),
+			new Op(Ioctls.IOMMU_VIOMMU_ALLOC, 24, 40), new Op(Ioctls.IOMMU_VDEVICE_ALLOC, 24, 24),
+			new Op(Ioctls.IOMMU_IOAS_CHANGE_PROCESS, 8, 8), new Op(Ioctls.IOMMU_VEVENTQ_ALLOC, 32, 32), null };
 	private static final int RANGE_SIZE = 16;
 
 	private Ioctl() {}
@@ -135,8 +137,40 @@ final class Ioctl {
 			b.putInt(12, r.outVdeviceId());
 			respondOrDestroy(ctx, mm, arg, b, userSize, r.outVdeviceId());
 		}
+		case Ioctls.IOMMU_IOAS_MAP_FILE -> {
+			IoasMapFile r = ctx.ioasMapFile(new IoasMapFile(b.getInt(4), b.getInt(8), b.getInt(12), b.getLong(16), b.getLong(24), b.getLong(32)), mm);
+			b.putLong(32, r.iova());
+			respond(mm, arg, b, userSize);
+		}
+		case Ioctls.IOMMU_IOAS_CHANGE_PROCESS -> {
+			reserved(b.getInt(4));
+			ctx.ioasChangeProcess(mm);
+		}
+		case Ioctls.IOMMU_VEVENTQ_ALLOC -> veventqAlloc(ctx, mm, arg, b, userSize);
 		default -> throw new IllegalStateException();
 		}
+	}
+
+	/**
+	 * iommufd_veventq_alloc: the queue, then its file installed at a new fd of the process, both
+	 * written back. The struct is written back (with fd -1) before the fd is installed, so that a
+	 * struct the process cannot take back fails with nothing installed.
+	 */
+	private static void veventqAlloc(Context ctx, UserProcess mm, long arg, ByteBuffer b, long userSize) {
+		reserved(b.getInt(28));
+		VeventqAlloc r = ctx.veventqAlloc(new VeventqAlloc(b.getInt(4), b.getInt(8), b.getInt(12), b.getInt(16), 0));
+		b.putInt(20, r.outVeventqId()).putInt(24, -1);
+		respondOrDestroy(ctx, mm, arg, b, userSize, r.outVeventqId());
+		VeventqFile file = ctx.openVeventq(r.outVeventqId());
+		int fd;
+		try {
+			fd = mm.installFile(file);
+		} catch (RuntimeException e) {
+			file.release();
+			ctx.destroy(r.outVeventqId());
+			throw e;
+		}
+		write(mm, arg + 24, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, fd));
 	}
 
 	/** iommufd_ucmd_respond of a new object: if the struct cannot be copied back the object is destroyed. */

@@ -1,21 +1,30 @@
 package smmu.iommufd.impl;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 
+import smmu.hw.FileRegion;
+import smmu.hw.HostPlatform;
 import smmu.iommufd.Errno;
 import smmu.iommufd.IommufdException;
 import smmu.iommufd.VmmAddressSpace;
 
 /**
- * The user pages behind one IOAS_MAP (the kernel's {@code iopt_pages}): {@code npages} pages from
- * the page-aligned {@code uptr}, shared by every area that maps part of them (IOAS_COPY shares, it
- * never re-pins). Pinning resolves them once to host physical pages, kept as physically contiguous
- * runs.
+ * The pages behind one IOAS_MAP or IOAS_MAP_FILE (the kernel's {@code iopt_pages}): {@code npages}
+ * pages from the page-aligned {@code uptr} of the VMM's memory (IOPT_ADDRESS_USER), or from the
+ * page-aligned file offset {@code uptr} of a file (IOPT_ADDRESS_FILE), shared by every area that
+ * maps part of them (IOAS_COPY shares, it never re-pins). Pinning resolves them once to host
+ * physical pages, kept as physically contiguous runs; a file's pages are pinned by mapping them into
+ * host physical memory as one {@link FileRegion}, released when they are unpinned.
  */
 public final class Pages {
 	static final long PAGE_SIZE = VmmAddressSpace.PAGE_SIZE;
 
 	private final VmmAddressSpace mm;
+	private final HostPlatform host;
+	private final Path file;
+	private FileRegion region;
 	private final long uptr;
 	private final long npages;
 	private final boolean writable;
@@ -26,14 +35,36 @@ public final class Pages {
 
 	Pages(VmmAddressSpace mm, long uptr, long npages, boolean writable) {
 		this.mm = mm;
+		this.host = null;
+		this.file = null;
 		this.uptr = uptr;
 		this.npages = npages;
 		this.writable = writable;
 	}
 
-	/** The page-aligned user VA of page 0. */
+	/** Pages of {@code file} from the page-aligned offset {@code start}, pinned into {@code host}'s memory. */
+	Pages(HostPlatform host, Path file, long start, long npages, boolean writable) {
+		this.mm = null;
+		this.host = host;
+		this.file = file;
+		this.uptr = start;
+		this.npages = npages;
+		this.writable = writable;
+	}
+
+	/** The page-aligned user VA of page 0, or for file pages its file offset. */
 	public long uptr() {
 		return uptr;
+	}
+
+	/** The file of IOPT_ADDRESS_FILE pages, else null. */
+	public Path file() {
+		return file;
+	}
+
+	/** The host memory the file's pages are pinned as, while pinned (else null). */
+	public FileRegion region() {
+		return region;
 	}
 
 	public long npages() {
@@ -55,6 +86,10 @@ public final class Pages {
 	 * itself would say EFAULT).
 	 */
 	void pin() {
+		if (file != null) {
+			pinFile();
+			return;
+		}
 		long[] pg = new long[8], pa = new long[8];
 		int runs = 0;
 		long i = 0;
@@ -88,9 +123,34 @@ public final class Pages {
 		runPa = Arrays.copyOf(pa, runs);
 	}
 
+	/**
+	 * memfd_pin_folios of the file's pages: EINVAL for pages past the end of the file (the file is
+	 * never grown) or a host whose memory cannot hold files, EFAULT when the file cannot be mapped.
+	 */
+	private void pinFile() {
+		if (host == null) {
+			throw new IommufdException(Errno.EINVAL, "the host's memory cannot pin file pages");
+		}
+		FileRegion r;
+		try {
+			r = host.mapFile(file, uptr, npages * PAGE_SIZE, writable);
+		} catch (IllegalArgumentException | UnsupportedOperationException e) {
+			throw new IommufdException(Errno.EINVAL, "cannot pin pages of " + file + ": " + e.getMessage());
+		} catch (IOException e) {
+			throw new IommufdException(Errno.EFAULT, "cannot map " + file + ": " + e);
+		}
+		region = r;
+		runPage = new long[] { 0, npages };
+		runPa = new long[] { r.pa(uptr) };
+	}
+
 	void unpin() {
 		runPage = null;
 		runPa = null;
+		if (region != null) {
+			region.release();
+			region = null;
+		}
 	}
 
 	/** The host physical address of byte {@code offset} of the pages. */

@@ -24,6 +24,8 @@ final class Veventq extends Obj implements VeventSink {
 	private long numEvents;
 	private int sequence;
 	private boolean lostQueued, gone;
+	/** The file's poll waiter (wake_up_interruptible), run outside the queue's lock. */
+	private Runnable readable;
 
 	@Override
 	protected String detail() {
@@ -39,7 +41,21 @@ final class Veventq extends Obj implements VeventSink {
 
 	/** {@code iommufd_viommu_report_event} for this queue's type. */
 	@Override
-	public synchronized boolean deliver(long[] evt) {
+	public boolean deliver(long[] evt) {
+		Runnable wake;
+		synchronized (this) {
+			if (!deliverLocked(evt)) {
+				return false;
+			}
+			wake = readable;
+		}
+		if (wake != null) {
+			wake.run();
+		}
+		return true;
+	}
+
+	private boolean deliverLocked(long[] evt) {
 		if (gone) {
 			return false;
 		}
@@ -78,6 +94,17 @@ final class Veventq extends Obj implements VeventSink {
 		return out;
 	}
 
+	/** iommufd_eventq_fops_poll: whether a record waits. */
+	synchronized boolean hasRecords() {
+		return !deliver.isEmpty();
+	}
+
+	/** Sets the waiter woken whenever a record arrives; returns whether one waits already. */
+	synchronized boolean setReadable(Runnable r) {
+		readable = r;
+		return !deliver.isEmpty();
+	}
+
 	/** Lets a test reach the wrap of the sequence without 2^31 events. */
 	synchronized void startSequenceAt(int next) {
 		sequence = next & Integer.MAX_VALUE;
@@ -88,6 +115,7 @@ final class Veventq extends Obj implements VeventSink {
 		synchronized (this) {
 			gone = true;
 			deliver.clear();
+			readable = null;
 		}
 		viommu.veventqs.remove(vtype);
 		if (vtype == VeventqAlloc.TYPE_ARM_SMMUV3) {

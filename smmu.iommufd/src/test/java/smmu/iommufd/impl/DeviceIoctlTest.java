@@ -116,7 +116,7 @@ class DeviceIoctlTest extends DeviceFixture {
 		ByteBuffer vd = struct(24).putInt(4, v).putInt(8, d0).putLong(16, 0x42);
 		int id = call(Ioctls.IOMMU_VDEVICE_ALLOC, vd).getInt(12);
 		assertEquals(0x42, obj(id, Vdevice.class).virtId);
-		// VEVENTQ_ALLOC returns a file descriptor: not modelled in the raw path
+		// VEVENTQ_ALLOC installs a file: a model VMM has no file table (the queue it made is gone again)
 		mm.write(ARG, struct(32).putInt(8, v).putInt(12, 1).putInt(16, 4).array());
 		fails(Errno.ENOTTY, () -> ctx.ioctl(Ioctls.IOMMU_VEVENTQ_ALLOC, ARG));
 	}
