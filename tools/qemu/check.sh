@@ -10,14 +10,15 @@
 # Prints "SKIPPED: <why>" and exits 0 when the set-up is absent ($SMMU_QEMU_HOME/setup.env without
 # SETUP_OK=1), when not root, or when the tree has no bridge bundle (smmu.qemu). Otherwise exits 0
 # only when every assertion passed; the shell's whole output is kept in $SMMU_QEMU_HOME/check.log.
-# Knobs: SMMU_QEMU_HOME, SMMU_QEMU_CHECK_TIMEOUT (seconds for the whole runtime run, default 900).
+# Knobs: SMMU_QEMU_HOME, SMMU_QEMU_CHECK_TIMEOUT (seconds for the whole runtime run, default 900),
+# SMMU_RUNTIME_JAR (default runtime/target/smmu.jar).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd -P)
 REPO=$(cd "$HERE/../.." && pwd -P)
 HOME_DIR=${SMMU_QEMU_HOME:-/var/lib/smmu-qemu}
 ENV_FILE=$HOME_DIR/setup.env
 TIMEOUT=${SMMU_QEMU_CHECK_TIMEOUT:-900}
-JAR=$REPO/runtime/target/smmu.jar
+JAR=${SMMU_RUNTIME_JAR:-$REPO/runtime/target/smmu.jar}
 LOG=$HOME_DIR/check.log
 
 banner() {
@@ -44,26 +45,37 @@ if [[ ! -f $JAR ]]; then
 	(cd "$REPO" && mvn -B -q -o -DskipTests verify -pl runtime -am) || (cd "$REPO" && mvn -B -q -DskipTests verify -pl runtime -am) ||
 		{ banner "FAILED: cannot build runtime/target/smmu.jar"; exit 1; }
 fi
-if ! unzip -l "$JAR" 2>/dev/null | grep -q 'smmu\.qemu'; then
-	banner "FAILED: runtime/target/smmu.jar has no smmu.qemu bundle (the runtime cannot start real QEMU)"
+if ! grep -q 'smmu\.qemu' <<<"$(unzip -Z1 "$JAR" 2>/dev/null)"; then
+	banner "FAILED: $JAR has no smmu.qemu bundle (the runtime cannot start real QEMU)"
 	exit 1
 fi
 
 "$HERE/chroot-mounts.sh" mount "$CHROOT" >/dev/null || { banner "FAILED: cannot mount the chroot's /proc and /dev"; exit 1; }
 
-# QEMU processes (by pid) in the chroot before the run: only those started during the run are ours to end.
+# This run's QEMU has a name of its own; processes in the chroot with it (and not there before) are ours to end.
+NAME=check$$
+SCRIPT=$(mktemp --suffix=.gosh)
+sed "s/@NAME@/$NAME/g" "$HERE/check.gosh" >"$SCRIPT"
 chroot_pids() {
 	local p root
 	for p in /proc/[0-9]*; do
 		root=$(readlink "$p/root" 2>/dev/null) || continue
-		[[ $root == "$CHROOT" ]] && echo "${p#/proc/}"
+		[[ $root == "$CHROOT" ]] || continue
+		# this run's QEMU only: its guest RAM file carries the run's name
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "smmu-qemu-$NAME\.ram" && echo "${p#/proc/}"
 	done
 }
 before=" $(chroot_pids | tr '\n' ' ') "
-cleanup() {
+new_chroot_pids() {
 	local p
 	for p in $(chroot_pids); do
-		[[ $before == *" $p "* ]] && continue
+		[[ $before == *" $p "* ]] || echo "$p"
+	done
+}
+cleanup() {
+	local p
+	rm -f "$SCRIPT"
+	for p in $(new_chroot_pids); do
 		echo "real-QEMU check: ending process $p left in the chroot ($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-60))"
 		kill -9 "$p" 2>/dev/null
 	done
@@ -73,7 +85,7 @@ trap cleanup EXIT
 banner "booting Debian's QEMU ${E[QEMU_VERSION]:-?} with two accel vSMMUs (guest kernel ${E[KERNEL_VERSION]:-?})"
 start=$(date +%s)
 timeout --kill-after=10 "$TIMEOUT" java -Dsmmu.scenarios="$REPO/scenarios" -Dgosh.home="$REPO/runtime" \
-	-Dsmmu.script="$HERE/check.gosh" -Dgosh.args=--nointeractive -Dorg.jline.terminal.dumb=true \
+	-Dsmmu.script="$SCRIPT" -Dgosh.args=--nointeractive -Dorg.jline.terminal.dumb=true \
 	-Dsmmu.qemu.home="$HOME_DIR" -jar "$JAR" </dev/null >"$LOG" 2>&1
 rc=$?
 [[ $rc -eq 117 ]] && rc=0
@@ -83,8 +95,23 @@ cat "$LOG"
 # ---- judge what the shell printed -------------------------------------------------------------
 # section NAME: the output of the script's first command that starts with NAME (up to the next g!)
 section() { awk -v cmd="g! $1" 'index($0, cmd) == 1 && !seen { on = 1; seen = 1; next } /^g! / { on = 0 } on' "$LOG"; }
-# the n-th (1-based) section of a command
-section_n() { awk -v cmd="g! $1" -v n="$2" 'index($0, cmd) == 1 { k++; on = (k == n); next } /^g! / { on = 0 } on' "$LOG"; }
+# the last section of a command
+section_last() { awk -v cmd="g! $1" 'index($0, cmd) == 1 { out = ""; on = 1; next } /^g! / { on = 0 } on { out = out $0 "\n" } END { printf "%s", out }' "$LOG"; }
+# QEMU ended before the guest finished: the script stopped at qemu:await, before qemu:console. Start it
+# once more, wait for QEMU's own message (bounded), and show its console, so the log says why.
+if grep -q "^error: $NAME: no console line with 'smmu-guest: done' (exited" "$LOG"; then
+	echo
+	banner "QEMU ended early: once more, to show its console"
+	{
+		grep -m1 '^qemu:start ' "$SCRIPT"
+		echo "qemu:await --timeout 120 $NAME qemu-system-aarch64:"
+		echo "qemu:console $NAME 200"
+		echo "qemu:stats $NAME"
+	} >"$SCRIPT.diag"
+	timeout --kill-after=10 180 java -Dsmmu.script="$SCRIPT.diag" -Dgosh.args=--nointeractive -Dorg.jline.terminal.dumb=true \
+		-Dsmmu.qemu.home="$HOME_DIR" -jar "$JAR" </dev/null 2>&1 | grep -v '^commandLine ' | tee "$LOG.diag"
+	rm -f "$SCRIPT.diag"
+fi
 passed=0 failed=0
 check() { # check DESCRIPTION COMMAND...
 	local what=$1; shift
@@ -98,26 +125,32 @@ count_ge() { [[ $(grep -Ec "$2" <<<"$3") -ge $1 ]]; }
 has() { grep -Eq "$1" <<<"$2"; }
 
 console=$(section "qemu:console")
-running=$(section_n "report:host" 1)
-after=$(section_n "report:host" 2)
+objects=$(section "iommufd:objects")
+report=$(section "report:vm")
+stats=$(section "qemu:stats")
+list_after=$(section_last "qemu:list")
+host_after=$(section_last "report:host")
 probes=$(grep -Eo 'arm-smmu-v3 [^ ]+: allocated [0-9]+ entries for cmdq' <<<"$console" | sort -u)
 
 echo
 banner "assertions (runtime exit $rc after ${elapsed}s; log $LOG)"
 check "the script ran to its end (runtime exit status 0)" test "$rc" -eq 0
 check "the guest's init ran (smmu-guest: init)" has '^smmu-guest: init' "$console"
-check "the guest saw an IORT (ACPI, as accel=on needs)" has 'smmu-guest: dmesg: .*ACPI: IORT' "$console"
-check "the guest's arm-smmu-v3 driver probed both vSMMUs" test "$(wc -l <<<"$probes" | tr -d ' ')" -eq 2 -a -n "$probes"
+check "the guest saw an IORT (UEFI + ACPI, as accel=on needs)" has '^smmu-guest: dmesg: .*ACPI: IORT' "$console"
+check "the guest's arm-smmu-v3 driver probed both vSMMUs" test -n "$probes" -a "$(wc -l <<<"$probes")" -eq 2
 check "both VFIO functions are in guest IOMMU groups" count_ge 2 '^smmu-guest: iommu-group ' "$console"
 check "the guest finished its init (smmu-guest: done)" has '^smmu-guest: done' "$console"
-check "the host kernel model holds QEMU's IOAS" has 'IOAS' "$running"
-check "... a nest-parent HWPT" has 'nest-parent' "$running"
-check "... two vIOMMUs (one per accel vSMMU)" count_ge 2 'VIOMMU' "$running"
-check "... two vDEVICEs (the guest driver's StreamIDs)" count_ge 2 'VDEVICE' "$running"
-check "... nested HWPTs (abort/bypass proxies and the guest's STEs)" has 'HWPT_NESTED|nested' "$running"
-check "QEMU stopped: no iommufd object left" bash -c '! grep -Eq "IOAS|VIOMMU|VDEVICE|HWPT" <<<"$1"' _ "$after"
-check "no QEMU left running in the chroot" bash -c "[[ -z \$(for p in /proc/[0-9]*; do [[ \$(readlink \$p/root 2>/dev/null) == '$CHROOT' && '$before' != *\" \${p#/proc/} \"* ]] && echo \$p; done) ]]"
-
+check "QEMU's iommufd in the host kernel model: an IOAS" has '^ *[0-9]+ +IOAS ' "$objects"
+check "... a nest-parent HWPT" has 'HWPT_PAGING .*nest-parent' "$objects"
+check "... two VFIO devices bound" count_ge 2 '^ *[0-9]+ +DEVICE ' "$objects"
+check "... two vIOMMUs (one per accel vSMMU)" count_ge 2 '^ *[0-9]+ +VIOMMU ' "$objects"
+check "... nested HWPTs (the abort/bypass proxies, the guest's STEs)" count_ge 2 '^ *[0-9]+ +HWPT_NESTED ' "$objects"
+check "... two vDEVICEs (the guest driver's StreamIDs)" count_ge 2 '^ *[0-9]+ +VDEVICE ' "$objects"
+check "report:vm shows the real QEMU" has '.' "$report"
+check "the bridge counted round trips" has '[0-9]' "$stats"
+check "QEMU stopped: qemu:list has no running QEMU" bash -c '! grep -Eqi "running|starting" <<<"$1"' _ "$list_after"
+check "QEMU stopped: no iommufd object left on the host" bash -c '! grep -Eq "\b(IOAS|VIOMMU|VDEVICE|HWPT_NESTED)\b.*[0-9]" <<<"$1"' _ "$host_after"
+check "no QEMU process left in the chroot" test -z "$(new_chroot_pids)"
 echo
 echo "real-qemu: ${passed} passed, ${failed} failed"
 [[ $failed -eq 0 ]]
