@@ -10,8 +10,9 @@
 #     guest/                          the same two files on the host, and the boot check's console log
 #     setup.env                       KEY=VALUE lines for the other tools; SETUP_OK=1 comes last
 #
-# Needs: root, apt (Debian's package registry), python3 or nothing else: installs debootstrap and cpio
-# on the host if missing. Never touches the host's glibc. Idempotent: a second run checks and skips.
+# Needs root and apt (Debian's package registry); installs debootstrap and cpio (and gcc for the
+# bridge's library) on the host when missing; never touches the host's glibc. Idempotent: a second run
+# checks each step and skips what is done.
 #
 #   sudo tools/qemu/setup.sh
 #
@@ -20,7 +21,6 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd -P)
-REPO=$(cd "$HERE/../.." && pwd -P)
 export SMMU_QEMU_HOME=${SMMU_QEMU_HOME:-/var/lib/smmu-qemu}
 CHROOT=$SMMU_QEMU_HOME/chroot
 GUEST=$SMMU_QEMU_HOME/guest
@@ -52,6 +52,8 @@ CHROOT_APT=(apt-get -q -y -o Acquire::Check-Valid-Until=false -o APT::Install-Re
 [[ $(id -u) -eq 0 ]] || die "run as root (it builds a chroot under $SMMU_QEMU_HOME and mounts /proc and /dev in it)"
 [[ $(uname -m) == x86_64 ]] || die "the patcher knows x86-64 QEMU binaries only (this is $(uname -m))"
 mkdir -p "$SMMU_QEMU_HOME" "$GUEST"
+exec 9>"$SMMU_QEMU_HOME/.setup.lock"
+flock -n 9 || die "another tools/qemu/setup.sh is running on $SMMU_QEMU_HOME"
 # A stale setup.env must not say OK while we rebuild.
 [[ -f $ENV_FILE ]] && sed -i '/^SETUP_OK=/d' "$ENV_FILE"
 
