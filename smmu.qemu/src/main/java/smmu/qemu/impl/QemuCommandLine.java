@@ -117,6 +117,11 @@ final class QemuCommandLine {
 			Map<String, String> p = props(d);
 			String driver = d.split(",", 2)[0];
 			p.remove(driver);
+			if (driver.equals("pxb-pcie") && !p.containsKey("bus")) {
+				// vm:create puts an expander bus on pcie.0; real QEMU would take the newest bus (a pxb-pcie: refused)
+				args.addAll(List.of("-device", d + ",bus=pcie.0"));
+				continue;
+			}
 			if (!driver.equals("vfio-pci")) {
 				args.addAll(List.of("-device", d));
 				continue;

@@ -44,6 +44,7 @@ class QemuCommandLineTest {
 		assertTrue(all.contains("-device vfio-pci,id=vfio1,fd=102,bus=rp1,iommufd=iommufd0"), "id= added (fd= without id= crashes QEMU 11.1.3), iommufd= added: " + all);
 		assertFalse(all.contains("host="), all);
 		assertTrue(all.contains("-device arm-smmuv3,primary-bus=pcie.2,id=smmuv3.1,accel=on"), all);
+		assertTrue(all.contains("-device pxb-pcie,id=pcie.2,bus_nr=8,bus=pcie.0"), "expander buses on pcie.0, as vm:create has them: " + all);
 	}
 
 	@Test
