@@ -76,10 +76,10 @@ class RealQemuTest {
 	@Test
 	void aRealGuestProbesBothVsmmusAndQemusObjectsLiveInTheKernelModel() throws Exception {
 		RealQemu q = qemus.start("itest-boot", TWO_SMMUS);
-		assertTrue(q.awaitConsole("smmu-guest: init", BOOT_MILLIS), () -> "the guest did not reach its init:\n" + console(q));
+		assertTrue(q.awaitConsole("smmu-guest: done", BOOT_MILLIS), () -> "the guest did not run its init:\n" + console(q));
 		String out = console(q);
 		// the guest's own arm-smmu-v3 driver probed both vSMMUs (IORT: arm-smmu-v3.N.auto)
-		Matcher m = Pattern.compile("arm-smmu-v3 (arm-smmu-v3\\.\\d+\\.auto): ias").matcher(out);
+		Matcher m = Pattern.compile("arm-smmu-v3 (arm-smmu-v3\\.\\d+\\.auto): oas").matcher(out);
 		java.util.Set<String> probed = new java.util.TreeSet<>();
 		while (m.find()) {
 			probed.add(m.group(1));
@@ -94,6 +94,23 @@ class RealQemuTest {
 		assertTrue(n.getOrDefault(ObjectType.HWPT_PAGING, 0) >= 1, () -> "a nest-parent HWPT: " + n);
 		assertEquals(2, n.get(ObjectType.VIOMMU), () -> "one vIOMMU per vSMMU: " + n);
 		assertTrue(n.getOrDefault(ObjectType.HWPT_NESTED, 0) >= 4, () -> "abort and bypass proxies per vSMMU: " + n);
+
+		// every vDEVICE's virtual ID is the StreamID the guest gives its endpoint (bus << 8 | devfn; no bridges)
+		java.util.Set<Integer> guestSids = new java.util.TreeSet<>(), vsids = new java.util.TreeSet<>();
+		Matcher pci = Pattern.compile("smmu-guest: pci [0-9a-f]{4}:([0-9a-f]{2}):([0-9a-f]{2})\\.([0-7]) \\S+ class=(\\w+)").matcher(out);
+		while (pci.find()) {
+			if (!pci.group(4).startsWith("06")) {
+				guestSids.add(Integer.parseInt(pci.group(1), 16) << 8 | Integer.parseInt(pci.group(2), 16) << 3 | Integer.parseInt(pci.group(3)));
+			}
+		}
+		Matcher vsid = Pattern.compile("vsid 0x([0-9a-f]+)").matcher(ctx.objects().stream().filter(o -> o.type() == ObjectType.VDEVICE)
+				.map(IommufdObject::detail).reduce("", String::concat));
+		while (vsid.find()) {
+			vsids.add(Integer.parseInt(vsid.group(1), 16));
+		}
+		assertEquals(2, vsids.size(), () -> "one vDEVICE per device: " + ctx.objects());
+		assertEquals(guestSids, vsids, "vDEVICE virtual IDs = the guest's StreamIDs");
+		assertEquals(2, n.get(ObjectType.VDEVICE));
 
 		BridgeStats s = q.stats();
 		assertTrue(s.roundTrips() > s.calls() && s.calls() > 20, () -> "calls " + s.calls() + ", round trips " + s.roundTrips());
