@@ -115,6 +115,12 @@ public final class CostReport {
 
 	/** Every context of the host kernel (a VM's by its name, others as {@code fd#n}) and every SMMU. */
 	public static HostReport host(HostPlatform host, Iommufd iommufd, List<VirtualMachine> vms, String policy, String kernel) {
+		return host(host, iommufd, vms, Map.of(), policy, kernel);
+	}
+
+	/** As above; {@code processes} names the contexts of real QEMU processes (shown as state {@code qemu}). */
+	public static HostReport host(HostPlatform host, Iommufd iommufd, List<VirtualMachine> vms, Map<IommufdContext, String> processes, String policy,
+			String kernel) {
 		Map<IommufdContext, VirtualMachine> owners = new IdentityHashMap<>();
 		for (VirtualMachine vm : vms) {
 			try {
@@ -137,13 +143,14 @@ public final class CostReport {
 				continue;
 			}
 			VirtualMachine vm = owners.get(ctx);
-			String owner = vm != null ? vm.name() : "fd#" + ++other;
+			String process = processes.get(ctx);
+			String owner = vm != null ? vm.name() : process != null ? process : "fd#" + ++other;
 			Counts c = Costs.count(objects);
 			total = total.plus(c);
 			tables.addAll(Costs.tables(owner, objects));
 			Map<String, TreeSet<Integer>> v = Costs.vmids(objects);
 			Costs.merge(vmids, v);
-			perVm.add(new VmSummary(owner, vm != null ? vm.state().name().toLowerCase() : "process", c.ioas(), c.hwptPaging(), c.hwptNested(),
+			perVm.add(new VmSummary(owner, vm != null ? vm.state().name().toLowerCase() : process != null ? "qemu" : "process", c.ioas(), c.hwptPaging(), c.hwptNested(),
 					c.viommu(), c.vdevice(), c.stage2Bytes(), Costs.total(v)));
 		}
 		List<String> ids = new ArrayList<>();

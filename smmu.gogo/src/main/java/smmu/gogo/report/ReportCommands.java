@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.HashSet;
 import java.util.Hashtable;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -86,7 +88,17 @@ public class ReportCommands {
 
 	@Descriptor("the host's cost: every iommufd context (VMs by name), objects and stage-2 bytes, VMIDs per physical SMMU, every SMMU's TLB and walk statistics")
 	public HostReport host() {
-		return CostReport.host(service(HostPlatform.class), service(Iommufd.class), service(VmManager.class).list(), policy(), kernel());
+		Map<IommufdContext, String> processes = new IdentityHashMap<>();
+		RealQemus qemus = optional(RealQemus.class);
+		if (qemus != null) {
+			for (RealQemu q : qemus.list()) {
+				IommufdContext ctx = q.iommufd();
+				if (ctx != null) {
+					processes.put(ctx, q.name());
+				}
+			}
+		}
+		return CostReport.host(service(HostPlatform.class), service(Iommufd.class), service(VmManager.class).list(), processes, policy(), kernel());
 	}
 
 	@Descriptor("run a scenario once per available stage-2 policy (Config Admin PID smmu.policy, active), each on fresh VMs, and compare the costs side by side")
