@@ -7,6 +7,8 @@
  *   SMMU_BRIDGE_SOCKET  path of the runtime's Unix socket (without it the library does nothing)
  *   SMMU_BRIDGE_FDS     the fds QEMU is told about: "100=iommufd,101=vfio:0000:01:00.0,..."
  *   SMMU_BRIDGE_DEBUG   1: one line per forwarded call on stderr
+ *   SMMU_BRIDGE_KEEP    1: keep running when the runtime goes (calls fail with EIO); by default the
+ *                       process gets SIGTERM then, as nothing can serve its iommufd any more
  *
  * The constructor opens a placeholder (/dev/null) at each of those numbers before QEMU's main runs,
  * so calls the bridge does not forward (fcntl, fstat) still see a valid file. Forwarded: ioctl,
@@ -58,6 +60,7 @@ static unsigned char kinds[MAX_FD];     /* 0: not ours; KIND_IOMMUFD, KIND_VFIO,
 static unsigned char signalled[MAX_FD]; /* KIND_FILE: the eventfd's counter is non-zero */
 static int sock = -1;
 static int debug;
+static int keep_on_loss;
 static volatile int dead;
 static uint32_t next_seq;
 
@@ -239,12 +242,19 @@ static void *receiver(void *unused)
 		pthread_mutex_unlock(&queue_lock);
 	}
 	pthread_mutex_lock(&queue_lock);
-	if (!dead) {
-		fprintf(stderr, "smmu-bridge: the runtime closed the bridge: calls on its fds now fail with EIO\n");
-	}
+	int was_dead = dead;
 	dead = 1;
 	pthread_cond_broadcast(&queue_cond);
 	pthread_mutex_unlock(&queue_lock);
+	if (!was_dead) {
+		/* the host kernel this process runs on is gone: calls on its fds fail with EIO from now on,
+		 * and the process is asked to terminate (SIGTERM: QEMU shuts down cleanly) unless told to stay */
+		fprintf(stderr, "smmu-bridge: the runtime closed the bridge: calls on its fds fail with EIO%s\n",
+			keep_on_loss ? "" : "; terminating");
+		if (!keep_on_loss) {
+			kill(getpid(), SIGTERM);
+		}
+	}
 	return NULL;
 }
 
@@ -553,6 +563,7 @@ __attribute__((constructor)) static void bridge_init(void)
 	}
 	const char *fds = getenv("SMMU_BRIDGE_FDS");
 	debug = getenv("SMMU_BRIDGE_DEBUG") && strcmp(getenv("SMMU_BRIDGE_DEBUG"), "1") == 0;
+	keep_on_loss = getenv("SMMU_BRIDGE_KEEP") && strcmp(getenv("SMMU_BRIDGE_KEEP"), "1") == 0;
 	char spec[4096];
 	snprintf(spec, sizeof spec, "%s", fds ? fds : "");
 	char sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -563,6 +574,7 @@ __attribute__((constructor)) static void bridge_init(void)
 	unsetenv("SMMU_BRIDGE_SOCKET");
 	unsetenv("SMMU_BRIDGE_FDS");
 	unsetenv("SMMU_BRIDGE_DEBUG");
+	unsetenv("SMMU_BRIDGE_KEEP");
 	unsetenv("LD_PRELOAD");
 
 	/* HELLO: pid, then the fds with their kinds and names */

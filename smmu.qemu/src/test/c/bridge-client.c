@@ -1,7 +1,7 @@
 /*
  * A stand-in for QEMU under libsmmu-bridge.so (PreloadLibraryTest): makes the calls QEMU makes on
  * its bridged fds (100: iommufd, 101: a VFIO device) and prints what came back, one line each.
- * argv[1]: a regular file to pass to IOAS_MAP_FILE.
+ * argv[1]: a regular file to pass to IOAS_MAP_FILE; argv[2] "hold": only wait (for a signal).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +18,12 @@
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 2 && strcmp(argv[2], "hold") == 0) {
+		printf("holding\n");
+		for (;;) {
+			pause();
+		}
+	}
 	struct { uint32_t size, flags, out_ioas_id; } alloc = { 12, 0, 0 };
 	int r = ioctl(100, 0x3b81, &alloc);
 	printf("ioas_alloc %d %u\n", r, alloc.out_ioas_id);

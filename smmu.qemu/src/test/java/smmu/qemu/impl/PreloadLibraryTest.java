@@ -45,13 +45,54 @@ class PreloadLibraryTest {
 		assertEquals(0, p.waitFor(), String.join(" ", cmd) + ":\n" + out);
 	}
 
-	@Test
-	void qemusCallsReachTheKernelAndComeBack() throws Exception {
+	private Path lib, client;
+
+	private void build() throws Exception {
 		assumeTrue(gcc(), "no gcc on this machine: the preload library cannot be built");
 		Path root = Path.of(System.getProperty("user.dir")).getParent();
-		Path lib = dir.resolve("libsmmu-bridge.so"), client = dir.resolve("client");
+		lib = dir.resolve("libsmmu-bridge.so");
+		client = dir.resolve("client");
 		run(root.resolve("tools/qemu/preload/build.sh").toString(), "-o", lib.toString());
 		run("gcc", "-O2", "-Wall", "-o", client.toString(), root.resolve("smmu.qemu/src/test/c/bridge-client.c").toString());
+	}
+
+	@Test
+	void theProcessIsTerminatedWhenTheRuntimeCloses() throws Exception {
+		build();
+		Path sock = dir.resolve("t.sock");
+		try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			server.bind(UnixDomainSocketAddress.of(sock));
+			ProcessBuilder pb = new ProcessBuilder(client.toString(), "-", "hold").redirectErrorStream(true);
+			pb.environment().put("LD_PRELOAD", lib.toString());
+			pb.environment().put("SMMU_BRIDGE_SOCKET", sock.toString());
+			pb.environment().put("SMMU_BRIDGE_FDS", "100=iommufd");
+			Process p = pb.start();
+			FakeKernel fake = new FakeKernel();
+			Session s = new Session(server.accept(), fake.kernel, null, new Stats(), new Session.Listener() {
+				@Override
+				public void connected(int pid, IommufdContext iommufd) {
+				}
+
+				@Override
+				public void ended(String why) {
+				}
+			}, l -> {});
+			Thread t = new Thread(s);
+			t.start();
+			BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+			assertEquals("holding", out.readLine());
+			s.close();
+			assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIGTERM when the bridge is gone");
+			assertEquals(128 + 15, p.exitValue());
+			assertTrue(out.readLine().contains("the runtime closed the bridge"));
+			t.join(5000);
+			assertEquals(List.of("iommufd"), fake.released);
+		}
+	}
+
+	@Test
+	void qemusCallsReachTheKernelAndComeBack() throws Exception {
+		build();
 		Path ram = dir.resolve("ram");
 		Files.write(ram, new byte[8192]);
 
