@@ -52,35 +52,46 @@ fi
 
 "$HERE/chroot-mounts.sh" mount "$CHROOT" >/dev/null || { banner "FAILED: cannot mount the chroot's /proc and /dev"; exit 1; }
 
-# This run's QEMU has a name of its own; processes in the chroot with it (and not there before) are ours to end.
+# This run's QEMUs have names of their own (NAME, NAMEb): only their processes are ours to end.
 NAME=check$$
 SCRIPT=$(mktemp --suffix=.gosh)
 sed "s/@NAME@/$NAME/g" "$HERE/check.gosh" >"$SCRIPT"
-chroot_pids() {
+# qemu_pids REGEX: the QEMU processes in the chroot whose guest RAM file name matches
+qemu_pids() {
 	local p root
 	for p in /proc/[0-9]*; do
 		root=$(readlink "$p/root" 2>/dev/null) || continue
 		[[ $root == "$CHROOT" ]] || continue
-		# this run's QEMU only: its guest RAM file carries the run's name
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "smmu-qemu-$NAME\.ram" && echo "${p#/proc/}"
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -Eq "smmu-qemu-$1\.ram" && echo "${p#/proc/}"
 	done
 }
-before=" $(chroot_pids | tr '\n' ' ') "
-new_chroot_pids() {
-	local p
-	for p in $(chroot_pids); do
-		[[ $before == *" $p "* ]] || echo "$p"
-	done
-}
+ours() { qemu_pids "${NAME}b?"; }
+killer=
 cleanup() {
 	local p
-	rm -f "$SCRIPT"
-	for p in $(new_chroot_pids); do
+	rm -f "$SCRIPT" "$SCRIPT.diag"
+	[[ -n $killer ]] && kill "$killer" 2>/dev/null
+	for p in $(ours); do
 		echo "real-QEMU check: ending process $p left in the chroot ($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-60))"
 		kill -9 "$p" 2>/dev/null
 	done
 }
 trap cleanup EXIT
+: >"$LOG"
+# The kill: when the script starts the second QEMU, the first one gets SIGKILL (as a crash would).
+(
+	for ((i = 0; i < TIMEOUT * 5; i++)); do
+		if grep -q "^g! qemu:start ${NAME}b " "$LOG" 2>/dev/null; then
+			for p in $(qemu_pids "$NAME"); do
+				kill -9 "$p" && echo "$p" >"$LOG.killed"
+			done
+			exit 0
+		fi
+		sleep 0.2
+	done
+) &
+killer=$!
+rm -f "$LOG.killed"
 
 banner "booting Debian's QEMU ${E[QEMU_VERSION]:-?} with two accel vSMMUs (guest kernel ${E[KERNEL_VERSION]:-?})"
 start=$(date +%s)
@@ -95,6 +106,8 @@ cat "$LOG"
 # ---- judge what the shell printed -------------------------------------------------------------
 # section NAME: the output of the script's first command that starts with NAME (up to the next g!)
 section() { awk -v cmd="g! $1" 'index($0, cmd) == 1 && !seen { on = 1; seen = 1; next } /^g! / { on = 0 } on' "$LOG"; }
+# the n-th (1-based) section of a command
+section_n() { awk -v cmd="g! $1" -v n="$2" 'index($0, cmd) == 1 { k++; on = (k == n); next } /^g! / { on = 0 } on' "$LOG"; }
 # the last section of a command
 section_last() { awk -v cmd="g! $1" 'index($0, cmd) == 1 { out = ""; on = 1; next } /^g! / { on = 0 } on { out = out $0 "\n" } END { printf "%s", out }' "$LOG"; }
 # QEMU ended before the guest finished: the script stopped at qemu:await, before qemu:console. Start it
@@ -121,36 +134,74 @@ check() { # check DESCRIPTION COMMAND...
 		echo "FAIL $what"; failed=$((failed + 1))
 	fi
 }
-count_ge() { [[ $(grep -Ec "$2" <<<"$3") -ge $1 ]]; }
+count() { grep -Ec "$1" <<<"$2"; }
 has() { grep -Eq "$1" <<<"$2"; }
+field() { awk -v f="$1" '$1 == f { print $2; exit }' <<<"$2"; } # field NAME TEXT: a "name value" row's value
 
 console=$(section "qemu:console")
 objects=$(section "iommufd:objects")
-report=$(section "report:vm")
+ste0=$(section "smmu:ste smmu0 ")
+ste1=$(section "smmu:ste smmu1 ")
+cd0=$(section "smmu:cd smmu0 ")
+walk=$(section "smmu:walk smmu0 ")
 stats=$(section "qemu:stats")
+list_mid=$(section_n "qemu:list" 2)
+host_mid=$(section_n "report:host" 1)
 list_after=$(section_last "qemu:list")
 host_after=$(section_last "report:host")
+
+# the guest: arm-smmu-v3 instances that probed; endpoint functions (not bridges) in IOMMU groups and their RIDs
 probes=$(grep -Eo 'arm-smmu-v3 [^ ]+: allocated [0-9]+ entries for cmdq' <<<"$console" | sort -u)
+endpoints=$(grep -E '^smmu-guest: pci ' <<<"$console" | grep -Ev 'class=06' | grep -E 'group=[0-9]+')
+guest_rids=$(while read -r _ _ bdf _; do # DOMAIN:BUS:DEV.FN -> BUS << 8 | DEV << 3 | FN
+	[[ $bdf =~ ^[0-9a-f]+:([0-9a-f]+):([0-9a-f]+)\.([0-7])$ ]] && printf '0x%x\n' $((0x${BASH_REMATCH[1]} << 8 | 0x${BASH_REMATCH[2]} << 3 | BASH_REMATCH[3]))
+done <<<"$endpoints" | sort)
+vsids=$(awk '$2 == "VDEVICE" { for (i = 1; i <= NF; i++) if ($i == "vsid") print $(i + 1) }' <<<"$objects" | sort)
+# the nested STE a physical SMMU holds for a device must carry the guest's CD pointer: the vSTE's word 0
+# of the nested HWPT the device is attached to (iommufd:objects), bits [51:6]
+ste_matches_vste() { # SMMU SID STE-TEXT
+	local ref vste
+	ref=$(awk -v at="on $1 sid $2" '$2 == "DEVICE" && index($0, at) { gsub(/\[/, "", $4); gsub(/\]/, "", $4); print $4 }' <<<"$objects")
+	[[ -n $ref ]] || return 1
+	vste=$(awk -v id="$ref" '$1 == id && $2 == "HWPT_NESTED" && /vSTE s1/ { for (i = 1; i <= NF; i++) if ($i ~ /^ste\[0\]=/) { sub(/^ste\[0\]=/, "", $i); print $i } }' <<<"$objects")
+	[[ -n $vste ]] || return 1
+	[[ $(field Config "$3") == 0x7 ]] || return 1
+	(($(field S1ContextPtr "$3") == (vste & 0xffffffffffffc0))) || return 1
+}
+s2ttb0=$(field S2TTB "$ste0")
+s2ttb1=$(field S2TTB "$ste1")
+killed=$(cat "$LOG.killed" 2>/dev/null)
 
 echo
 banner "assertions (runtime exit $rc after ${elapsed}s; log $LOG)"
 check "the script ran to its end (runtime exit status 0)" test "$rc" -eq 0
 check "the guest's init ran (smmu-guest: init)" has '^smmu-guest: init' "$console"
-check "the guest saw an IORT (UEFI + ACPI, as accel=on needs)" has '^smmu-guest: dmesg: .*ACPI: IORT' "$console"
+check "the guest found its vSMMUs through the IORT (UEFI + ACPI, as accel=on needs)" has '^smmu-guest: dmesg: .*ACPI: IORT' "$console"
 check "the guest's arm-smmu-v3 driver probed both vSMMUs" test -n "$probes" -a "$(wc -l <<<"$probes")" -eq 2
-check "both VFIO functions are in guest IOMMU groups" count_ge 2 '^smmu-guest: iommu-group ' "$console"
+check "both VFIO functions sit in guest IOMMU groups" test "$(count . "$endpoints")" -eq 2
 check "the guest finished its init (smmu-guest: done)" has '^smmu-guest: done' "$console"
-check "QEMU's iommufd in the host kernel model: an IOAS" has '^ *[0-9]+ +IOAS ' "$objects"
-check "... a nest-parent HWPT" has 'HWPT_PAGING .*nest-parent' "$objects"
-check "... two VFIO devices bound" count_ge 2 '^ *[0-9]+ +DEVICE ' "$objects"
-check "... two vIOMMUs (one per accel vSMMU)" count_ge 2 '^ *[0-9]+ +VIOMMU ' "$objects"
-check "... nested HWPTs (the abort/bypass proxies, the guest's STEs)" count_ge 2 '^ *[0-9]+ +HWPT_NESTED ' "$objects"
-check "... two vDEVICEs (the guest driver's StreamIDs)" count_ge 2 '^ *[0-9]+ +VDEVICE ' "$objects"
-check "report:vm shows the real QEMU" has '.' "$report"
-check "the bridge counted round trips" has '[0-9]' "$stats"
-check "QEMU stopped: qemu:list has no running QEMU" bash -c '! grep -Eqi "running|starting" <<<"$1"' _ "$list_after"
-check "QEMU stopped: no iommufd object left on the host" bash -c '! grep -Eq "\b(IOAS|VIOMMU|VDEVICE|HWPT_NESTED)\b.*[0-9]" <<<"$1"' _ "$host_after"
-check "no QEMU process left in the chroot" test -z "$(new_chroot_pids)"
+check "QEMU's objects in the host kernel model: one IOAS" test "$(count '^ *[0-9]+ +IOAS ' "$objects")" -eq 1
+check "... one nest-parent HWPT over both physical SMMUs (sharing kernel)" has '^ *[0-9]+ +HWPT_PAGING .*nest-parent smmu0:.* smmu1:' "$objects"
+check "... two VFIO devices bound (one per physical SMMU)" test "$(count '^ *[0-9]+ +DEVICE .* on smmu[01] ' "$objects")" -eq 2
+check "... two vIOMMUs" test "$(count '^ *[0-9]+ +VIOMMU ' "$objects")" -eq 2
+check "... abort and bypass proxy HWPTs per vIOMMU" test "$(count 'HWPT_NESTED .*vSTE (abort|bypass)' "$objects")" -eq 4
+check "... a nested HWPT from each guest STE (stage 1), the devices attached to them" test "$(count 'HWPT_NESTED .*vSTE s1 ' "$objects")" -eq 2
+check "... two vEVENTQs" test "$(count '^ *[0-9]+ +VEVENTQ ' "$objects")" -eq 2
+check "every vDEVICE's virtual ID is the guest's StreamID (RID) of its function" test -n "$vsids" -a "$vsids" == "$guest_rids"
+check "smmu0's STE for 0000:01:00.0 is nested and points at the guest's CD" ste_matches_vste smmu0 0x100 "$ste0"
+check "smmu1's STE for 0000:02:00.0 is nested and points at the guest's CD" ste_matches_vste smmu1 0x200 "$ste1"
+check "both STEs carry the one nest parent's S2TTB" test -n "$s2ttb0" -a "$s2ttb0" == "$s2ttb1" -a "${s2ttb0:-0}" != 0x0
+check "the guest's CD, read through stage 2 from the guest's RAM, is valid (V=1, a TTB0)" test "$(field V "$cd0")" == 0x1 -a -n "$(field TTB0 "$cd0")"
+check "a walk goes through stage 2 into the guest's stage-1 tables" has '^S1 +[0-9]' "$walk"
+check "the guest's invalidations arrived as IOMMU_HWPT_INVALIDATE, none refused" has '^ioctl IOMMU_HWPT_INVALIDATE +[1-9][0-9]* +0 ' "$stats"
+check "SIGKILL reached the first QEMU" test -n "$killed"
+check "... which the runtime saw exit (status 137)" has "^$NAME +[0-9]+ +exited 137 " "$list_mid"
+check "... leaving no object: only the second QEMU's context is left" test "$(field contexts "$host_mid")" == 1
+check "the second QEMU ran meanwhile (its guest finished its init)" has "^${NAME}b: 'smmu-guest: done' seen" "$LOG"
+check "both stopped: qemu:list has none left" has '^no real QEMUs' "$list_after"
+check "both stopped: no iommufd context or object left on the host" bash -c '[[ $(awk '"'"'$1 ~ /^(contexts|ioas|hwptPaging|hwptNested|viommu|vdevice)$/ && $2 != 0'"'"' <<<"$1") == "" && -n $1 ]]' _ "$host_after"
+check "no QEMU process of this check left in the chroot" test -z "$(ours)"
+
 echo
 echo "real-qemu: ${passed} passed, ${failed} failed"
 [[ $failed -eq 0 ]]
