@@ -197,7 +197,7 @@ check "the guest's invalidations arrived as IOMMU_HWPT_INVALIDATE, none refused"
 check "SIGKILL reached the first QEMU" test -n "$killed"
 check "... which the runtime saw exit (status 137)" has "^$NAME +[0-9]+ +exited 137 " "$list_mid"
 check "... leaving no object: only the second QEMU's context is left" test "$(field contexts "$host_mid")" == 1
-check "the second QEMU ran meanwhile (its guest finished its init)" has "^${NAME}b: 'smmu-guest: done' seen" "$LOG"
+check "the second QEMU ran meanwhile (its guest finished its init)" grep -q "^${NAME}b: 'smmu-guest: done' seen" "$LOG"
 check "both stopped: qemu:list has none left" has '^no real QEMUs' "$list_after"
 check "both stopped: no iommufd context or object left on the host" bash -c '[[ $(awk '"'"'$1 ~ /^(contexts|ioas|hwptPaging|hwptNested|viommu|vdevice)$/ && $2 != 0'"'"' <<<"$1") == "" && -n $1 ]]' _ "$host_after"
 check "no QEMU process of this check left in the chroot" test -z "$(ours)"
