@@ -2,8 +2,10 @@
 # The end-to-end check of issue 14: Debian's real QEMU 11.1 (the set-up's patched copy, in its chroot)
 # boots the arm64 guest with two accel vSMMUs on two pxb-pcie buses, over the host's two physical
 # SMMUs, one VFIO function behind each; its iommufd and VFIO calls go through the bridge to the
-# runtime's host kernel model. Driven by the shell commands qemu:start / qemu:list / qemu:console /
-# qemu:stop (tools/qemu/check.gosh), judged here from what the shell printed.
+# runtime's host kernel model. Driven by a Gogo script (tools/qemu/check.gosh: qemu:start, qemu:await,
+# qemu:list, qemu:console, iommufd:objects, smmu:ste, smmu:cd, smmu:walk, report:vm, qemu:stats,
+# qemu:stop, report:host), judged here from what the shell printed; a second QEMU boots while this
+# script sends the first one SIGKILL.
 #
 #   tools/qemu/check.sh            (root; after tools/qemu/setup.sh and a build of runtime/target/smmu.jar)
 #
@@ -45,7 +47,7 @@ if [[ ! -f $JAR ]]; then
 	(cd "$REPO" && mvn -B -q -o -DskipTests verify -pl runtime -am) || (cd "$REPO" && mvn -B -q -DskipTests verify -pl runtime -am) ||
 		{ banner "FAILED: cannot build runtime/target/smmu.jar"; exit 1; }
 fi
-if ! grep -q 'smmu\.qemu' <<<"$(unzip -Z1 "$JAR" 2>/dev/null)"; then
+if ! grep -q 'smmu\.qemu' <<<"$(python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$JAR" 2>/dev/null)"; then
 	banner "FAILED: $JAR has no smmu.qemu bundle (the runtime cannot start real QEMU)"
 	exit 1
 fi
