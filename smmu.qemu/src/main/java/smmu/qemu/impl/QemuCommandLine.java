@@ -83,7 +83,7 @@ final class QemuCommandLine {
 			case "-device" -> devices.add(value);
 			case "-append" -> append = value;
 			case "-machine", "-M", "-accel", "-bios", "-kernel", "-initrd", "-serial", "-monitor", "-display", "-chardev", "-daemonize",
-					"-pidfile", "-enable-kvm" ->
+					"-pidfile", "-enable-kvm", "-nographic" ->
 				throw new QemuException(opt + " is set by the launcher (virt, GICv3, TCG, UEFI, the set-up's kernel and initrd, console on the serial port)");
 			default -> {
 				smp |= o.equals("-smp");

@@ -42,6 +42,8 @@ final class QemuInstance implements RealQemu {
 	private volatile IommufdContext iommufd;
 	private volatile Session session;
 	private volatile long started, bootMillis = -1;
+	/** Nothing more will be written to the console: the output and the bridge have both ended. */
+	private volatile boolean consoleDone, bridgeDone;
 	private ServerSocketChannel server;
 
 	/**
@@ -102,6 +104,9 @@ final class QemuInstance implements RealQemu {
 			}
 		} catch (IOException e) {
 			// the process ended
+		} finally {
+			consoleDone = true;
+			console.add("");
 		}
 	}
 
@@ -110,6 +115,7 @@ final class QemuInstance implements RealQemu {
 		try {
 			ch = server.accept();
 		} catch (IOException e) {
+			bridgeDone = true;
 			return;
 		} finally {
 			closeServer();
@@ -127,6 +133,7 @@ final class QemuInstance implements RealQemu {
 			@Override
 			public void ended(String why) {
 				iommufd = null;
+				bridgeDone = true;
 				console.add("bridge: ended: " + why);
 			}
 		}, console::add);
@@ -224,7 +231,7 @@ final class QemuInstance implements RealQemu {
 
 	@Override
 	public boolean awaitConsole(String text, long millis) throws InterruptedException {
-		return console.await(text, millis, () -> state == State.EXITED);
+		return console.await(text, millis, () -> state == State.EXITED && consoleDone && bridgeDone);
 	}
 
 	@Override
