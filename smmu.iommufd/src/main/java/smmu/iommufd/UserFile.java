@@ -9,9 +9,10 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface UserFile {
 	/**
-	 * read(2) into {@code dst} (count = its length): the bytes read, 0 at end of file. EAGAIN as an
-	 * {@link IommufdException} when nothing can be read now (the process polls, then reads again);
-	 * other errnos as the file's read returns them.
+	 * read(2) into {@code dst} (count = its length): the bytes read. Other errnos as an
+	 * {@link IommufdException}, as the file's read returns them. A vEVENTQ's read never blocks and,
+	 * as in Linux, returns 0 (not EAGAIN) when no record is waiting or the first does not fit: poll
+	 * ({@link #readable()}, {@link #onReadable}) says when to read.
 	 */
 	int read(byte[] dst);
 

@@ -3,8 +3,9 @@ package smmu.iommufd;
 /**
  * {@code struct iommu_veventq_alloc}: IOMMU_VEVENTQ_ALLOC (0x93). A queue of at most {@code
  * veventq_depth} vEVENTs of {@code type} for vIOMMU {@code viommu_id}; the kernel writes back {@code
- * out_veventq_id}. The model has no file descriptors: the queue is read with
- * {@link IommufdContext#veventqRead} by its ID ({@code out_veventq_fd} is not modelled).
+ * out_veventq_id}. The typed call makes no file: the queue is read with
+ * {@link IommufdContext#veventqRead} by its ID. The raw ioctl of a {@link UserProcess} also installs
+ * the queue's file ({@code out_veventq_fd}, a {@link UserFile}).
  */
 public record VeventqAlloc(int flags, int viommuId, int type, int veventqDepth, int outVeventqId) {
 	/** {@code enum iommu_veventq_type}. */

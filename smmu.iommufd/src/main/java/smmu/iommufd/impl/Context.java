@@ -39,6 +39,8 @@ import smmu.iommufd.VmmAddressSpace;
 public final class Context implements IommufdContext {
 	private static final int MAP_FLAGS = IoasMap.FIXED_IOVA | IoasMap.WRITEABLE | IoasMap.READABLE;
 	private static final long ULONG_MAX = -1L;
+	/** The file of an open fd that is not a regular file (a pipe, an eventfd): its pages cannot be pinned. */
+	static final java.nio.file.Path NOT_A_FILE = java.nio.file.Path.of("/proc/self/fd/not-a-regular-file");
 
 	private final VmmAddressSpace mm;
 	private final boolean capSysResource;
@@ -329,12 +331,9 @@ public final class Context implements IommufdContext {
 		}
 		IoPagetable iopt = ioas(cmd.ioasId()).iopt();
 		java.nio.file.Path file = proc.file(cmd.fd());
-		if (file == null) {
-			// fget fails only for a closed fd; an open fd that is not a memfd-able file fails the pin
-			if (!proc.isOpen(cmd.fd())) {
-				throw err(Errno.EBADF, "fd %d is not open", cmd.fd());
-			}
-			throw err(Errno.EINVAL, "fd %d is not a regular file", cmd.fd());
+		// fget fails only for a closed fd; an open fd that is not a regular file fails at the pin
+		if (file == null && !proc.isOpen(cmd.fd())) {
+			throw err(Errno.EBADF, "fd %d is not open", cmd.fd());
 		}
 		long start = cmd.start(), length = cmd.length();
 		if (length != 0 && Long.compareUnsigned(start + length - 1, start) < 0) {
@@ -346,7 +345,8 @@ public final class Context implements IommufdContext {
 		long startDown = start & -Pages.PAGE_SIZE;
 		long startByte = start - startDown;
 		long npages = Long.divideUnsigned(startByte + length + Pages.PAGE_SIZE - 1, Pages.PAGE_SIZE);
-		Pages pages = new Pages(devices.hostPlatform(), file, startDown, npages, (cmd.flags() & IoasMap.WRITEABLE) != 0);
+		Pages pages = new Pages(devices.hostPlatform(), file == null ? NOT_A_FILE : file, startDown, npages,
+				(cmd.flags() & IoasMap.WRITEABLE) != 0);
 		long iova = iopt.mapPages(List.of(new IoPagetable.Elem(pages, startByte, length)), length, cmd.iova(),
 				IoPagetable.prot(cmd.flags()), (cmd.flags() & IoasMap.FIXED_IOVA) == 0);
 		return cmd.withIova(iova);

@@ -128,6 +128,9 @@ public final class Pages {
 	 * never grown) or a host whose memory cannot hold files, EFAULT when the file cannot be mapped.
 	 */
 	private void pinFile() {
+		if (file == Context.NOT_A_FILE) {
+			throw new IommufdException(Errno.EINVAL, "the fd is not a regular file: memfd_pin_folios refuses it");
+		}
 		if (host == null) {
 			throw new IommufdException(Errno.EINVAL, "the host's memory cannot pin file pages");
 		}

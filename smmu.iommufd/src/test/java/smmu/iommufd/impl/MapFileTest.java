@@ -155,7 +155,10 @@ class MapFileTest extends DeviceFixture {
 		expect(Errno.EINVAL, IoasMap.FIXED_IOVA, ioas, fd, 0, 0x1000, 0x5000_0000L);
 		expect(Errno.ENOENT, FIXED_RW, 99, fd, 0, 0x1000, 0x5000_0000L);
 		expect(Errno.EBADF, FIXED_RW, ioas, 99, 0, 0x1000, 0x5000_0000L);
-		expect(Errno.EINVAL, FIXED_RW, ioas, proc.eventfd(), 0, 0x1000, 0x5000_0000L);
+		int efd = proc.eventfd();
+		expect(Errno.EINVAL, FIXED_RW, ioas, efd, 0, 0x1000, 0x5000_0000L);
+		expect(Errno.EOVERFLOW, FIXED_RW, ioas, efd, -0x1000L, 0x2000, 0x5000_0000L);
+		expect(Errno.EEXIST, FIXED_RW, ioas, efd, 0, 0x1000, IPA_BASE);
 		expect(Errno.EOVERFLOW, FIXED_RW, ioas, fd, -0x1000L, 0x2000, 0x5000_0000L);
 		expect(Errno.EINVAL, FIXED_RW, ioas, fd, 0, 0, 0x5000_0000L);
 		expect(Errno.EINVAL, FIXED_RW, ioas, fd, FILE_SIZE - 0x1000, 0x2000, 0x5000_0000L);

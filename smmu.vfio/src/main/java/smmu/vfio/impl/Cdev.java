@@ -363,14 +363,18 @@ final class Cdev implements VfioCdev {
 			if (fd >= 0) {
 				eventfd(proc, fd);
 			}
+			intxTrigger = fd;
+			irqProcess = proc;
 			if (irqType == IRQ_NONE) {
-				// vfio_intx_enable: masked while the virtual INTx disable bit is set
+				// vfio_intx_enable: masked while the virtual INTx disable bit is set; request_irq of a
+				// line asserted already runs the handler at once
 				irqType = PCI_INTX_IRQ_INDEX;
 				intxMasked = virqDisabled;
 				setPhysIntxDisable(intxMasked);
+				if (function.intxAsserted()) {
+					intx(true);
+				}
 			}
-			intxTrigger = fd;
-			irqProcess = proc;
 			return;
 		}
 		if (irqType != PCI_INTX_IRQ_INDEX) {

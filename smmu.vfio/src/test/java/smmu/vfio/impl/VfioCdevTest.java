@@ -343,6 +343,15 @@ class VfioCdevTest {
 	}
 
 	@Test
+	void aLineAssertedBeforeIntxIsEnabledFiresAtEnable() {
+		VfioCdev dev = bound();
+		int efd = proc.open("eventfd");
+		fn.setIntx(true);
+		call(dev, VFIO_DEVICE_SET_IRQS, irqSet(IRQ_SET_DATA_EVENTFD | IRQ_SET_ACTION_TRIGGER, 0, 0, 1, efd));
+		assertEquals(List.of(efd), proc.takeSignals());
+	}
+
+	@Test
 	void anIommufdClosedFirstHasReleasedTheBind() {
 		VfioCdev dev = bound();
 		ctx.close();

@@ -45,7 +45,8 @@ public class HostPlatformComponent implements HostPlatform {
 	@Activate
 	public HostPlatformComponent(HostConfig config) {
 		long[] files = HostTopology.range(config.fileMemory());
-		memory = new HostMemory(new SparseMemory(config.physicalAddressBits()), files[0], files[1]);
+		SparseMemory ram = new SparseMemory(config.physicalAddressBits());
+		memory = new HostMemory(ram, files[0], Math.min(files[1], 1L << config.physicalAddressBits()));
 		long[] window = HostTopology.range(config.kernelMemory());
 		allocator = new FrameAllocator(memory, window[0], window[1]);
 		for (String s : config.smmus()) {
