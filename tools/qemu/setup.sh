@@ -357,6 +357,7 @@ info "preload     $IN_PRELOAD in the chroot: $([[ -f $CHROOT$IN_PRELOAD ]] && ec
 info "settings    $ENV_FILE"
 info "mounts      $SMMU_QEMU_HOME/chroot-mounts.sh mount|umount|status   (mounted now; same as tools/qemu/chroot-mounts.sh)"
 info "disk        $du_total in $SMMU_QEMU_HOME"
+info "next        tools/qemu/check.sh (the end-to-end check, also run by .ci/run); qemu:* in ./smmu"
 t="total $(($(date +%s) - T0))s"
 [[ -n ${TIMES[debootstrap]:-} ]] && t="$t; debootstrap ${TIMES[debootstrap]}s"
 [[ -n ${TIMES[install]:-} ]] && t="$t; packages ${TIMES[install]}s"
