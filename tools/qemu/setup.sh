@@ -62,6 +62,7 @@ step "1/8 host tools (debootstrap, cpio; gcc for the preload library)"
 need=()
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v cpio >/dev/null || need+=(cpio)
+command -v xz >/dev/null || need+=(xz-utils) # the guest's kernel modules are .ko.xz
 command -v python3 >/dev/null || need+=(python3-minimal)
 # The bridge's preload library (tools/qemu/preload/build.sh) is built with the host's C compiler.
 if [[ -f $HERE/preload/build.sh ]]; then
@@ -250,6 +251,32 @@ for f in "$work"/bb/usr/bin/busybox "$work"/bb/bin/busybox; do [[ -f $f ]] && bb
 file_arch=$(od -An -tx1 -j18 -N2 "$bb" | tr -d ' ')
 [[ $file_arch == b700 ]] || die "$bb is not an arm64 binary (e_machine $file_arch)"
 cp "$bb" "$work/root/bin/busybox"
+# Guest kernel modules the init loads (issue 8: virtio_pci is built in, virtio_blk is a module; it
+# depends on nothing else). They come from linux-modules-V, downloaded once into $DEBS with apt lists of
+# its own (the chroot's lists are pruned); decompressed, so busybox insmod loads them as they are.
+GUEST_MODULES=(kernel/drivers/block/virtio_blk.ko)
+mdeb=$(ls "$DEBS"/linux-modules-"$KERNEL_VERSION"_*_arm64.deb 2>/dev/null | head -n 1 || true)
+if [[ -z $mdeb ]]; then
+	info "apt-get download linux-modules-$KERNEL_VERSION:arm64 (for ${GUEST_MODULES[*]##*/})"
+	lists=/var/cache/smmu-debs/lists
+	mkdir -p "$CHROOT$lists/partial"
+	in_chroot sh -c "cd /var/cache/smmu-debs && apt-get -q -o Acquire::Check-Valid-Until=false -o Dir::State::Lists=$lists update && apt-get -q -o Acquire::Check-Valid-Until=false -o Dir::State::Lists=$lists download linux-modules-$KERNEL_VERSION:arm64" >>"$SMMU_QEMU_HOME/apt.log" 2>&1 ||
+		{ rm -rf "${CHROOT:?}$lists"; tail -n 20 "$SMMU_QEMU_HOME/apt.log" >&2; die "downloading linux-modules-$KERNEL_VERSION:arm64 failed"; }
+	rm -rf "${CHROOT:?}$lists"
+	mdeb=$(ls "$DEBS"/linux-modules-"$KERNEL_VERSION"_*_arm64.deb | head -n 1)
+fi
+mkdir -p "$work/mods" "$work/root/lib/modules"
+dpkg-deb --fsys-tarfile "$mdeb" | tar -x -C "$work/mods" --wildcards $(printf "*/%s* " "${GUEST_MODULES[@]}") ||
+	die "$(basename "$mdeb") lacks ${GUEST_MODULES[*]}"
+for m in "${GUEST_MODULES[@]}"; do
+	f=$(find "$work/mods" -path "*/$m*" -type f | head -n 1)
+	case $f in
+	*.xz) xz -dc "$f" ;;
+	*.zst) zstd -dcq "$f" ;;
+	*.gz) gzip -dc "$f" ;;
+	*) cat "$f" ;;
+	esac >"$work/root/lib/modules/$(basename "$m")"
+done
 cp -r "$HERE/guest/." "$work/root/"
 rm -f "$work/root/README.md"
 chmod 755 "$work/root/init" "$work/root/bin/busybox"

@@ -1,16 +1,11 @@
 package smmu.virtio.impl;
 
-import smmu.hw.Event;
-import smmu.hw.MemoryAbort;
-import smmu.hw.PhysicalMemory;
-import smmu.hw.Smmu;
-import smmu.hw.TranslationRequest;
+import smmu.hw.EndpointDma;
 import smmu.hw.TranslationResult;
 
 /**
- * The device's bus-master port: every access is one transaction per page through the endpoint's
- * physical SMMU (StreamID {@code sid}, no SubstreamID), then the memory access at the output address.
- * There is no other way for the device to reach memory.
+ * The device's bus-master port ({@link EndpointDma}: one transaction per page through the endpoint's
+ * physical SMMU), with the device's counters. There is no other way for the device to reach memory.
  */
 final class Dma {
 	/** The SMMU terminated a transaction (the event, if the SMMU records one, is in its event queue). */
@@ -26,16 +21,11 @@ final class Dma {
 		}
 	}
 
-	private static final long PAGE = 4096;
-	private final Smmu smmu;
-	private final int sid;
-	private final PhysicalMemory memory;
+	private final EndpointDma port;
 	long transactions, bytes, faults, nanos;
 
-	Dma(Smmu smmu, int sid, PhysicalMemory memory) {
-		this.smmu = smmu;
-		this.sid = sid;
-		this.memory = memory;
+	Dma(EndpointDma port) {
+		this.port = port;
 	}
 
 	void read(long iova, byte[] dst, int offset, int length) throws Fault {
@@ -58,32 +48,13 @@ final class Dma {
 
 	private void transfer(long iova, byte[] buf, int offset, int length, boolean write) throws Fault {
 		long t0 = System.nanoTime();
-		try {
-			for (int done = 0; done < length;) {
-				long a = iova + done;
-				int n = (int) Math.min(length - done, PAGE - (a & (PAGE - 1)));
-				transactions++;
-				TranslationResult r = smmu.translate(new TranslationRequest(sid, Event.NO_SSID, a, write));
-				if (r instanceof TranslationResult.Aborted ab) {
-					faults++;
-					throw new Fault(a, write, ab);
-				}
-				long pa = ((TranslationResult.Translated) r).pa();
-				try {
-					if (write) {
-						memory.write(pa, buf, offset + done, n);
-					} else {
-						memory.read(pa, buf, offset + done, n);
-					}
-				} catch (MemoryAbort e) {
-					faults++;
-					throw new Fault(a, write, new TranslationResult.Aborted(null, "external abort at PA 0x" + Long.toHexString(pa)));
-				}
-				bytes += n;
-				done += n;
-			}
-		} finally {
-			nanos += System.nanoTime() - t0;
+		EndpointDma.Result r = write ? port.write(iova, buf, offset, length) : port.read(iova, buf, offset, length);
+		nanos += System.nanoTime() - t0;
+		transactions += r.hostPages().length + (r.ok() ? 0 : 1);
+		bytes += r.bytes();
+		if (!r.ok()) {
+			faults++;
+			throw new Fault(r.iova(), write, r.fault());
 		}
 	}
 }

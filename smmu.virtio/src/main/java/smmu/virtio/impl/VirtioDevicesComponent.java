@@ -19,9 +19,8 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import smmu.hw.HostPlatform;
-import smmu.hw.PciEndpoint;
+import smmu.hw.EndpointDma;
 import smmu.hw.PciHeader;
-import smmu.hw.Smmu;
 import smmu.virtio.VirtioDeviceInfo;
 import smmu.virtio.VirtioDevices;
 
@@ -73,18 +72,16 @@ public class VirtioDevicesComponent implements VirtioDevices {
 		if (!kinds().contains(kind)) {
 			throw new IllegalArgumentException("unknown device kind '" + kind + "' (known: " + String.join(", ", kinds()) + ")");
 		}
-		PciEndpoint ep = host.endpoints().stream().filter(e -> e.bdf().equals(bdf)).findFirst()
-				.orElseThrow(() -> new IllegalArgumentException("the host has no endpoint " + bdf));
+		EndpointDma port = EndpointDma.of(host, bdf);
 		if (devices.containsKey(bdf)) {
 			throw new IllegalArgumentException(bdf + " is a " + kind + " device already");
 		}
 		if (!Files.isRegularFile(image) || !Files.isReadable(image) || !Files.isWritable(image)) {
 			throw new IllegalArgumentException("no readable and writable image file " + image);
 		}
-		Smmu smmu = host.smmu(ep.smmu()).orElseThrow(() -> new IllegalArgumentException("no SMMU " + ep.smmu()));
 		VirtioPciDevice dev;
 		try {
-			dev = new VirtioPciDevice(bdf, image, new Dma(smmu, ep.sid(), host.memory()));
+			dev = new VirtioPciDevice(bdf, image, new Dma(port));
 		} catch (IOException e) {
 			throw new IllegalArgumentException("image " + image + ": " + e.getMessage());
 		}
