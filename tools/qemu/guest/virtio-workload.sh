@@ -3,7 +3,8 @@
 # For each virtio disk /dev/vdX the guest's virtio_blk driver found (the runtime's smmu.virtio device
 # behind a VFIO function, whose every DMA goes through the physical SMMU's nested walk):
 #   smmu-virtio: disk vdX bytes=N serial=S
-#   smmu-virtio: read vdX bytes=N sha256=H seconds=T            the whole disk, O_DIRECT, 1 MiB blocks
+#   smmu-virtio: rawread vdX bytes=N seconds=T                  the whole disk, O_DIRECT, 1 MiB blocks, to /dev/null
+#   smmu-virtio: read vdX bytes=N sha256=H seconds=T            the whole disk again, through sha256sum
 #   smmu-virtio: write vdX offset=O bytes=N sha256=H seconds=T  a known pattern, O_DIRECT
 #   smmu-virtio: readback vdX offset=O sha256=H match=yes|no     the pattern read back, O_DIRECT
 # The pattern is the line "smmu-virtio pattern\n" (20 bytes) repeated over 1 MiB at offset 16 MiB
@@ -19,6 +20,9 @@ for d in /sys/block/vd*; do
 	n=$((n + 1))
 	bytes=$(($(cat "$d/size") * 512))
 	echo "smmu-virtio: disk $v bytes=$bytes serial=$(cat "$d/serial" 2>/dev/null || echo -)"
+	t=$(up)
+	dd if=/dev/$v of=/dev/null bs=1M iflag=direct 2>/dev/null
+	echo "smmu-virtio: rawread $v bytes=$bytes seconds=$(since "$t")"
 	t=$(up)
 	sum=$(dd if=/dev/$v bs=1M iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
 	echo "smmu-virtio: read $v bytes=$bytes sha256=$sum seconds=$(since "$t")"

@@ -1,11 +1,19 @@
 package smmu.gogo.virtio;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -16,16 +24,19 @@ import smmu.gogo.format.ShellError;
 import smmu.hw.EndpointDma;
 import smmu.hw.HostPlatform;
 import smmu.hw.TranslationResult;
+import smmu.qemu.RealQemus;
 import smmu.virtio.VirtioDeviceInfo;
 import smmu.virtio.VirtioDevices;
 
 /**
  * host:device puts a virtio device model into a host endpoint's function slot; host:devices lists them
  * with their counters; host:dma makes a host function DMA at an IOVA through its physical SMMU (any
- * function, including one a real QEMU's guest drives), printing the event when the SMMU terminates it.
+ * function, including one a real QEMU's guest drives), printing the event when the SMMU terminates it;
+ * host:kernel shows or switches the host kernel's mode (Config Admin PID smmu.kernel) and waits until the
+ * services above it are back.
  */
 @Component(service = HostDeviceCommands.class, immediate = true)
-@GogoCommand(scope = "host", function = { "device", "devices", "dma" })
+@GogoCommand(scope = "host", function = { "device", "devices", "dma", "kernel" })
 public class HostDeviceCommands {
 	/** One device: what it is and what it moved. */
 	public record DeviceRow(String bdf, String kind, String image, long sectors, String status, long requests, long readBytes,
@@ -36,11 +47,80 @@ public class HostDeviceCommands {
 
 	private final HostPlatform host;
 	private final VirtioDevices devices;
+	private final BundleContext context;
 
 	@Activate
-	public HostDeviceCommands(@Reference HostPlatform host, @Reference VirtioDevices devices) {
+	public HostDeviceCommands(BundleContext context, @Reference HostPlatform host, @Reference VirtioDevices devices) {
+		this.context = context;
 		this.host = host;
 		this.devices = devices;
+	}
+
+	@Descriptor("the host kernel's mode: shared (a stage-2 domain may span physical SMMUs) or per-smmu (mainline)")
+	public String kernel() {
+		Object v = current();
+		return "kernel " + (v == null ? "shared" : v);
+	}
+
+	@Descriptor("switch the host kernel's mode (shared or per-smmu); every iommufd object and real QEMU of the old kernel is gone")
+	public String kernel(@Descriptor("shared or per-smmu") String mode) throws IOException, InterruptedException {
+		if (!mode.equals("shared") && !mode.equals("per-smmu")) {
+			throw new ShellError("mode: '" + mode + "' is neither shared nor per-smmu");
+		}
+		ServiceReference<ConfigurationAdmin> ref = context.getServiceReference(ConfigurationAdmin.class);
+		if (ref == null) {
+			throw new ShellError("no Config Admin: the kernel's mode cannot change");
+		}
+		Object was = current();
+		if (mode.equals(was == null ? "shared" : was)) {
+			return "kernel " + mode + " (unchanged)";
+		}
+		long before = newest(RealQemus.class);
+		ConfigurationAdmin cm = context.getService(ref);
+		try {
+			Configuration c = cm.getConfiguration("smmu.kernel", "?");
+			Dictionary<String, Object> p = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+			p.put("mode", mode);
+			c.update(p);
+		} finally {
+			context.ungetService(ref);
+		}
+		long deadline = System.nanoTime() + 10_000_000_000L;
+		while (newest(RealQemus.class) <= before) {
+			if (System.nanoTime() > deadline) {
+				throw new ShellError("the services did not come back on kernel " + mode + " within 10 s");
+			}
+			Thread.sleep(20);
+		}
+		return "kernel " + mode;
+	}
+
+	private Object current() {
+		ServiceReference<ConfigurationAdmin> ref = context.getServiceReference(ConfigurationAdmin.class);
+		if (ref == null) {
+			return null;
+		}
+		try {
+			Configuration[] cs = context.getService(ref).listConfigurations("(service.pid=smmu.kernel)");
+			return cs == null || cs.length == 0 || cs[0].getProperties() == null ? null : cs[0].getProperties().get("mode");
+		} catch (IOException | InvalidSyntaxException e) {
+			return null;
+		} finally {
+			context.ungetService(ref);
+		}
+	}
+
+	private long newest(Class<?> type) {
+		long max = 0;
+		try {
+			ServiceReference<?>[] refs = context.getServiceReferences(type.getName(), null);
+			for (ServiceReference<?> r : refs == null ? new ServiceReference<?>[0] : refs) {
+				max = Math.max(max, (Long) r.getProperty("service.id"));
+			}
+		} catch (InvalidSyntaxException e) {
+			throw new IllegalStateException(e);
+		}
+		return max;
 	}
 
 	@Descriptor("make the function on a host BDF a device model: virtio-blk over a disk image file (before QEMU opens it)")
