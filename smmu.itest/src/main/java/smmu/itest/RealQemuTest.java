@@ -14,6 +14,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
 
 import smmu.iommufd.Iommufd;
@@ -124,6 +127,37 @@ class RealQemuTest {
 		assertEquals(RealQemu.State.EXITED, q.state());
 		assertTrue(!iommufd.contexts().contains(ctx), "the iommufd is released when QEMU ends");
 		assertTrue(cdevs.opened().isEmpty(), "no VFIO device file stays open: " + cdevs.opened());
+	}
+
+	/**
+	 * Seed question "one stage 2 per VM, or one per physical SMMU" answered by the real VMM: with the
+	 * per-SMMU kernel the second vSMMU's attach to the first nest parent fails (EINVAL) and QEMU itself
+	 * allocates a second nest-parent HWPT on the same IOAS.
+	 */
+	@Test
+	void underThePerSmmuKernelQemuAllocatesASecondNestParent(@InjectBundleContext BundleContext context, @InjectService ConfigurationAdmin cm)
+			throws Exception {
+		long before = Platform.newestId(context, Iommufd.class);
+		Platform.configure(cm, "smmu.kernel", "mode", "per-smmu");
+		try {
+			Platform.awaitNewer(context, Iommufd.class, before);
+			RealQemus perSmmu = Platform.awaitNewer(context, RealQemus.class, Platform.newestId(context, Iommufd.class));
+			RealQemu q = perSmmu.start("itest-per-smmu", TWO_SMMUS);
+			try {
+				assertTrue(q.awaitConsole("smmu-guest: done", BOOT_MILLIS), () -> "the guest did not run its init:\n" + console(q));
+				Map<ObjectType, Integer> n = count(q.iommufd().objects());
+				assertEquals(1, n.get(ObjectType.IOAS), () -> n.toString());
+				assertEquals(2, n.get(ObjectType.HWPT_PAGING), () -> "a nest parent per physical SMMU: " + n);
+				assertEquals(2, n.get(ObjectType.VIOMMU), () -> n.toString());
+				assertEquals(2, n.get(ObjectType.VDEVICE), () -> n.toString());
+			} finally {
+				perSmmu.stop(q.name());
+			}
+		} finally {
+			long b = Platform.newestId(context, Iommufd.class);
+			Platform.reset(cm, "smmu.kernel");
+			Platform.awaitNewer(context, Iommufd.class, b);
+		}
 	}
 
 	@Test
