@@ -19,6 +19,9 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
 
+import smmu.hw.HostPlatform;
+import smmu.hw.PciEndpoint;
+import smmu.hw.arch.Ste;
 import smmu.iommufd.Iommufd;
 import smmu.iommufd.IommufdContext;
 import smmu.iommufd.IommufdObject;
@@ -51,6 +54,9 @@ class RealQemuTest {
 	@InjectService
 	VfioCdevs cdevs;
 
+	@InjectService
+	HostPlatform host;
+
 	@BeforeEach
 	void setUp() {
 		String why = qemus.notSetUp();
@@ -76,8 +82,18 @@ class RealQemuTest {
 		return m;
 	}
 
+	/** CFGI_CD commands each physical SMMU consumed, minus {@code before}. */
+	private Map<String, Long> cfgiCd(Map<String, Long> before) {
+		Map<String, Long> m = new TreeMap<>();
+		for (smmu.hw.Smmu smmu : host.smmus()) {
+			m.put(smmu.id(), smmu.stats().commands().getOrDefault("CFGI_CD", 0L) - before.getOrDefault(smmu.id(), 0L));
+		}
+		return m;
+	}
+
 	@Test
 	void aRealGuestProbesBothVsmmusAndQemusObjectsLiveInTheKernelModel() throws Exception {
+		Map<String, Long> before = cfgiCd(Map.of());
 		RealQemu q = qemus.start("itest-boot", TWO_SMMUS);
 		assertTrue(q.awaitConsole("smmu-guest: done", BOOT_MILLIS), () -> "the guest did not run its init:\n" + console(q));
 		String out = console(q);
@@ -115,7 +131,30 @@ class RealQemuTest {
 		assertEquals(guestSids, vsids, "vDEVICE virtual IDs = the guest's StreamIDs");
 		assertEquals(2, n.get(ObjectType.VDEVICE));
 
+		// the nested STE on each physical SMMU: the guest's CD pointer (from the guest STE QEMU passed in
+		// HWPT_ALLOC) with the one nest parent's stage 2 (same S2TTB on both SMMUs: the sharing kernel)
+		java.util.Set<Long> guestCds = new java.util.TreeSet<>(), s2ttbs = new java.util.TreeSet<>();
+		Matcher vste = Pattern.compile("vSTE s1 ste\\[0\\]=0x([0-9a-f]+)").matcher(ctx.objects().stream().map(IommufdObject::detail)
+				.reduce("", (a, b) -> a + "\n" + b));
+		while (vste.find()) {
+			guestCds.add(Ste.s1ContextPtr(new long[] { Long.parseUnsignedLong(vste.group(1), 16), 0, 0, 0, 0, 0, 0, 0 }));
+		}
+		assertEquals(2, guestCds.size(), () -> "one guest STE with stage 1 per device: " + ctx.objects());
+		for (String bdf : List.of("0000:01:00.0", "0000:02:00.0")) {
+			PciEndpoint ep = host.endpoints().stream().filter(e -> e.bdf().equals(bdf)).findFirst().orElseThrow();
+			long[] ste = host.smmu(ep.smmu()).orElseThrow().readSte(ep.sid()).words();
+			assertEquals(7, Ste.CONFIG.get(ste), () -> bdf + ": nested STE");
+			assertTrue(guestCds.contains(Ste.s1ContextPtr(ste)), () -> bdf + ": the guest's CD pointer " + Long.toHexString(Ste.s1ContextPtr(ste)));
+			s2ttbs.add(Ste.s2ttb(ste));
+		}
+		assertEquals(1, s2ttbs.size(), () -> "one nest parent's stage 2 on both SMMUs: " + s2ttbs);
+		// the guest's invalidations arrive as HWPT_INVALIDATE and reach both physical SMMUs' command queues
+		for (Map.Entry<String, Long> e : cfgiCd(before).entrySet()) {
+			assertTrue(e.getValue() > 0, () -> e.getKey() + " consumed no CFGI_CD since QEMU started");
+		}
+
 		BridgeStats s = q.stats();
+		assertTrue(s.byCall().stream().anyMatch(c -> c.call().equals("ioctl IOMMU_HWPT_INVALIDATE") && c.count() > 0), () -> s.byCall().toString());
 		assertTrue(s.roundTrips() > s.calls() && s.calls() > 20, () -> "calls " + s.calls() + ", round trips " + s.roundTrips());
 		System.out.printf("real QEMU boot: %.1f s to the guest's init; %d calls, %d round trips, %.1f ms in the bridge (%.1f us per round trip)%n",
 				q.bootMillis() / 1000.0, s.calls(), s.roundTrips(), s.nanos() / 1e6, s.nanos() / 1e3 / s.roundTrips());
