@@ -158,7 +158,7 @@ class RealQemuTest {
 		assertTrue(s.roundTrips() > s.calls() && s.calls() > 20, () -> "calls " + s.calls() + ", round trips " + s.roundTrips());
 		System.out.printf("real QEMU boot: %.1f s to the guest's init; %d calls, %d round trips, %.1f ms in the bridge (%.1f us per round trip)%n",
 				q.bootMillis() / 1000.0, s.calls(), s.roundTrips(), s.nanos() / 1e6, s.nanos() / 1e3 / s.roundTrips());
-		for (BridgeStats.CallStats c : s.byCall()) {
+		for (BridgeStats.CallStats c : java.util.stream.Stream.concat(s.byCall().stream(), s.byRequest().stream()).toList()) {
 			System.out.printf("  %-36s %6d calls %7d round trips %9.1f us/call%n", c.call(), c.count(), c.roundTrips(), c.nanos() / 1e3 / c.count());
 		}
 
