@@ -21,6 +21,7 @@ import org.osgi.test.common.annotation.InjectService;
 
 import smmu.hw.HostPlatform;
 import smmu.hw.PciEndpoint;
+import smmu.hw.TranslationRequest;
 import smmu.hw.arch.Ste;
 import smmu.iommufd.Iommufd;
 import smmu.iommufd.IommufdContext;
@@ -153,7 +154,16 @@ class RealQemuTest {
 			assertTrue(e.getValue() > 0, () -> e.getKey() + " consumed no CFGI_CD since QEMU started");
 		}
 
+		// a fault on the physical SMMU reaches the guest: host event -> vEVENTQ -> QEMU's poll and read() of
+		// the installed file -> the vSMMU's event queue -> the guest driver's log, with the guest's StreamID
+		host.smmu("smmu0").orElseThrow().translate(TranslationRequest.read(0x100, 0x1000));
+		assertTrue(q.awaitConsole("iova: 0x1000", 60_000), () -> "the guest saw no event:\n" + console(q));
+		assertTrue(q.console(400).stream().anyMatch(l -> l.contains("event: F_TRANSLATION client: 0000:02:00.0 sid: 0x200") && l.contains("iova: 0x1000")),
+				() -> console(q));
+
 		BridgeStats s = q.stats();
+		assertTrue(s.byCall().stream().anyMatch(c -> c.call().equals("read") && c.count() > 0), "QEMU read the vEVENTQ");
+		assertTrue(s.asyncMessages() >= 1, "the vEVENTQ's readiness was sent");
 		assertTrue(s.byCall().stream().anyMatch(c -> c.call().equals("ioctl IOMMU_HWPT_INVALIDATE") && c.count() > 0), () -> s.byCall().toString());
 		assertTrue(s.roundTrips() > s.calls() && s.calls() > 20, () -> "calls " + s.calls() + ", round trips " + s.roundTrips());
 		System.out.printf("real QEMU boot: %.1f s to the guest's init; %d calls, %d round trips, %.1f ms in the bridge (%.1f us per round trip)%n",
