@@ -61,6 +61,7 @@ static unsigned char signalled[MAX_FD]; /* KIND_FILE: the eventfd's counter is n
 static int sock = -1;
 static int debug;
 static int keep_on_loss;
+static volatile int hello_done; /* before it, the constructor reports a refusal itself */
 static volatile int dead;
 static uint32_t next_seq;
 
@@ -251,9 +252,11 @@ static void *receiver(void *unused)
 	if (!was_dead) {
 		/* the host kernel this process runs on is gone: calls on its fds fail with EIO from now on,
 		 * and the process is asked to terminate (SIGTERM: QEMU shuts down cleanly) unless told to stay */
-		fprintf(stderr, "smmu-bridge: the runtime closed the bridge: calls on its fds fail with EIO%s\n",
-			keep_on_loss ? "" : "; terminating");
-		if (!keep_on_loss) {
+		if (hello_done) {
+			fprintf(stderr, "smmu-bridge: the runtime closed the bridge: calls on its fds fail with EIO%s\n",
+				keep_on_loss ? "" : "; terminating");
+		}
+		if (!keep_on_loss && hello_done) {
 			kill(getpid(), SIGTERM);
 		}
 	}
@@ -648,6 +651,7 @@ __attribute__((constructor)) static void bridge_init(void)
 	if (call(MSG_HELLO, hello, len, NULL, 0, NULL, 0, message, sizeof message) < 0) {
 		fail("the runtime refused this process: %s", message[0] ? message : strerror(errno));
 	}
+	hello_done = 1;
 	for (uint32_t i = 0; i < count; i++) {
 		__atomic_store_n(&kinds[placed[i]], placed_kind[i], __ATOMIC_RELEASE);
 	}

@@ -14,8 +14,15 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
 
+import smmu.hw.HostPlatform;
+import smmu.hw.PciEndpoint;
+import smmu.hw.TranslationRequest;
+import smmu.hw.arch.Ste;
 import smmu.iommufd.Iommufd;
 import smmu.iommufd.IommufdContext;
 import smmu.iommufd.IommufdObject;
@@ -48,6 +55,9 @@ class RealQemuTest {
 	@InjectService
 	VfioCdevs cdevs;
 
+	@InjectService
+	HostPlatform host;
+
 	@BeforeEach
 	void setUp() {
 		String why = qemus.notSetUp();
@@ -73,8 +83,18 @@ class RealQemuTest {
 		return m;
 	}
 
+	/** CFGI_CD commands each physical SMMU consumed, minus {@code before}. */
+	private Map<String, Long> cfgiCd(Map<String, Long> before) {
+		Map<String, Long> m = new TreeMap<>();
+		for (smmu.hw.Smmu smmu : host.smmus()) {
+			m.put(smmu.id(), smmu.stats().commands().getOrDefault("CFGI_CD", 0L) - before.getOrDefault(smmu.id(), 0L));
+		}
+		return m;
+	}
+
 	@Test
 	void aRealGuestProbesBothVsmmusAndQemusObjectsLiveInTheKernelModel() throws Exception {
+		Map<String, Long> before = cfgiCd(Map.of());
 		RealQemu q = qemus.start("itest-boot", TWO_SMMUS);
 		assertTrue(q.awaitConsole("smmu-guest: done", BOOT_MILLIS), () -> "the guest did not run its init:\n" + console(q));
 		String out = console(q);
@@ -112,11 +132,43 @@ class RealQemuTest {
 		assertEquals(guestSids, vsids, "vDEVICE virtual IDs = the guest's StreamIDs");
 		assertEquals(2, n.get(ObjectType.VDEVICE));
 
+		// the nested STE on each physical SMMU: the guest's CD pointer (from the guest STE QEMU passed in
+		// HWPT_ALLOC) with the one nest parent's stage 2 (same S2TTB on both SMMUs: the sharing kernel)
+		java.util.Set<Long> guestCds = new java.util.TreeSet<>(), s2ttbs = new java.util.TreeSet<>();
+		Matcher vste = Pattern.compile("vSTE s1 ste\\[0\\]=0x([0-9a-f]+)").matcher(ctx.objects().stream().map(IommufdObject::detail)
+				.reduce("", (a, b) -> a + "\n" + b));
+		while (vste.find()) {
+			guestCds.add(Ste.s1ContextPtr(new long[] { Long.parseUnsignedLong(vste.group(1), 16), 0, 0, 0, 0, 0, 0, 0 }));
+		}
+		assertEquals(2, guestCds.size(), () -> "one guest STE with stage 1 per device: " + ctx.objects());
+		for (String bdf : List.of("0000:01:00.0", "0000:02:00.0")) {
+			PciEndpoint ep = host.endpoints().stream().filter(e -> e.bdf().equals(bdf)).findFirst().orElseThrow();
+			long[] ste = host.smmu(ep.smmu()).orElseThrow().readSte(ep.sid()).words();
+			assertEquals(7, Ste.CONFIG.get(ste), () -> bdf + ": nested STE");
+			assertTrue(guestCds.contains(Ste.s1ContextPtr(ste)), () -> bdf + ": the guest's CD pointer " + Long.toHexString(Ste.s1ContextPtr(ste)));
+			s2ttbs.add(Ste.s2ttb(ste));
+		}
+		assertEquals(1, s2ttbs.size(), () -> "one nest parent's stage 2 on both SMMUs: " + s2ttbs);
+		// the guest's invalidations arrive as HWPT_INVALIDATE and reach both physical SMMUs' command queues
+		for (Map.Entry<String, Long> e : cfgiCd(before).entrySet()) {
+			assertTrue(e.getValue() > 0, () -> e.getKey() + " consumed no CFGI_CD since QEMU started");
+		}
+
+		// a fault on the physical SMMU reaches the guest: host event -> vEVENTQ -> QEMU's poll and read() of
+		// the installed file -> the vSMMU's event queue -> the guest driver's log, with the guest's StreamID
+		host.smmu("smmu0").orElseThrow().translate(TranslationRequest.read(0x100, 0x1000));
+		assertTrue(q.awaitConsole("iova: 0x1000", 60_000), () -> "the guest saw no event:\n" + console(q));
+		assertTrue(q.console(400).stream().anyMatch(l -> l.contains("event: F_TRANSLATION client: 0000:02:00.0 sid: 0x200") && l.contains("iova: 0x1000")),
+				() -> console(q));
+
 		BridgeStats s = q.stats();
+		assertTrue(s.byCall().stream().anyMatch(c -> c.call().equals("read") && c.count() > 0), "QEMU read the vEVENTQ");
+		assertTrue(s.asyncMessages() >= 1, "the vEVENTQ's readiness was sent");
+		assertTrue(s.byCall().stream().anyMatch(c -> c.call().equals("ioctl IOMMU_HWPT_INVALIDATE") && c.count() > 0), () -> s.byCall().toString());
 		assertTrue(s.roundTrips() > s.calls() && s.calls() > 20, () -> "calls " + s.calls() + ", round trips " + s.roundTrips());
 		System.out.printf("real QEMU boot: %.1f s to the guest's init; %d calls, %d round trips, %.1f ms in the bridge (%.1f us per round trip)%n",
 				q.bootMillis() / 1000.0, s.calls(), s.roundTrips(), s.nanos() / 1e6, s.nanos() / 1e3 / s.roundTrips());
-		for (BridgeStats.CallStats c : s.byCall()) {
+		for (BridgeStats.CallStats c : java.util.stream.Stream.concat(s.byCall().stream(), s.byRequest().stream()).toList()) {
 			System.out.printf("  %-36s %6d calls %7d round trips %9.1f us/call%n", c.call(), c.count(), c.roundTrips(), c.nanos() / 1e3 / c.count());
 		}
 
@@ -124,6 +176,37 @@ class RealQemuTest {
 		assertEquals(RealQemu.State.EXITED, q.state());
 		assertTrue(!iommufd.contexts().contains(ctx), "the iommufd is released when QEMU ends");
 		assertTrue(cdevs.opened().isEmpty(), "no VFIO device file stays open: " + cdevs.opened());
+	}
+
+	/**
+	 * Seed question "one stage 2 per VM, or one per physical SMMU" answered by the real VMM: with the
+	 * per-SMMU kernel the second vSMMU's attach to the first nest parent fails (EINVAL) and QEMU itself
+	 * allocates a second nest-parent HWPT on the same IOAS.
+	 */
+	@Test
+	void underThePerSmmuKernelQemuAllocatesASecondNestParent(@InjectBundleContext BundleContext context, @InjectService ConfigurationAdmin cm)
+			throws Exception {
+		long before = Platform.newestId(context, Iommufd.class);
+		Platform.configure(cm, "smmu.kernel", "mode", "per-smmu");
+		try {
+			Platform.awaitNewer(context, Iommufd.class, before);
+			RealQemus perSmmu = Platform.awaitNewer(context, RealQemus.class, Platform.newestId(context, Iommufd.class));
+			RealQemu q = perSmmu.start("itest-per-smmu", TWO_SMMUS);
+			try {
+				assertTrue(q.awaitConsole("smmu-guest: done", BOOT_MILLIS), () -> "the guest did not run its init:\n" + console(q));
+				Map<ObjectType, Integer> n = count(q.iommufd().objects());
+				assertEquals(1, n.get(ObjectType.IOAS), () -> n.toString());
+				assertEquals(2, n.get(ObjectType.HWPT_PAGING), () -> "a nest parent per physical SMMU: " + n);
+				assertEquals(2, n.get(ObjectType.VIOMMU), () -> n.toString());
+				assertEquals(2, n.get(ObjectType.VDEVICE), () -> n.toString());
+			} finally {
+				perSmmu.stop(q.name());
+			}
+		} finally {
+			long b = Platform.newestId(context, Iommufd.class);
+			Platform.reset(cm, "smmu.kernel");
+			Platform.awaitNewer(context, Iommufd.class, b);
+		}
 	}
 
 	@Test

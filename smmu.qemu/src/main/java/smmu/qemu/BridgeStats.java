@@ -12,8 +12,11 @@ import java.util.List;
  * @param nanos        time spent serving calls, from the call's arrival to its result being sent
  * @param asyncMessages eventfd signals and readiness changes sent without a call
  * @param byCall       per kind of call (an ioctl by its name), in first-seen order
+ * @param byRequest    the kernel's nested requests during calls ({@code MEM_READ}, {@code MEM_WRITE},
+ *                     {@code FD_PATH}, {@code FD_INSTALL}), each one round trip whose time is the
+ *                     transport's alone (the process serves it without the kernel)
  */
-public record BridgeStats(long calls, long roundTrips, long nanos, long asyncMessages, List<CallStats> byCall) {
+public record BridgeStats(long calls, long roundTrips, long nanos, long asyncMessages, List<CallStats> byCall, List<CallStats> byRequest) {
 	/**
 	 * One kind of call.
 	 *

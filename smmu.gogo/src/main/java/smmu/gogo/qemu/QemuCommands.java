@@ -33,7 +33,7 @@ public class QemuCommands {
 	public record StatsRow(String call, long count, long errors, long roundTrips, long bytes, String totalMs, String usPerCall, String maxUs) {}
 
 	public record StatsView(String name, String state, String boot, long calls, long roundTrips, String totalMs, String usPerRoundTrip,
-			long asyncMessages, List<StatsRow> byCall) {}
+			long asyncMessages, List<StatsRow> byCall, List<StatsRow> nestedRequests) {}
 
 	@Activate
 	public QemuCommands(@Reference RealQemus qemus) {
@@ -96,13 +96,16 @@ public class QemuCommands {
 	public StatsView stats(@Descriptor("the QEMU's name") String name) {
 		RealQemu q = qemu(name);
 		BridgeStats s = q.stats();
-		List<StatsRow> rows = new ArrayList<>();
-		for (BridgeStats.CallStats c : s.byCall()) {
-			rows.add(new StatsRow(c.call(), c.count(), c.errors(), c.roundTrips(), c.bytes(), ms(c.nanos()), us(c.nanos(), c.count()),
-					us(c.maxNanos(), 1)));
-		}
 		return new StatsView(q.name(), state(q), boot(q), s.calls(), s.roundTrips(), ms(s.nanos()), us(s.nanos(), s.roundTrips()), s.asyncMessages(),
-				rows);
+				rows(s.byCall()), rows(s.byRequest()));
+	}
+
+	private static List<StatsRow> rows(List<BridgeStats.CallStats> stats) {
+		List<StatsRow> rows = new ArrayList<>();
+		for (BridgeStats.CallStats c : stats) {
+			rows.add(new StatsRow(c.call(), c.count(), c.errors(), c.roundTrips(), c.bytes(), ms(c.nanos()), us(c.nanos(), c.count()), us(c.maxNanos(), 1)));
+		}
+		return rows;
 	}
 
 	private RealQemu qemu(String name) {

@@ -23,6 +23,11 @@ final class ConsoleRing {
 		notifyAll();
 	}
 
+	/** Wakes waiters to look at their end condition again. */
+	synchronized void wake() {
+		notifyAll();
+	}
+
 	/** The last {@code n} lines, oldest first. */
 	synchronized List<String> tail(int n) {
 		List<String> all = new ArrayList<>(lines);

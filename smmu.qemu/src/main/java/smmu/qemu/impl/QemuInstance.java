@@ -106,7 +106,7 @@ final class QemuInstance implements RealQemu {
 			// the process ended
 		} finally {
 			consoleDone = true;
-			console.add("");
+			console.wake();
 		}
 	}
 
@@ -135,6 +135,7 @@ final class QemuInstance implements RealQemu {
 				iommufd = null;
 				bridgeDone = true;
 				console.add("bridge: ended: " + why);
+				console.wake();
 			}
 		}, console::add);
 		session = s;

@@ -185,8 +185,8 @@ final class Session implements Runnable {
 			}
 		}
 		listener.connected(h.pid(), iommufd);
-		send(Wire.result(seq, 0, 0, null));
 		stats.record("hello", 1, f.size(), System.nanoTime() - t0, false);
+		send(Wire.result(seq, 0, 0, null));
 		return true;
 	}
 
@@ -280,8 +280,9 @@ final class Session implements Runnable {
 		}
 		ByteBuffer r = Wire.result(seq, ret, errno, data);
 		callBytes += r.remaining() - Wire.HEADER;
-		send(r);
+		// counted before the result leaves: whoever sees the result sees the call counted
 		stats.record(label, callRoundTrips, callBytes, System.nanoTime() - t0, failed);
+		send(r);
 	}
 
 	private static String labelOf(Frame f) {
@@ -419,15 +420,19 @@ final class Session implements Runnable {
 			return null;
 		}
 		try {
-			callBytes += req.remaining() - Wire.HEADER;
+			long t0 = System.nanoTime();
+			int type = req.getShort(6);
+			long bytes = req.remaining() - Wire.HEADER;
 			send(req);
 			Frame r = Wire.read(channel);
 			if (r == null) {
 				broken = "the process closed the bridge during a call";
 				return null;
 			}
+			bytes += r.size();
+			stats.request(Wire.typeName(type), bytes, System.nanoTime() - t0, r.size() >= 4 && r.payload().getInt(0) != 0);
 			callRoundTrips++;
-			callBytes += r.size();
+			callBytes += bytes;
 			if (r.type() != replyType || r.seq() != seq) {
 				broken = "got " + Wire.typeName(r.type()) + " of call " + r.seq() + " instead of " + Wire.typeName(replyType) + " of call " + seq;
 				return null;

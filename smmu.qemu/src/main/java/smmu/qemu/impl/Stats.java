@@ -14,11 +14,20 @@ final class Stats {
 		long count, errors, roundTrips, bytes, nanos, maxNanos;
 	}
 
-	private final Map<String, Counter> byCall = new LinkedHashMap<>();
+	private final Map<String, Counter> byCall = new LinkedHashMap<>(), byRequest = new LinkedHashMap<>();
 	private long async;
 
 	synchronized void record(String call, long roundTrips, long bytes, long nanos, boolean failed) {
-		Counter c = byCall.computeIfAbsent(call, k -> new Counter());
+		add(byCall, call, roundTrips, bytes, nanos, failed);
+	}
+
+	/** One nested request of a call: its round trip alone. */
+	synchronized void request(String type, long bytes, long nanos, boolean failed) {
+		add(byRequest, type, 1, bytes, nanos, failed);
+	}
+
+	private static void add(Map<String, Counter> m, String call, long roundTrips, long bytes, long nanos, boolean failed) {
+		Counter c = m.computeIfAbsent(call, k -> new Counter());
 		c.count++;
 		c.errors += failed ? 1 : 0;
 		c.roundTrips += roundTrips;
@@ -41,6 +50,11 @@ final class Stats {
 			trips += c.roundTrips;
 			nanos += c.nanos;
 		}
-		return new BridgeStats(calls, trips, nanos, async, rows);
+		List<CallStats> requests = new ArrayList<>();
+		for (Map.Entry<String, Counter> e : byRequest.entrySet()) {
+			Counter c = e.getValue();
+			requests.add(new CallStats(e.getKey(), c.count, c.errors, c.roundTrips, c.bytes, c.nanos, c.maxNanos));
+		}
+		return new BridgeStats(calls, trips, nanos, async, rows, requests);
 	}
 }

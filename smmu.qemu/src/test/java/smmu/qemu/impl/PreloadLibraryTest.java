@@ -91,6 +91,36 @@ class PreloadLibraryTest {
 	}
 
 	@Test
+	void aRefusedProcessExitsWithTheKernelsMessage() throws Exception {
+		build();
+		Path sock = dir.resolve("r.sock");
+		try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			server.bind(UnixDomainSocketAddress.of(sock));
+			ProcessBuilder pb = new ProcessBuilder(client.toString(), "-", "hold").redirectErrorStream(true);
+			pb.environment().put("LD_PRELOAD", lib.toString());
+			pb.environment().put("SMMU_BRIDGE_SOCKET", sock.toString());
+			pb.environment().put("SMMU_BRIDGE_FDS", "100=iommufd,101=vfio:0000:02:00.0");
+			Process p = pb.start();
+			FakeKernel fake = new FakeKernel();
+			fake.refuse = "0000:02:00.0";
+			new Thread(new Session(server.accept(), fake.kernel, null, new Stats(), new Session.Listener() {
+				@Override
+				public void connected(int pid, IommufdContext iommufd) {
+				}
+
+				@Override
+				public void ended(String why) {
+				}
+			}, l -> {})).start();
+			String out = new String(p.getInputStream().readAllBytes());
+			assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+			assertEquals(1, p.exitValue(), out);
+			assertEquals("smmu-bridge: the runtime refused this process: errno EBUSY (16): 0000:02:00.0 is held\n", out,
+					"main never ran; one line says why");
+		}
+	}
+
+	@Test
 	void qemusCallsReachTheKernelAndComeBack() throws Exception {
 		build();
 		Path ram = dir.resolve("ram");

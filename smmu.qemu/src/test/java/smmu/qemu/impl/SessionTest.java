@@ -113,6 +113,8 @@ class SessionTest {
 		BridgeStats.CallStats row = stats.snapshot().byCall().stream().filter(c -> c.call().equals("ioctl IOMMU_IOAS_ALLOC")).findFirst().orElseThrow();
 		assertEquals(1, row.count());
 		assertEquals(3, row.roundTrips(), "the call, one copy_from_user, one copy_to_user");
+		List<String> nested = stats.snapshot().byRequest().stream().map(c -> c.call() + " " + c.count() + " " + c.bytes()).toList();
+		assertEquals(List.of("MEM_READ 1 28", "MEM_WRITE 1 16"), nested, "12+4 bytes asked, 4+12 answered; 8+4 sent, 4 answered");
 	}
 
 	@Test
