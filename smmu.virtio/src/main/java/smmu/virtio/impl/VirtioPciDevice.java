@@ -462,11 +462,18 @@ final class VirtioPciDevice implements PciBarHandler {
 		}
 		case T_FLUSH -> file.force(false);
 		case T_GET_ID -> {
-			byte[] id = String.format("smmu-%s", bdf.replace(':', '-')).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-			byte[] out = new byte[Math.min(20, st.len() - 1)];
-			System.arraycopy(id, 0, out, 0, Math.min(id.length, out.length));
-			dma.write(st.addr(), out, 0, out.length);
-			written += out.length;
+			// the serial (VIRTIO_BLK_ID_BYTES = 20, not NUL-terminated when 20 long) into the first data buffer
+			Segment s = data.size() > 1 ? data.get(0) : st;
+			int room = s == st ? st.len() - 1 : s.len();
+			if (!s.write()) {
+				status = S_IOERR;
+			} else {
+				byte[] id = String.format("smmu-%s", bdf.replace(':', '-')).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+				byte[] out = new byte[Math.min(20, room)];
+				System.arraycopy(id, 0, out, 0, Math.min(id.length, out.length));
+				dma.write(s.addr(), out, 0, out.length);
+				written += out.length;
+			}
 		}
 		default -> status = S_UNSUPP;
 		}

@@ -288,6 +288,22 @@ class VirtioBlkTest {
 	}
 
 	@Test
+	void getIdWritesTheSerialIntoTheDataBufferAndUnknownTypesAreUnsupported() throws Exception {
+		probe(VirtioPciDevice.F_VERSION_1 | VirtioPciDevice.F_ACCESS_PLATFORM);
+		setupQueue();
+		submit(VirtioPciDevice.T_GET_ID, 0, new long[] { BUF }, 20, true);
+		device().drain();
+		assertEquals(0, status());
+		byte[] id = new byte[17];
+		hw.physical.read(bufPa, id, 0, id.length);
+		assertEquals("smmu-0000-01-00.0", new String(id, java.nio.charset.StandardCharsets.US_ASCII));
+		submit(11, 0, new long[] { BUF }, 512, true); // VIRTIO_BLK_T_DISCARD: not offered
+		device().drain();
+		assertEquals(VirtioPciDevice.S_UNSUPP, status());
+		assertEquals(2, usedIdx());
+	}
+
+	@Test
 	void withoutBusMasterTheDeviceDoesNoDma() throws Exception {
 		probe(VirtioPciDevice.F_VERSION_1 | VirtioPciDevice.F_ACCESS_PLATFORM);
 		setupQueue();
