@@ -142,6 +142,12 @@ PY
 		check "[$MODE] smmu$i: each nested walk's 4 stage-1 descriptors and its output go through stage 2 (S2 level-0 reads = 5 x walks + $cds CD fetch)" test "${s2l0:-0}" -eq $((5 * ${misses:-0} + ${cds:-0}))
 		check "[$MODE] smmu$i: the guest's unmaps arrived as TLBI_NH_VA (> 100)" test "${tlbi:-0}" -gt 100
 	done
+	qstats=$(section "$LOG" "qemu:stats")
+	inv=$(awk '$1 == "ioctl" && $2 == "IOMMU_HWPT_INVALIDATE" { print $3; exit }' <<<"$qstats")
+	nhva=$(($(cmdcount "$s0" TLBI_NH_VA) + $(cmdcount "$s1" TLBI_NH_VA)))
+	echo "    the guest's invalidations: $inv IOMMU_HWPT_INVALIDATE calls from QEMU, $nhva TLBI_NH_VA on the physical SMMUs"
+	# QEMU forwards the guest's commands in batches of up to the guest's queue run: at least one call per 64 commands
+	check "[$MODE] the guest's TLBI_NH_VAs reached the physical SMMUs through QEMU's IOMMU_HWPT_INVALIDATE" test "${inv:-0}" -gt 100 -a "$((${inv:-0} * 64))" -ge "$nhva"
 	if [[ $MODE == shared ]]; then
 		check "[$MODE] one nest-parent HWPT over both SMMUs" has '^ *[0-9]+ +HWPT_PAGING .*nest-parent smmu0:.* smmu1:' "$objects"
 	else
