@@ -21,6 +21,8 @@ class CandidatesTest {
 		assertEquals(Kind.HOST_BDF, Candidates.position(List.of("iommufd:bind", "3", ""), 2).kind());
 		assertEquals(Kind.SCENARIO, Candidates.position(List.of("report:compare", "--svg", "out.svg", ""), 3).kind());
 		assertEquals(Kind.VM, Candidates.position(List.of("report:vm", "--no-probe", ""), 2).kind());
+		assertEquals(Kind.QEMU, Candidates.position(List.of("qemu:await", "--timeout", "60", ""), 3).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of("qemu:await", "q1", ""), 2).kind());
 	}
 
 	@Test
