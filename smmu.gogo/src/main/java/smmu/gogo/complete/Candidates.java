@@ -35,6 +35,8 @@ public final class Candidates {
 			Map.entry("dma:write", List.of(Kind.VM, Kind.DEVICE)),
 			Map.entry("dma:read", List.of(Kind.VM, Kind.DEVICE)),
 			Map.entry("iommufd:bind", List.of(Kind.NONE, Kind.HOST_BDF)),
+			Map.entry("host:device", List.of(Kind.HOST_BDF)),
+			Map.entry("host:dma", List.of(Kind.HOST_BDF)),
 			Map.entry("report:vm", List.of(Kind.VM)),
 			Map.entry("report:compare", List.of(Kind.SCENARIO)),
 			Map.entry("policy:use", List.of(Kind.POLICY)),
