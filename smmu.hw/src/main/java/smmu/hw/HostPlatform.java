@@ -37,6 +37,19 @@ public interface HostPlatform {
 	}
 
 	/**
+	 * Puts a new function with {@code header} into endpoint {@code bdf}'s slot (a device model, such as
+	 * a virtio device, replacing the plain function the host starts with) and returns it; its device
+	 * model is then connected with {@link PciFunction#setBarHandler}. Do it while nothing holds the
+	 * function (no device file open): a holder keeps the function it had.
+	 *
+	 * @throws IllegalArgumentException for a BDF the host does not have
+	 * @throws UnsupportedOperationException on hosts that model no functions
+	 */
+	default PciFunction installFunction(String bdf, PciHeader header) {
+		throw new UnsupportedOperationException("this host models no PCI functions");
+	}
+
+	/**
 	 * Makes bytes [offset, offset + length) of {@code file} host physical memory, MAP_SHARED
 	 * ({@link HostMemory#mapFile}): the caller holds the returned region until it calls
 	 * {@link FileRegion#release()}.

@@ -12,4 +12,11 @@ public interface PciBarHandler {
 	long read(int bar, long offset, int size);
 
 	void write(int bar, long offset, int size, long value);
+
+	/**
+	 * The function was reset (FLR, or {@link PciFunction#reset()}): the device model returns to its
+	 * power-on state. Called with the function's lock held: do not call back into the function.
+	 */
+	default void reset() {
+	}
 }

@@ -89,6 +89,11 @@ public final class PciFunction {
 		mask(INTERRUPT_LINE, 1, 0xff);
 		int next = 0;
 		// built from the last capability to the first, so each knows its successor
+		int[] at = new int[header.capabilities().size()];
+		for (int i = 0, p = PciHeader.DEVICE_CAPS; i < at.length; i++) {
+			at[i] = p;
+			p += (header.capabilities().get(i).size() + 3) & ~3;
+		}
 		if (header.msixVectors() > 0) {
 			put(MSIX_CAP, 1, CAP_ID_MSIX);
 			put(MSIX_CAP + 2, 2, header.msixVectors() - 1);
@@ -115,6 +120,13 @@ public final class PciFunction {
 			put(PCIE_CAP + 0x0c, 4, 1 << 4 | 1); // link: x1, 2.5 GT/s
 			put(PCIE_CAP + 0x12, 2, 1 << 4 | 1);
 			next = link(PCIE_CAP, next);
+		}
+		for (int i = at.length - 1; i >= 0; i--) {
+			PciCapability c = header.capabilities().get(i);
+			put(at[i], 1, c.id());
+			byte[] body = c.body();
+			System.arraycopy(body, 0, config, at[i] + 2, body.length);
+			next = link(at[i], next);
 		}
 		if (next != 0) {
 			put(CAPABILITY_LIST, 1, next);
@@ -314,6 +326,9 @@ public final class PciFunction {
 		System.arraycopy(reset, 0, config, 0, config.length);
 		pin = false;
 		barMemory.clear();
+		if (handler != null) {
+			handler.reset();
+		}
 	}
 
 	/** Whether the function can be reset on its own (FLR in its PCI Express capability). */

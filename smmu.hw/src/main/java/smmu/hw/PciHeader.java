@@ -13,12 +13,33 @@ import java.util.List;
  * @param configSize 256 (conventional) or 4096 (PCI Express extended configuration space)
  * @param bars the six BARs, {@link PciBar#NONE} where absent
  * @param romSize expansion ROM size (0: none)
+ * @param capabilities further capabilities of the device model (e.g. virtio's vendor-specific ones),
+ *        placed from offset 0xa4 on, first in the capability list
  */
 public record PciHeader(int vendorId, int deviceId, int subsystemVendorId, int subsystemId, int revision, int classCode,
-		int interruptPin, int configSize, List<PciBar> bars, long romSize, boolean pcie, int msiVectors, int msixVectors, int msixBar) {
+		int interruptPin, int configSize, List<PciBar> bars, long romSize, boolean pcie, int msiVectors, int msixVectors, int msixBar,
+		List<PciCapability> capabilities) {
+
+	/** Room for {@link #capabilities}: from 0xa4 (after the MSI-X capability) to the end of the conventional configuration space. */
+	public static final int DEVICE_CAPS = 0xa4;
+
+	/** A header without further capabilities. */
+	public PciHeader(int vendorId, int deviceId, int subsystemVendorId, int subsystemId, int revision, int classCode,
+			int interruptPin, int configSize, List<PciBar> bars, long romSize, boolean pcie, int msiVectors, int msixVectors, int msixBar) {
+		this(vendorId, deviceId, subsystemVendorId, subsystemId, revision, classCode, interruptPin, configSize, bars, romSize, pcie,
+				msiVectors, msixVectors, msixBar, List.of());
+	}
 
 	public PciHeader {
 		bars = List.copyOf(bars);
+		capabilities = List.copyOf(capabilities);
+		int room = DEVICE_CAPS;
+		for (PciCapability c : capabilities) {
+			room += (c.size() + 3) & ~3;
+		}
+		if (room > 0x100) {
+			throw new IllegalArgumentException("capabilities need " + (room - DEVICE_CAPS) + " bytes, 0xa4-0xff has 92");
+		}
 		if (bars.size() != 6) {
 			throw new IllegalArgumentException("a type 0 header has 6 BARs, not " + bars.size());
 		}

@@ -15,6 +15,8 @@ import org.osgi.service.component.annotations.Component;
 import smmu.accel.Topology;
 import smmu.accel.VirtualMachine;
 import smmu.accel.VmManager;
+import smmu.qemu.RealQemu;
+import smmu.qemu.RealQemus;
 import smmu.accel.policy.Stage2Policy;
 import smmu.gogo.report.ScenarioRunner;
 import smmu.hw.HostPlatform;
@@ -26,7 +28,7 @@ import smmu.hw.Smmu;
  * names, a VM's device and vSMMU ids, host BDFs, scenario and policy names. Services are looked up per call.
  */
 @Component(service = CandidateCommands.class, immediate = true)
-@GogoCommand(scope = "candidates", function = { "args", "smmus", "vms", "devices", "vsmmus", "bdfs", "scenarios", "policies" })
+@GogoCommand(scope = "candidates", function = { "args", "smmus", "vms", "devices", "vsmmus", "bdfs", "scenarios", "policies", "qemus" })
 public class CandidateCommands {
 	private final BundleContext context;
 
@@ -53,6 +55,7 @@ public class CandidateCommands {
 			case HOST_BDF -> bdfs();
 			case SCENARIO -> scenarios();
 			case POLICY -> policies();
+			case QEMU -> qemus();
 			case NONE -> List.of();
 		};
 	}
@@ -120,6 +123,18 @@ public class CandidateCommands {
 	@Descriptor("the scenario names (scenarios/*.gosh)")
 	public List<String> scenarios() {
 		return ScenarioRunner.names(context.getProperty(ScenarioRunner.FOLDER));
+	}
+
+	@Descriptor("the real QEMUs' names")
+	public List<String> qemus() {
+		List<String> names = new ArrayList<>();
+		RealQemus q = service(RealQemus.class);
+		if (q != null) {
+			for (RealQemu r : q.list()) {
+				names.add(r.name());
+			}
+		}
+		return names;
 	}
 
 	@Descriptor("the stage-2 policies registered")

@@ -11,10 +11,10 @@ import java.util.Set;
 public final class Candidates {
 	/** A kind of argument with candidates. */
 	public enum Kind {
-		SMMU, VM, DEVICE, VSMMU, HOST_BDF, SCENARIO, POLICY, NONE
+		SMMU, VM, DEVICE, VSMMU, HOST_BDF, SCENARIO, POLICY, QEMU, NONE
 	}
 
-	private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--ssid", "--iova", "--svg", "--pa-bits", "--object");
+	private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--ssid", "--iova", "--svg", "--pa-bits", "--object", "--timeout");
 
 	private static final Map<String, List<Kind>> POSITIONAL = Map.ofEntries(
 			Map.entry("smmu:regs", List.of(Kind.SMMU)),
@@ -36,9 +36,15 @@ public final class Candidates {
 			Map.entry("dma:read", List.of(Kind.VM, Kind.DEVICE)),
 			Map.entry("dma:msi", List.of(Kind.VM, Kind.DEVICE)),
 			Map.entry("iommufd:bind", List.of(Kind.NONE, Kind.HOST_BDF)),
+			Map.entry("host:device", List.of(Kind.HOST_BDF)),
+			Map.entry("host:dma", List.of(Kind.HOST_BDF)),
 			Map.entry("report:vm", List.of(Kind.VM)),
 			Map.entry("report:compare", List.of(Kind.SCENARIO)),
-			Map.entry("policy:use", List.of(Kind.POLICY)));
+			Map.entry("policy:use", List.of(Kind.POLICY)),
+			Map.entry("qemu:console", List.of(Kind.QEMU)),
+			Map.entry("qemu:await", List.of(Kind.QEMU)),
+			Map.entry("qemu:stats", List.of(Kind.QEMU)),
+			Map.entry("qemu:stop", List.of(Kind.QEMU)));
 
 	private Candidates() {}
 

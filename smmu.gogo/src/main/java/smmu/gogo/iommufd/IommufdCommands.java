@@ -13,6 +13,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 import smmu.gogo.format.Args;
 import smmu.gogo.format.Hex;
@@ -39,6 +41,8 @@ import smmu.iommufd.Vevent;
 import smmu.iommufd.VeventqAlloc;
 import smmu.iommufd.ViommuAlloc;
 import smmu.iommufd.VmmAddressSpace;
+import smmu.qemu.RealQemu;
+import smmu.qemu.RealQemus;
 
 /**
  * The iommufd:* commands: open /dev/iommu as a process of the shell's own (its memory backed by host
@@ -52,6 +56,9 @@ public class IommufdCommands {
 	private final Iommufd iommufd;
 	private final HostPlatform host;
 	private final Map<Integer, Fd> fds = new TreeMap<>();
+	/** The real QEMUs, whose iommufds iommufd:objects also shows (by name). */
+	@Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+	volatile RealQemus qemus;
 
 	private record Fd(IommufdContext context, VmmAddressSpace mm, List<long[]> pages, long scratch) {}
 
@@ -133,9 +140,23 @@ public class IommufdCommands {
 	}
 
 	@Descriptor("the object graph of an iommufd: users, references, page-table bytes of each paging HWPT, details")
-	public List<ObjectRow> objects(@Descriptor("iommufd fd") int fd) {
+	public List<ObjectRow> objects(@Descriptor("iommufd fd, or the name of a real QEMU (qemu:list)") String fd) {
+		IommufdContext ctx;
+		if (fd.matches("\\d{1,9}")) {
+			ctx = fd(Integer.parseInt(fd)).context();
+		} else {
+			RealQemus q = qemus;
+			RealQemu qemu = q == null ? null : q.get(fd).orElse(null);
+			if (qemu == null) {
+				throw new ShellError("no iommufd " + fd + " (an fd of iommufd:fds or a QEMU of qemu:list)");
+			}
+			ctx = qemu.iommufd();
+			if (ctx == null) {
+				throw new ShellError("QEMU " + fd + " has no iommufd now (" + qemu.state().name().toLowerCase() + ")");
+			}
+		}
 		List<ObjectRow> rows = new ArrayList<>();
-		for (IommufdObject o : fd(fd).context().objects()) {
+		for (IommufdObject o : ctx.objects()) {
 			rows.add(new ObjectRow(o.id(), o.type().name(), o.users(), o.references().toString(), o.tableBytes(), o.detail()));
 		}
 		return rows;

@@ -142,8 +142,29 @@ public final class CostReport {
 		return host.smmu(smmu).map(s -> s.stats().translations()).orElse(0L);
 	}
 
+	/**
+	 * The report of a real QEMU process's iommufd (no probes: the guest is QEMU's, not the model's);
+	 * the SMMU statistics are those of every physical SMMU.
+	 */
+	public static VmReport process(String name, String state, IommufdContext ctx, HostPlatform host, String policy, String kernel) {
+		List<IommufdObject> objects = ctx.objects();
+		Counts c = Costs.count(objects);
+		List<String> ids = new ArrayList<>();
+		for (Smmu s : host.smmus()) {
+			ids.add(s.id());
+		}
+		return new VmReport(name, state, policy, kernel, c.ioas(), c.hwptPaging(), c.hwptNested(), c.viommu(), c.vdevice(), c.stage2Bytes(),
+				Double.NaN, Double.NaN, Costs.tables(name, objects), vmidRows(Costs.vmids(objects)), List.of(), stats(host, ids));
+	}
+
 	/** Every context of the host kernel (a VM's by its name, others as {@code fd#n}) and every SMMU. */
 	public static HostReport host(HostPlatform host, Iommufd iommufd, List<VirtualMachine> vms, String policy, String kernel) {
+		return host(host, iommufd, vms, Map.of(), policy, kernel);
+	}
+
+	/** As above; {@code processes} names the contexts of real QEMU processes (shown as state {@code qemu}). */
+	public static HostReport host(HostPlatform host, Iommufd iommufd, List<VirtualMachine> vms, Map<IommufdContext, String> processes, String policy,
+			String kernel) {
 		Map<IommufdContext, VirtualMachine> owners = new IdentityHashMap<>();
 		for (VirtualMachine vm : vms) {
 			try {
@@ -166,13 +187,14 @@ public final class CostReport {
 				continue;
 			}
 			VirtualMachine vm = owners.get(ctx);
-			String owner = vm != null ? vm.name() : "fd#" + ++other;
+			String process = processes.get(ctx);
+			String owner = vm != null ? vm.name() : process != null ? process : "fd#" + ++other;
 			Counts c = Costs.count(objects);
 			total = total.plus(c);
 			tables.addAll(Costs.tables(owner, objects));
 			Map<String, TreeSet<Integer>> v = Costs.vmids(objects);
 			Costs.merge(vmids, v);
-			perVm.add(new VmSummary(owner, vm != null ? vm.state().name().toLowerCase() : "process", c.ioas(), c.hwptPaging(), c.hwptNested(),
+			perVm.add(new VmSummary(owner, vm != null ? vm.state().name().toLowerCase() : process != null ? "qemu" : "process", c.ioas(), c.hwptPaging(), c.hwptNested(),
 					c.viommu(), c.vdevice(), c.stage2Bytes(), Costs.total(v)));
 		}
 		List<String> ids = new ArrayList<>();

@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.HashSet;
 import java.util.Hashtable;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -31,6 +33,9 @@ import org.osgi.service.component.annotations.Component;
 import smmu.accel.VirtualMachine;
 import smmu.accel.VmManager;
 import smmu.gogo.report.CostReport.HostReport;
+import smmu.iommufd.IommufdContext;
+import smmu.qemu.RealQemu;
+import smmu.qemu.RealQemus;
 import smmu.gogo.report.CostReport.VmReport;
 import smmu.gogo.report.Costs.StatsRow;
 import smmu.hw.HostPlatform;
@@ -61,6 +66,15 @@ public class ReportCommands {
 	public VmReport vm(@Descriptor("skip the unmap probes (they map and unmap one page)") @Parameter(names = "--no-probe", absentValue = "false", presentValue = "true") boolean noProbe,
 			@Descriptor("VM") String vm) {
 		VmManager m = service(VmManager.class);
+		RealQemus qemus = optional(RealQemus.class);
+		RealQemu qemu = m.get(vm).isEmpty() && qemus != null ? qemus.get(vm).orElse(null) : null;
+		if (qemu != null) {
+			IommufdContext ctx = qemu.iommufd();
+			if (ctx == null) {
+				throw new ShellError("QEMU " + vm + " has no iommufd now (" + qemu.state().name().toLowerCase() + ")");
+			}
+			return CostReport.process(vm, "qemu " + qemu.state().name().toLowerCase(), ctx, service(HostPlatform.class), policy(), kernel());
+		}
 		VirtualMachine v = m.get(vm).orElseThrow(() -> {
 			List<String> have = new ArrayList<>();
 			for (VirtualMachine x : m.list()) {
@@ -73,7 +87,17 @@ public class ReportCommands {
 
 	@Descriptor("the host's cost: every iommufd context (VMs by name), objects and stage-2 bytes, VMIDs per physical SMMU, every SMMU's TLB and walk statistics")
 	public HostReport host() {
-		return CostReport.host(service(HostPlatform.class), service(Iommufd.class), service(VmManager.class).list(), policy(), kernel());
+		Map<IommufdContext, String> processes = new IdentityHashMap<>();
+		RealQemus qemus = optional(RealQemus.class);
+		if (qemus != null) {
+			for (RealQemu q : qemus.list()) {
+				IommufdContext ctx = q.iommufd();
+				if (ctx != null) {
+					processes.put(ctx, q.name());
+				}
+			}
+		}
+		return CostReport.host(service(HostPlatform.class), service(Iommufd.class), service(VmManager.class).list(), processes, policy(), kernel());
 	}
 
 	@Descriptor("run a scenario once per available stage-2 policy (Config Admin PID smmu.policy, active), each on fresh VMs, and compare the costs side by side")

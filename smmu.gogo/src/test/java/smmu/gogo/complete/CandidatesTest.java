@@ -19,8 +19,12 @@ class CandidatesTest {
 		assertEquals(new Candidates.Position(Kind.VSMMU, List.of("vm0")), Candidates.position(List.of("vm:events", "vm0", ""), 2));
 		assertEquals(Kind.VM, Candidates.position(List.of("vm:boot", ""), 1).kind());
 		assertEquals(Kind.HOST_BDF, Candidates.position(List.of("iommufd:bind", "3", ""), 2).kind());
+		assertEquals(Kind.HOST_BDF, Candidates.position(List.of("host:device", "0000:0"), 1).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of("host:dma", "0000:01:00.0", ""), 2).kind());
 		assertEquals(Kind.SCENARIO, Candidates.position(List.of("report:compare", "--svg", "out.svg", ""), 3).kind());
 		assertEquals(Kind.VM, Candidates.position(List.of("report:vm", "--no-probe", ""), 2).kind());
+		assertEquals(Kind.QEMU, Candidates.position(List.of("qemu:await", "--timeout", "60", ""), 3).kind());
+		assertEquals(Kind.NONE, Candidates.position(List.of("qemu:await", "q1", ""), 2).kind());
 	}
 
 	@Test

@@ -123,6 +123,16 @@ public final class TestHost implements HostPlatform {
 	}
 
 	@Override
+	public PciFunction installFunction(String bdf, PciHeader header) {
+		if (!functions.containsKey(bdf)) {
+			throw new IllegalArgumentException("no endpoint " + bdf);
+		}
+		PciFunction f = new PciFunction(bdf, header);
+		functions.put(bdf, f);
+		return f;
+	}
+
+	@Override
 	public FrameAllocator allocator() {
 		return allocator;
 	}

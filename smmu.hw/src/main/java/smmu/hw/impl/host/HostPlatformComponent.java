@@ -120,6 +120,16 @@ public class HostPlatformComponent implements HostPlatform {
 	}
 
 	@Override
+	public PciFunction installFunction(String bdf, PciHeader header) {
+		if (!functions.containsKey(bdf)) {
+			throw new IllegalArgumentException("no endpoint " + bdf);
+		}
+		PciFunction f = new PciFunction(bdf, header);
+		functions.put(bdf, f);
+		return f;
+	}
+
+	@Override
 	public Optional<SmmuDriver> driver(String smmuId) {
 		return Optional.ofNullable(drivers.get(smmuId));
 	}
