@@ -67,7 +67,7 @@ qemu_pids() {
 		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -Eq "smmu-qemu-$1\.ram" && echo "${p#/proc/}"
 	done
 }
-ours() { qemu_pids "${NAME}b?"; }
+ours() { qemu_pids "${NAME}(b|k-shared|k-per-smmu)?"; }
 killer=
 cleanup() {
 	local p
@@ -173,6 +173,10 @@ ste_matches_vste() { # SMMU SID STE-TEXT
 s2ttb0=$(field S2TTB "$ste0")
 s2ttb1=$(field S2TTB "$ste1")
 killed=$(cat "$LOG.killed" 2>/dev/null)
+kernels=$(section "report:kernels")
+kernel_after=$(section_last "host:kernel")
+# metric ROW-NAME COLUMN: a value of report:kernels' table (columns: metric words, unit, shared, per-smmu)
+metric() { awk -v name="$1" -v col="$2" 'index($0, name "  ") == 1 { n = split($0, f, /  +/); print f[n - 2 + col]; exit }' <<<"$kernels"; }
 
 echo
 banner "assertions (runtime exit $rc after ${elapsed}s; log $LOG)"
@@ -202,6 +206,13 @@ check "... leaving no object: only the second QEMU's context is left" test "$(fi
 check "the second QEMU ran meanwhile (its guest finished its init)" grep -q "^${NAME}b: 'smmu-guest: done' seen" "$LOG"
 check "both stopped: qemu:list has none left" has '^no real QEMUs' "$list_after"
 check "both stopped: no iommufd context or object left on the host" bash -c '[[ $(awk '"'"'$1 ~ /^(contexts|ioas|hwptPaging|hwptNested|viommu|vdevice)$/ && $2 != 0'"'"' <<<"$1") == "" && -n $1 ]]' _ "$host_after"
+check "report:kernels compared the kernel modes (columns shared, per-smmu)" has '^metric +unit +shared +per-smmu$' "$kernels"
+check "... sharing kernel: one nest-parent HWPT for both vSMMUs" test "$(metric 'nest-parent HWPTs' 1)" == 1
+check "... per-SMMU kernel: QEMU's fallback made a second nest parent" test "$(metric 'nest-parent HWPTs' 2)" == 2
+check "... one IOAS under both kernels" test "$(metric IOAS 1)" == 1 -a "$(metric IOAS 2)" == 1
+check "... two vIOMMUs under both kernels" test "$(metric vIOMMUs 1)" == 2 -a "$(metric vIOMMUs 2)" == 2
+check "... the per-SMMU kernel's stage 2 costs more page-table bytes" test "$(metric 'stage-2 page-table bytes' 2)" -gt "$(metric 'stage-2 page-table bytes' 1)"
+check "... the user's kernel mode is back (shared)" has '^kernel shared$' "$kernel_after"
 check "no QEMU process of this check left in the chroot" test -z "$(ours)"
 
 echo

@@ -11,6 +11,9 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -206,6 +209,44 @@ class RealQemuTest {
 			long b = Platform.newestId(context, Iommufd.class);
 			Platform.reset(cm, "smmu.kernel");
 			Platform.awaitNewer(context, Iommufd.class, b);
+		}
+	}
+
+	/**
+	 * report:kernels: the same real QEMU once per host kernel mode, side by side (one nest parent with the
+	 * sharing kernel, two with the per-SMMU one); it refuses while a QEMU of the user's runs, naming it,
+	 * and gives the user's kernel mode back.
+	 */
+	@Test
+	void reportKernelsComparesBothKernelModesWithTheRealVmm(@InjectBundleContext BundleContext context, @InjectService CommandProcessor processor)
+			throws Exception {
+		RealQemu mine = qemus.start("itest-mine", TWO_SMMUS);
+		try {
+			String refused = shell(processor, "report:kernels --timeout 60 " + TWO_SMMUS);
+			assertTrue(refused.startsWith("report:kernels needs the host to itself and would disturb QEMU itest-mine: free them first (qemu:stop itest-mine)"),
+					refused);
+			assertEquals(1, refused.lines().count(), refused);
+		} finally {
+			qemus.stop(mine.name());
+		}
+		String out = shell(processor, "report:kernels --name itest-k " + TWO_SMMUS);
+		assertTrue(out.lines().anyMatch(l -> l.matches("metric +unit +shared +per-smmu")), out);
+		assertTrue(out.lines().anyMatch(l -> l.matches("nest-parent HWPTs +objects +1 +2")), out);
+		assertTrue(out.lines().anyMatch(l -> l.matches("IOAS +objects +1 +1")), out);
+		assertTrue(out.lines().anyMatch(l -> l.matches("vIOMMUs +objects +2 +2")), out);
+		assertTrue(out.lines().anyMatch(l -> l.matches("VMIDs on smmu0 +ids +1 +1")), out);
+		assertTrue(out.lines().anyMatch(l -> l.matches("bridge round trips +round trips +[1-9][0-9]* +[1-9][0-9]*")), out);
+		assertEquals("kernel shared", shell(processor, "host:kernel"), "the user's kernel mode is back");
+		assertTrue(Platform.awaitNewer(context, RealQemus.class, 0).list().isEmpty(), "report:kernels left no QEMU");
+	}
+
+	private static String shell(CommandProcessor processor, String command) {
+		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+		try (CommandSession s = processor.createSession(java.io.InputStream.nullInputStream(), new java.io.PrintStream(out), new java.io.PrintStream(out))) {
+			Object r = s.execute(command);
+			return r == null ? "" : s.format(r, Converter.INSPECT).toString();
+		} catch (Exception e) {
+			return e.getMessage();
 		}
 	}
 

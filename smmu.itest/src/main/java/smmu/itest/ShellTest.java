@@ -157,7 +157,7 @@ class ShellTest {
 	@Test
 	void unknownCommandsOfferTheNearestNames() {
 		String lsit = fails("lsit");
-		assertTrue(lsit.startsWith("unknown command 'lsit'; did you mean ") && lsit.contains("smmu:list") && lsit.contains("vm:list"), lsit);
+		assertTrue(lsit.startsWith("unknown command 'lsit'; did you mean ") && lsit.contains("smmu:list") && lsit.contains("qemu:list"), lsit);
 		String stes = fails("smmu:stes");
 		assertTrue(stes.startsWith("unknown command 'smmu:stes'; did you mean smmu:ste, smmu:stats"), stes);
 		assertEquals("unknown command 'nosuch' ('help' lists the commands)", fails("help nosuch"));

@@ -135,7 +135,7 @@ public class QemuCommands {
 	}
 
 	/** Gogo splits a quoted -append "a b" into words again only when it was one argument: keep it quoted. */
-	private static List<String> quoted(String[] options) {
+	public static List<String> quoted(String[] options) {
 		List<String> out = new ArrayList<>();
 		for (String o : options) {
 			out.add(o.contains(" ") && !o.startsWith("-") ? "'" + o + "'" : o);

@@ -48,7 +48,7 @@ import smmu.iommufd.Iommufd;
  * Services are looked up per call: reconfiguring the kernel or the policy replaces them.
  */
 @Component(service = ReportCommands.class, immediate = true)
-@GogoCommand(scope = "report", function = { "vm", "host", "compare" })
+@GogoCommand(scope = "report", function = { "vm", "host", "compare", "kernels" })
 public class ReportCommands {
 	public static final String POLICY_PID = "smmu.policy", POLICY_KEY = "active", KERNEL_PID = "smmu.kernel", KERNEL_KEY = "mode";
 
@@ -110,7 +110,7 @@ public class ReportCommands {
 			throw new ShellError("--svg: cannot write " + chart + " (" + (chart.getParent() != null && Files.isDirectory(chart.getParent())
 					? "the directory is not writable" : "no such directory: " + chart.getParent()) + ")");
 		}
-		refuseIfBusy(scenario);
+		refuseIfBusy("report:compare", scenario, false);
 		List<String> statements = new ArrayList<>();
 		for (String st : ScenarioRunner.statements(file)) {
 			// the scenario's own reports are for people; their probes would add page tables to the VM measured here
@@ -178,7 +178,7 @@ public class ReportCommands {
 	 * refuses, naming what it would disturb, while the user has VMs or open iommufds, instead of setting
 	 * them aside and bringing back something that is not exactly what was there.
 	 */
-	private void refuseIfBusy(String scenario) {
+	private void refuseIfBusy(String command, String scenario, boolean qemusToo) {
 		List<String> busy = new ArrayList<>();
 		List<String> hints = new ArrayList<>();
 		VmManager vms = optional(VmManager.class);
@@ -195,9 +195,101 @@ public class ReportCommands {
 				hints.add("iommufd:close " + f.fd());
 			}
 		}
+		RealQemus qemus = qemusToo ? optional(RealQemus.class) : null;
+		if (qemus != null) {
+			for (RealQemu q : qemus.list()) {
+				busy.add("QEMU " + q.name());
+				hints.add("qemu:stop " + q.name());
+			}
+		}
 		if (!busy.isEmpty()) {
-			throw new ShellError("report:compare needs the host to itself and would disturb " + String.join(", ", busy) + ": free them first ("
-					+ String.join("; ", hints) + ") or run it on a host of its own: ./smmu --scenario " + scenario);
+			throw new ShellError(command + " needs the host to itself and would disturb " + String.join(", ", busy) + ": free them first ("
+					+ String.join("; ", hints) + ")" + (scenario == null ? "" : " or run it on a host of its own: ./smmu --scenario " + scenario));
+		}
+	}
+
+	/** The result of report:kernels: the QEMU options run, and the table (one column per host kernel mode). */
+	public record KernelsView(String qemu, String note, Comparison comparison) {}
+
+	/** The guest line report:kernels waits for: the set-up's init has finished. */
+	static final String GUEST_DONE = "smmu-guest: done";
+
+	@Descriptor("start real QEMU with the options under each host kernel mode (shared, then per-smmu), wait for its guest's init to finish, and compare its costs side by side: nest-parent HWPTs, IOAS, stage-2 bytes, VMIDs and invalidation commands per physical SMMU, vIOMMUs, bridge round trips")
+	public KernelsView kernels(@Descriptor("seconds to wait for each guest's init (default 600)") @Parameter(names = "--timeout", absentValue = "600") int seconds,
+			@Descriptor("name the QEMUs NAME-shared and NAME-per-smmu (default kernels)") @Parameter(names = "--name", absentValue = "kernels") String name,
+			@Descriptor("QEMU options (as qemu:start takes them), the rest of the line") String... options) throws InterruptedException {
+		RealQemus qemus = optional(RealQemus.class);
+		if (qemus == null) {
+			throw new ShellError("report:kernels: no bridge bundle (smmu.qemu) is running: real QEMU cannot start");
+		}
+		String missing = qemus.notSetUp();
+		if (missing != null) {
+			throw new ShellError("report:kernels: " + missing);
+		}
+		if (options.length == 0) {
+			throw new ShellError("report:kernels: give the QEMU options (as qemu:start takes them)");
+		}
+		if (seconds <= 0) {
+			throw new ShellError("--timeout: " + seconds + " is not a positive number of seconds");
+		}
+		refuseIfBusy("report:kernels", null, true);
+		ConfigurationAdmin cm = optional(ConfigurationAdmin.class);
+		if (cm == null) {
+			throw new ShellError("report:kernels: no Config Admin: the host kernel's mode cannot change");
+		}
+		String joined = String.join(" ", smmu.gogo.qemu.QemuCommands.quoted(options));
+		String kernelBefore = kernel();
+		Object previousKernel = current(cm, KERNEL_PID, KERNEL_KEY);
+		List<KernelRun> runs = new ArrayList<>();
+		try {
+			for (String mode : List.of("shared", "per-smmu")) {
+				if (!mode.equals(kernel())) {
+					switchKernel(cm, mode);
+				}
+				runs.add(runQemu(name + "-" + mode, mode, joined, seconds));
+			}
+		} finally {
+			if (!kernelBefore.equals(kernel())) {
+				switchKernel(cm, previousKernel);
+			}
+		}
+		return new KernelsView(joined, "one real QEMU per host kernel mode, each to '" + GUEST_DONE + "'; the SMMUs' counters reset at each start; kernel "
+				+ kernelBefore + " restored", KernelRun.comparison("real QEMU (kernel mode)", runs));
+	}
+
+	private KernelRun runQemu(String name, String mode, String options, int seconds) throws InterruptedException {
+		RealQemus qemus = service(RealQemus.class);
+		HostPlatform host = service(HostPlatform.class);
+		for (Smmu s : host.smmus()) {
+			s.resetStats();
+		}
+		RealQemu q = qemus.start(name, options);
+		try {
+			if (!q.awaitConsole(GUEST_DONE, seconds * 1000L)) {
+				List<String> last = q.console(3);
+				throw new ShellError("report:kernels: kernel " + mode + ": no console line '" + GUEST_DONE + "' "
+						+ (q.state() == RealQemu.State.EXITED ? "(QEMU exited " + q.exitStatus() + ")" : "within " + seconds + " s")
+						+ (last.isEmpty() ? "" : "; its last line: " + last.get(last.size() - 1).strip()));
+			}
+			if (q.iommufd() == null) {
+				throw new ShellError("report:kernels: kernel " + mode + ": QEMU has no iommufd (" + q.state().name().toLowerCase() + ")");
+			}
+			return KernelRun.of(mode, q, host);
+		} finally {
+			qemus.stop(name);
+		}
+	}
+
+	/** Sets the kernel's mode (null: the default) and waits for the VM manager and the QEMU service on the new kernel. */
+	private void switchKernel(ConfigurationAdmin cm, Object mode) throws InterruptedException {
+		long before = newest(RealQemus.class);
+		setKernel(cm, mode);
+		long deadline = System.nanoTime() + 30_000_000_000L;
+		while (newest(RealQemus.class) <= before) {
+			if (System.nanoTime() > deadline) {
+				throw new IllegalStateException("no QEMU service came back on kernel " + mode + " within 30 s");
+			}
+			Thread.sleep(20);
 		}
 	}
 
