@@ -23,6 +23,8 @@ public final class Candidates {
 			Map.entry("smmu:walk", List.of(Kind.SMMU)),
 			Map.entry("smmu:translate", List.of(Kind.SMMU)),
 			Map.entry("smmu:stats", List.of(Kind.SMMU)),
+			Map.entry("smmu:cmdq", List.of(Kind.SMMU)),
+			Map.entry("smmu:evtq", List.of(Kind.SMMU)),
 			Map.entry("smmu:detach", List.of(Kind.SMMU)),
 			Map.entry("vm:add", List.of(Kind.VM)),
 			Map.entry("vm:topology", List.of(Kind.VM)),

@@ -46,7 +46,7 @@ import smmu.hw.snapshot.RegisterState;
 
 /** The smmu:* commands: inspect physical SMMUs, their structures, walks and counters. */
 @Component(service = SmmuCommands.class)
-@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "snapshot", "detach" })
+@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "cmdq", "evtq", "snapshot", "detach" })
 public class SmmuCommands {
 	private final HostPlatform host;
 
@@ -144,6 +144,20 @@ public class SmmuCommands {
 		}
 		return new StatsView(smmu, s.translations(), s.steFetches(), s.steL1Fetches(), s.cdFetches(), s.cdL1Fetches(),
 				s.eventsRecorded(), s.eventsLost(), caches, reads, counts(s.faults()), counts(s.commands()));
+	}
+
+	@Descriptor("show an SMMU's command queue as software sees it: base, size, PROD/CONS with wrap bits, CMDQ_CONS.ERR, and the commands between CONS and PROD (or the last N written), decoded from memory")
+	public Views.QueueView cmdq(
+			@Descriptor("show the last N entries written before PROD instead of the pending ones") @Parameter(names = "--last", absentValue = "") String last,
+			@Descriptor("SMMU id") String smmu) {
+		return Queues.cmdq(smmu(smmu), last);
+	}
+
+	@Descriptor("show an SMMU's event queue as software sees it: base, size, PROD/CONS with wrap bits, overflow, and the events between CONS and PROD (or the last N written), decoded from memory")
+	public Views.QueueView evtq(
+			@Descriptor("show the last N entries written before PROD instead of the pending ones") @Parameter(names = "--last", absentValue = "") String last,
+			@Descriptor("SMMU id") String smmu) {
+		return Queues.evtq(smmu(smmu), last);
 	}
 
 	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: a raw RAM image (as pmemsave writes it, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")

@@ -41,4 +41,17 @@ public final class Views {
 	public record StatsView(String smmu, long translations, long steFetches, long steL1Fetches, long cdFetches, long cdL1Fetches,
 			long eventsRecorded, long eventsLost, List<CacheRow> caches, List<ReadRow> tableReads, List<CountRow> faults,
 			List<CountRow> commands) {}
+
+	/**
+	 * One queue. {@code prod}/{@code cons} are the registers' values; {@code prodIndex}/{@code prodWrap}
+	 * their position; {@code flags} what else they carry (CMDQ_CONS.ERR, EVENTQ_PROD.OVFLG). {@code shown}
+	 * says which entries follow: those between CONS and PROD, or the last N written before PROD.
+	 */
+	public record QueueView(String smmu, String queue, String enabled, @Hex long base, int log2size, int entryBytes, @Hex long prod,
+			int prodIndex, int prodWrap, @Hex long cons, int consIndex, int consWrap, String flags, int pending, String shown,
+			List<Object> entries) {}
+
+	public record CommandRow(int index, @Hex long address, String opcode, String fields, String raw) {}
+
+	public record EventRow(int index, @Hex long address, String type, @Hex long sid, String ssid, String fields, String raw) {}
 }
