@@ -154,7 +154,7 @@ public final class CostReport {
 			ids.add(s.id());
 		}
 		return new VmReport(name, state, policy, kernel, c.ioas(), c.hwptPaging(), c.hwptNested(), c.viommu(), c.vdevice(), c.stage2Bytes(),
-				Double.NaN, Double.NaN, Costs.tables(name, objects), vmidRows(Costs.vmids(objects)), List.of(), stats(host, ids));
+				Double.NaN, Double.NaN, Costs.tables(name, objects), vmidRows(Costs.vmids(objects)), List.of(), stats(host, ids), ctx.swMsiPages(), 0, Double.NaN);
 	}
 
 	/** Every context of the host kernel (a VM's by its name, others as {@code fd#n}) and every SMMU. */
