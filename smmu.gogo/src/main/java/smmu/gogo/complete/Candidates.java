@@ -25,6 +25,7 @@ public final class Candidates {
 			Map.entry("smmu:stats", List.of(Kind.SMMU)),
 			Map.entry("smmu:cmdq", List.of(Kind.SMMU)),
 			Map.entry("smmu:evtq", List.of(Kind.SMMU)),
+			Map.entry("smmu:mem", List.of(Kind.SMMU)),
 			Map.entry("smmu:detach", List.of(Kind.SMMU)),
 			Map.entry("vm:add", List.of(Kind.VM)),
 			Map.entry("vm:topology", List.of(Kind.VM)),

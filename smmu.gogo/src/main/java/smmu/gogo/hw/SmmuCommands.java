@@ -46,7 +46,7 @@ import smmu.hw.snapshot.RegisterState;
 
 /** The smmu:* commands: inspect physical SMMUs, their structures, walks and counters. */
 @Component(service = SmmuCommands.class)
-@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "cmdq", "evtq", "snapshot", "detach" })
+@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "cmdq", "evtq", "mem", "snapshot", "detach" })
 public class SmmuCommands {
 	private final HostPlatform host;
 
@@ -160,6 +160,13 @@ public class SmmuCommands {
 		return Queues.evtq(smmu(smmu), last);
 	}
 
+	@Descriptor("show an SMMU's memory as hex (at most 4096 bytes), and with --as the STEs, CDs or translation table descriptors it holds, decoded")
+	public Views.MemView mem(
+			@Descriptor("decode as ste, cd (64 bytes each) or pte (8 bytes each, 4K granule)") @Parameter(names = "--as", absentValue = "") String as,
+			@Descriptor("SMMU id") String smmu, @Descriptor("physical address") String pa, @Descriptor("length in bytes, 1..4096") String len) {
+		return Mem.read(smmu(smmu), pa, len, as);
+	}
+
 	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: a raw RAM image (as pmemsave writes it, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")
 	public SmmuRow snapshot(
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
@@ -241,7 +248,7 @@ public class SmmuCommands {
 		return m.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> new CountRow(e.getKey(), e.getValue())).toList();
 	}
 
-	private static EntryView entry(String what, TableEntry e, Class<?> layout) {
+	static EntryView entry(String what, TableEntry e, Class<?> layout) {
 		if (!e.found()) {
 			return new EntryView(what, e.address(), null, e.error() == null ? "not found" : e.error().type().name(), List.of());
 		}

@@ -54,4 +54,11 @@ public final class Views {
 	public record CommandRow(int index, @Hex long address, String opcode, String fields, String raw) {}
 
 	public record EventRow(int index, @Hex long address, String type, @Hex long sid, String ssid, String fields, String raw) {}
+
+	/** smmu:mem: the bytes (16 a row, as hexdump -C) and, with --as, the entries they hold decoded. */
+	public record MemView(String smmu, @Hex long pa, int length, String as, List<MemRow> bytes, List<DecodedRow> decoded) {}
+
+	public record MemRow(@Hex long address, String hex, String ascii) {}
+
+	public record DecodedRow(@Hex long address, String what, String field, @Hex long value, String meaning) {}
 }
