@@ -25,6 +25,7 @@ import smmu.gogo.hw.Views.FieldRow;
 import smmu.gogo.hw.Views.ReadRow;
 import smmu.gogo.hw.Views.RegisterRow;
 import smmu.gogo.hw.Views.SmmuRow;
+import smmu.gogo.hw.Views.SnapshotView;
 import smmu.gogo.hw.Views.StatsView;
 import smmu.gogo.hw.Views.WalkRow;
 import smmu.gogo.hw.Views.WalkView;
@@ -168,7 +169,7 @@ public class SmmuCommands {
 	}
 
 	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: a raw RAM image (as pmemsave writes it, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")
-	public SmmuRow snapshot(
+	public SnapshotView snapshot(
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
 			@Descriptor("new SMMU id") String id, @Descriptor("RAM image file") String ram,
 			@Descriptor("guest-physical base of the image (e.g. 0x40000000)") String base,
@@ -184,7 +185,31 @@ public class SmmuCommands {
 		}
 		SparseMemory memory = new SparseMemory(paBits);
 		RamImage.load(ramPath, Args.number("base", base), memory);
-		return row(host.attachSnapshot(id, memory, registers));
+		Smmu s = host.attachSnapshot(id, memory, registers);
+		SmmuRow r = row(s);
+		return new SnapshotView(r.id(), r.mmioBase(), r.enabled(), r.gbpa(), r.streamTable(), r.stages(), r.oas(), r.endpoints(),
+				idRegisters(registers.keySet(), s));
+	}
+
+	private static final String[] ID_REGISTERS = { "IDR0", "IDR1", "IDR2", "IDR3", "IDR4", "IDR5", "IIDR", "AIDR" };
+
+	/**
+	 * Where a snapshot's ID registers (0x0-0x1c) came from: the register files, or, for those they lack,
+	 * the model's default SMMU (an Arm MMU-700), named with the values assumed, since a guest that read
+	 * other values may have built structures this instance reads differently.
+	 */
+	static String idRegisters(java.util.Set<Integer> given, Smmu s) {
+		StringBuilder assumed = new StringBuilder();
+		for (int i = 0; i < ID_REGISTERS.length; i++) {
+			if (!given.contains(i * 4)) {
+				assumed.append(assumed.isEmpty() ? "" : " ").append(ID_REGISTERS[i]).append(String.format("=0x%x", s.read32(i * 4)));
+			}
+		}
+		if (assumed.isEmpty()) {
+			return "from the register files";
+		}
+		return "warning: not in the register files, assumed as an Arm MMU-700 (the model's default): " + assumed
+				+ "; give the values the guest read as offset=value lines (0x0-0x1c)";
 	}
 
 	@Descriptor("remove an SMMU created by smmu:snapshot")

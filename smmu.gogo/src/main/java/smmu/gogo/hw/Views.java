@@ -15,6 +15,10 @@ public final class Views {
 	public record SmmuRow(String id, @Hex long mmioBase, String enabled, String gbpa, String streamTable, String stages, int oas,
 			int endpoints) {}
 
+	/** smmu:snapshot's result: the new instance as smmu:list shows it, and where its ID registers came from. */
+	public record SnapshotView(String id, @Hex long mmioBase, String enabled, String gbpa, String streamTable, String stages, int oas,
+			int endpoints, String idRegisters) {}
+
 	public record RegisterRow(String name, @Hex long offset, @Hex long value, String fields) {}
 
 	public record EndpointRow(String bdf, String smmu, @Hex long sid) {}
