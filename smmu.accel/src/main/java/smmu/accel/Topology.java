@@ -30,8 +30,14 @@ public record Topology(String vm, VirtualMachine.State state, long ramSize, List
 	 * @param kind   {@code root} (pcie.0), {@code pxb-pcie} or {@code root-port}
 	 * @param number the guest bus number
 	 * @param vsmmu  the vSMMU devices on it sit behind, or null
+	 * @param parent the bus it hangs off ({@code pcie.0} for a pxb-pcie, the {@code bus=} of a root port), or
+	 *               null for pcie.0
 	 */
-	public record Bus(String id, String kind, int number, String vsmmu) {
+	public record Bus(String id, String kind, int number, String vsmmu, String parent) {
+		/** A bus whose parent is not known (as before 1.3.0). */
+		public Bus(String id, String kind, int number, String vsmmu) {
+			this(id, kind, number, vsmmu, null);
+		}
 	}
 
 	/**

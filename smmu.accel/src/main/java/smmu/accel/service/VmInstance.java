@@ -215,7 +215,8 @@ final class VmInstance implements VirtualMachine {
 	public synchronized Topology topology() {
 		List<Topology.Bus> buses = new ArrayList<>();
 		for (Vm.Bus b : vm.buses()) {
-			buses.add(new Topology.Bus(b.id(), busKinds.getOrDefault(b.id(), "pxb-pcie"), b.number(), b.vsmmu() == null ? null : b.vsmmu().id()));
+			buses.add(new Topology.Bus(b.id(), busKinds.getOrDefault(b.id(), "pxb-pcie"), b.number(), b.vsmmu() == null ? null : b.vsmmu().id(),
+					b.parent()));
 		}
 		List<Topology.Vsmmu> vsmmus = new ArrayList<>();
 		for (AccelVsmmu v : vm.vsmmus()) {

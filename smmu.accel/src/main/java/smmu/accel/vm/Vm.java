@@ -42,7 +42,7 @@ public final class Vm implements AutoCloseable {
 	public static final long RAM_VA = 0x7f00_0000_0000L, SCRATCH_VA = 0x7e00_0000_0000L;
 
 	/** A PCIe root bus: pcie.0 or a pxb-pcie with its bus_nr, with the accel vSMMU whose primary bus it is. */
-	public record Bus(String id, int number, AccelVsmmu vsmmu) {}
+	public record Bus(String id, int number, AccelVsmmu vsmmu, String parent) {}
 
 	/** A plugged vfio-pci device. */
 	public record Device(String id, VfioPciDevice vfio, Bus bus, int devfn) {
@@ -116,7 +116,7 @@ public final class Vm implements AutoCloseable {
 		this.sysmem = AddressSpace.ram("smmuv3-accel-as-sysmem", List.of(new AddressSpace.RamSection(ram.base(), ram.size(), ram.userVa(), false)));
 		this.memory = AddressSpace.ram("memory", sysmem.ramSections());
 		this.kernel = new GuestKernel(ram.memory(), ram.pageAllocator(ramSize / 2, ramSize / 2));
-		buses.put("pcie.0", new Bus("pcie.0", 0, null));
+		buses.put("pcie.0", new Bus("pcie.0", 0, null, null));
 	}
 
 	public String name() {
@@ -230,7 +230,7 @@ public final class Vm implements AutoCloseable {
 		if (buses.containsKey(id) || busNr <= 0 || busNr > 0xff || buses.values().stream().anyMatch(b -> b.number() == busNr)) {
 			throw new IllegalArgumentException("bad pxb-pcie " + id + " bus_nr " + busNr);
 		}
-		Bus b = new Bus(id, busNr, null);
+		Bus b = new Bus(id, busNr, null, "pcie.0");
 		buses.put(id, b);
 		return b;
 	}
@@ -244,7 +244,7 @@ public final class Vm implements AutoCloseable {
 		if (p == null || buses.containsKey(id) || secondaryNumber <= 0 || secondaryNumber > 0xff) {
 			throw new IllegalArgumentException("bad pcie-root-port " + id + " on " + parentBus);
 		}
-		Bus b = new Bus(id, secondaryNumber, p.vsmmu());
+		Bus b = new Bus(id, secondaryNumber, p.vsmmu(), p.id());
 		buses.put(id, b);
 		return b;
 	}
@@ -273,7 +273,7 @@ public final class Vm implements AutoCloseable {
 		AccelVsmmu v = new AccelVsmmu(id, VirtMemoryMap.smmuMmio(vsmmus.size()), props, ram.memory(), as, iommufd, scratch);
 		keyOf.put(id, key);
 		vsmmus.add(v);
-		buses.put(primaryBus, new Bus(b.id(), b.number(), v));
+		buses.put(primaryBus, new Bus(b.id(), b.number(), v, b.parent()));
 		if (booted) {
 			GuestSmmu g = kernel.probe(id, v.smmu());
 			kernel.addRmr(g, VirtMemoryMap.RMR_BASE, VirtMemoryMap.RMR_SIZE);

@@ -25,6 +25,7 @@ import smmu.gogo.hw.Views.FieldRow;
 import smmu.gogo.hw.Views.ReadRow;
 import smmu.gogo.hw.Views.RegisterRow;
 import smmu.gogo.hw.Views.SmmuRow;
+import smmu.gogo.hw.Views.SnapshotView;
 import smmu.gogo.hw.Views.StatsView;
 import smmu.gogo.hw.Views.WalkRow;
 import smmu.gogo.hw.Views.WalkView;
@@ -46,7 +47,7 @@ import smmu.hw.snapshot.RegisterState;
 
 /** The smmu:* commands: inspect physical SMMUs, their structures, walks and counters. */
 @Component(service = SmmuCommands.class)
-@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "snapshot", "detach" })
+@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "cmdq", "evtq", "mem", "snapshot", "detach" })
 public class SmmuCommands {
 	private final HostPlatform host;
 
@@ -146,8 +147,29 @@ public class SmmuCommands {
 				s.eventsRecorded(), s.eventsLost(), caches, reads, counts(s.faults()), counts(s.commands()));
 	}
 
+	@Descriptor("show an SMMU's command queue as software sees it: base, size, PROD/CONS with wrap bits, CMDQ_CONS.ERR, and the commands between CONS and PROD (or the last N written), decoded from memory")
+	public Views.QueueView cmdq(
+			@Descriptor("show the last N entries written before PROD instead of the pending ones") @Parameter(names = "--last", absentValue = "") String last,
+			@Descriptor("SMMU id") String smmu) {
+		return Queues.cmdq(smmu(smmu), last);
+	}
+
+	@Descriptor("show an SMMU's event queue as software sees it: base, size, PROD/CONS with wrap bits, overflow, and the events between CONS and PROD (or the last N written), decoded from memory")
+	public Views.QueueView evtq(
+			@Descriptor("show the last N entries written before PROD instead of the pending ones") @Parameter(names = "--last", absentValue = "") String last,
+			@Descriptor("SMMU id") String smmu) {
+		return Queues.evtq(smmu(smmu), last);
+	}
+
+	@Descriptor("show an SMMU's memory as hex (at most 4096 bytes), and with --as the STEs, CDs or translation table descriptors it holds, decoded")
+	public Views.MemView mem(
+			@Descriptor("decode as ste, cd (64 bytes each) or pte (8 bytes each, 4K granule)") @Parameter(names = "--as", absentValue = "") String as,
+			@Descriptor("SMMU id") String smmu, @Descriptor("physical address") String pa, @Descriptor("length in bytes, 1..4096") String len) {
+		return Mem.read(smmu(smmu), pa, len, as);
+	}
+
 	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: a raw RAM image (as pmemsave writes it, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")
-	public SmmuRow snapshot(
+	public SnapshotView snapshot(
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
 			@Descriptor("new SMMU id") String id, @Descriptor("RAM image file") String ram,
 			@Descriptor("guest-physical base of the image (e.g. 0x40000000)") String base,
@@ -163,7 +185,31 @@ public class SmmuCommands {
 		}
 		SparseMemory memory = new SparseMemory(paBits);
 		RamImage.load(ramPath, Args.number("base", base), memory);
-		return row(host.attachSnapshot(id, memory, registers));
+		Smmu s = host.attachSnapshot(id, memory, registers);
+		SmmuRow r = row(s);
+		return new SnapshotView(r.id(), r.mmioBase(), r.enabled(), r.gbpa(), r.streamTable(), r.stages(), r.oas(), r.endpoints(),
+				idRegisters(registers.keySet(), s));
+	}
+
+	private static final String[] ID_REGISTERS = { "IDR0", "IDR1", "IDR2", "IDR3", "IDR4", "IDR5", "IIDR", "AIDR" };
+
+	/**
+	 * Where a snapshot's ID registers (0x0-0x1c) came from: the register files, or, for those they lack,
+	 * the model's default SMMU (an Arm MMU-700), named with the values assumed, since a guest that read
+	 * other values may have built structures this instance reads differently.
+	 */
+	static String idRegisters(java.util.Set<Integer> given, Smmu s) {
+		StringBuilder assumed = new StringBuilder();
+		for (int i = 0; i < ID_REGISTERS.length; i++) {
+			if (!given.contains(i * 4)) {
+				assumed.append(assumed.isEmpty() ? "" : " ").append(ID_REGISTERS[i]).append(String.format("=0x%x", s.read32(i * 4)));
+			}
+		}
+		if (assumed.isEmpty()) {
+			return "from the register files";
+		}
+		return "warning: not in the register files, assumed as an Arm MMU-700 (the model's default): " + assumed
+				+ "; give the values the guest read as offset=value lines (0x0-0x1c)";
 	}
 
 	@Descriptor("remove an SMMU created by smmu:snapshot")
@@ -227,7 +273,7 @@ public class SmmuCommands {
 		return m.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> new CountRow(e.getKey(), e.getValue())).toList();
 	}
 
-	private static EntryView entry(String what, TableEntry e, Class<?> layout) {
+	static EntryView entry(String what, TableEntry e, Class<?> layout) {
 		if (!e.found()) {
 			return new EntryView(what, e.address(), null, e.error() == null ? "not found" : e.error().type().name(), List.of());
 		}

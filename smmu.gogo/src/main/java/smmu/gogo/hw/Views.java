@@ -15,6 +15,10 @@ public final class Views {
 	public record SmmuRow(String id, @Hex long mmioBase, String enabled, String gbpa, String streamTable, String stages, int oas,
 			int endpoints) {}
 
+	/** smmu:snapshot's result: the new instance as smmu:list shows it, and where its ID registers came from. */
+	public record SnapshotView(String id, @Hex long mmioBase, String enabled, String gbpa, String streamTable, String stages, int oas,
+			int endpoints, String idRegisters) {}
+
 	public record RegisterRow(String name, @Hex long offset, @Hex long value, String fields) {}
 
 	public record EndpointRow(String bdf, String smmu, @Hex long sid) {}
@@ -41,4 +45,24 @@ public final class Views {
 	public record StatsView(String smmu, long translations, long steFetches, long steL1Fetches, long cdFetches, long cdL1Fetches,
 			long eventsRecorded, long eventsLost, List<CacheRow> caches, List<ReadRow> tableReads, List<CountRow> faults,
 			List<CountRow> commands) {}
+
+	/**
+	 * One queue. {@code prod}/{@code cons} are the registers' values; {@code prodIndex}/{@code prodWrap}
+	 * their position; {@code flags} what else they carry (CMDQ_CONS.ERR, EVENTQ_PROD.OVFLG). {@code shown}
+	 * says which entries follow: those between CONS and PROD, or the last N written before PROD.
+	 */
+	public record QueueView(String smmu, String queue, String enabled, @Hex long base, int log2size, int entryBytes, @Hex long prod,
+			int prodIndex, int prodWrap, @Hex long cons, int consIndex, int consWrap, String flags, int pending, String shown,
+			List<Object> entries) {}
+
+	public record CommandRow(int index, @Hex long address, String opcode, String fields, String raw) {}
+
+	public record EventRow(int index, @Hex long address, String type, @Hex long sid, String ssid, String fields, String raw) {}
+
+	/** smmu:mem: the bytes (16 a row, as hexdump -C) and, with --as, the entries they hold decoded. */
+	public record MemView(String smmu, @Hex long pa, int length, String as, List<MemRow> bytes, List<DecodedRow> decoded) {}
+
+	public record MemRow(@Hex long address, String hex, String ascii) {}
+
+	public record DecodedRow(@Hex long address, String what, String field, @Hex long value, String meaning) {}
 }

@@ -208,7 +208,9 @@ public final class Errors {
 			}
 		}
 		near.sort(Comparator.comparingInt(Near::distance).thenComparing(Near::name));
-		return near.stream().limit(4).map(Near::name).toList();
+		// four names, or every one as near as the nearest (lsit: each scope's list), at most eight
+		long best = near.isEmpty() ? 0 : near.stream().filter(n -> n.distance() == near.get(0).distance()).count();
+		return near.stream().limit(Math.min(8, Math.max(4, best))).map(Near::name).toList();
 	}
 
 	/** Edit distance with adjacent transpositions (optimal string alignment): "lsit" is 1 from "list". */

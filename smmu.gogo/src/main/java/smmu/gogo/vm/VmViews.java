@@ -24,7 +24,7 @@ public final class VmViews {
 		}
 	}
 
-	public record BusRow(String bus, String kind, @Hex int number, String vsmmu) {}
+	public record BusRow(String bus, String kind, @Hex int number, String parent, String vsmmu) {}
 
 	public record VsmmuRow(String vsmmu, String primaryBus, @Hex long mmio, String spis, String physicalSmmu, Map<String, String> properties) {}
 
@@ -93,7 +93,7 @@ public final class VmViews {
 	static TopologyView topology(Topology t) {
 		List<BusRow> buses = new ArrayList<>();
 		for (Topology.Bus b : t.buses()) {
-			buses.add(new BusRow(b.id(), b.kind(), b.number(), b.vsmmu()));
+			buses.add(new BusRow(b.id(), b.kind(), b.number(), b.parent(), b.vsmmu()));
 		}
 		List<VsmmuRow> vsmmus = new ArrayList<>();
 		for (Topology.Vsmmu v : t.vsmmus()) {
@@ -106,24 +106,46 @@ public final class VmViews {
 		return new TopologyView(t.vm(), t.state().name().toLowerCase(), t.ramSize(), tree(t), buses, vsmmus, devices);
 	}
 
-	/** pcie.0 and its buses, each with its vSMMU (and the physical SMMU behind) and devices (vSID -> pSID). */
+	/**
+	 * The PCI tree: pcie.0, the buses below their parent (pxb-pcie under pcie.0, root ports under the bus
+	 * they plug into), each with its vSMMU (and the physical SMMU behind) and devices (vSID -> pSID).
+	 */
 	private static String tree(Topology t) {
 		StringBuilder sb = new StringBuilder();
+		java.util.Set<String> ids = new java.util.HashSet<>();
 		for (Topology.Bus b : t.buses()) {
-			sb.append('\n').append("  ").append(b.id()).append(String.format(" (bus 0x%02x, %s)", b.number(), b.kind()));
-			for (Topology.Vsmmu v : t.vsmmus()) {
-				if (v.primaryBus().equals(b.id())) {
-					sb.append(" <- ").append(v.id()).append(" on ").append(v.physicalSmmu() == null ? "no physical SMMU yet" : v.physicalSmmu());
-				}
-			}
-			for (Topology.Device d : t.devices()) {
-				if (d.bus().equals(b.id())) {
-					sb.append("\n    ").append(d.guestBdf()).append(' ').append(d.id()).append(String.format(" vSID 0x%x -> %s %s pSID 0x%x", d.vsid(),
-							d.hostBdf(), d.physicalSmmu(), d.psid()));
-				}
+			ids.add(b.id());
+		}
+		for (Topology.Bus b : t.buses()) {
+			if (b.parent() == null || !ids.contains(b.parent())) {
+				bus(sb, t, b, 1, new java.util.HashSet<>());
 			}
 		}
 		return sb.toString();
+	}
+
+	private static void bus(StringBuilder sb, Topology t, Topology.Bus b, int depth, java.util.Set<String> seen) {
+		if (!seen.add(b.id())) {
+			return;
+		}
+		String indent = "  ".repeat(depth);
+		sb.append('\n').append(indent).append(b.id()).append(String.format(" (bus 0x%02x, %s)", b.number(), b.kind()));
+		for (Topology.Vsmmu v : t.vsmmus()) {
+			if (v.primaryBus().equals(b.id())) {
+				sb.append(" <- ").append(v.id()).append(" on ").append(v.physicalSmmu() == null ? "no physical SMMU yet" : v.physicalSmmu());
+			}
+		}
+		for (Topology.Device d : t.devices()) {
+			if (d.bus().equals(b.id())) {
+				sb.append('\n').append(indent).append("  ").append(d.guestBdf()).append(' ').append(d.id()).append(String.format(" vSID 0x%x -> %s %s pSID 0x%x",
+						d.vsid(), d.hostBdf(), d.physicalSmmu(), d.psid()));
+			}
+		}
+		for (Topology.Bus c : t.buses()) {
+			if (b.id().equals(c.parent())) {
+				bus(sb, t, c, depth + 1, seen);
+			}
+		}
 	}
 
 	/** One MSI: the three addresses of its message, where the physical write went, and the outcome. */

@@ -29,4 +29,15 @@ class SmmuCommandsTest {
 		assertEquals(prod + 1, s.read32(Regs.EVENTQ_PROD + 0x10000));
 		assertEquals(1, s.stats().eventsRecorded());
 	}
+
+	@Test
+	void snapshotsSayWhichIdRegistersTheyAssumed() {
+		TestHost host = new TestHost(1, 1, idr -> idr);
+		Smmu s = host.smmus().get(0);
+		assertEquals("from the register files", SmmuCommands.idRegisters(java.util.Set.of(0x0, 0x4, 0x8, 0xc, 0x10, 0x14, 0x18, 0x1c, 0x20), s));
+		String w = SmmuCommands.idRegisters(java.util.Set.of(0x0, 0x8, 0xc, 0x10, 0x18, 0x1c, 0x20), s);
+		assertEquals("warning: not in the register files, assumed as an Arm MMU-700 (the model's default): IDR1=0x"
+				+ Integer.toHexString(s.read32(Regs.IDR1)) + " IDR5=0x" + Integer.toHexString(s.read32(Regs.IDR5))
+				+ "; give the values the guest read as offset=value lines (0x0-0x1c)", w);
+	}
 }

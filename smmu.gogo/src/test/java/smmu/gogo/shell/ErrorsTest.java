@@ -55,4 +55,10 @@ class ErrorsTest {
 		assertEquals(List.of(), Errors.nearest(commands, "vms"));
 		assertEquals(1, Errors.distance("lsit", "list"));
 	}
+
+	@Test
+	void everyNameAsNearAsTheNearestIsOffered() {
+		Set<String> commands = Set.of("a:list", "host:list", "policy:list", "qemu:list", "smmu:list", "vm:list", "vm:lost");
+		assertEquals(List.of("a:list", "host:list", "policy:list", "qemu:list", "smmu:list", "vm:list"), Errors.nearest(commands, "lsit"));
+	}
 }
