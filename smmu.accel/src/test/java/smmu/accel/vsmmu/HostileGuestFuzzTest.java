@@ -122,6 +122,37 @@ class HostileGuestFuzzTest {
 		}
 	}
 
+	/**
+	 * Found by this fuzzer (seeds 20261204..20261243 before the fix): a guest that broke its own page
+	 * tables or disabled its vSMMU's command queue made {@code Vm.close()} throw from the guest kernel's
+	 * detach (MemoryAbort from its page-table walk, IllegalArgumentException freeing pages that are not its
+	 * own, IllegalStateException from its driver), leaving the VM's devices and vIOMMU objects behind.
+	 */
+	@Test
+	void closingAVmWhoseGuestBrokeItsOwnStateFreesEverything() {
+		hw = new TestHost(2, 4, UnaryOperator.identity());
+		kernel = new HostKernel(hw, KernelMode.SHARED);
+		IommufdComponent iommufd = new IommufdComponent(kernel);
+		Vm bad = vm("bad", 0, iommufd);
+		var mem = bad.ram().memory();
+		for (int i = 0; i < 4; i++) {
+			bad.dmaMap(DEVS[i], PAGE);
+			int sid = bad.device(DEVS[i]).vsid();
+			long ste = bad.kernel().smmus().get(i / 2).driver().steAddress(sid);
+			long cd = Ste.S1CTXPTR.get(new long[] { mem.read64(ste) }) << 6;
+			long ttb = mem.read64(cd + 8) & 0x000f_ffff_ffff_f000L;
+			// devices 0 and 2: a table descriptor out of RAM; devices 1 and 3: one at a page the guest's allocator never gave out
+			mem.write64(ttb, (i % 2 == 0 ? 0x4_0000_0000L : bad.ram().base()) | 3);
+		}
+		bad.vsmmus().get(1).smmu().write32(Regs.CR0, 0);
+		vms.remove(bad);
+		bad.close();
+		assertEquals(List.of(), bad.iommufd().objects());
+		Vm again = vm("again", 0, iommufd);
+		DmaBuffer b = again.dmaMap("dev3", PAGE);
+		assertTrue(again.dmaWrite("dev3", b.iova(), new byte[16]).ok());
+	}
+
 	void run(long seed, int iterations) throws Exception {
 		String tag = "seed " + seed + ": ";
 		hw = new TestHost(2, 4, UnaryOperator.identity());
