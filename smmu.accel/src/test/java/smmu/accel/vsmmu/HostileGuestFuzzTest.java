@@ -154,9 +154,10 @@ class HostileGuestFuzzTest {
 	}
 
 	void run(long seed, int iterations) throws Exception {
-		String tag = "seed " + seed + ": ";
+		KernelMode mode = seed % 2 == 0 ? KernelMode.SHARED : KernelMode.PER_SMMU;
+		String tag = "seed " + seed + " (" + mode + "): ";
 		hw = new TestHost(2, 4, UnaryOperator.identity());
-		kernel = new HostKernel(hw, KernelMode.SHARED);
+		kernel = new HostKernel(hw, mode);
 		IommufdComponent iommufd = new IommufdComponent(kernel);
 		Vm bad = vm("bad", 0, iommufd), good = vm("good", 2, iommufd);
 		Random setup = new Random(seed);
