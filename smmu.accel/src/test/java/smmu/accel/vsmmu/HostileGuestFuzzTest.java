@@ -339,6 +339,7 @@ class HostileGuestFuzzTest {
 		List<IommufdObject> goodBefore = good.iommufd().objects();
 		vms.remove(bad);
 		bad.close();
+		assertEquals(List.of(), bad.iommufd().objects(), tag + "the bad VM leaves no object behind");
 		assertEquals(goodBefore.toString(), good.iommufd().objects().toString(), tag + "closing the bad VM touches the good VM's objects");
 		Vm again = vm("again", 0, iommufd);
 		DmaBuffer b = again.dmaMap("dev0", PAGE);
