@@ -331,7 +331,7 @@ public final class Vm implements AutoCloseable {
 
 	/**
 	 * device_del: the guest detaches the device (blocking STE; skipped when the guest's driver cannot
-	 * reach its vSMMU any more), then vfio-pci unrealize.
+	 * reach its vSMMU any more, or the guest broke its own state), then vfio-pci unrealize.
 	 */
 	public void unplug(String id) {
 		Device d = device(id);
@@ -341,6 +341,10 @@ public final class Vm implements AutoCloseable {
 				kernel.detach(g);
 			} catch (DriverException e) {
 				// the guest's driver cannot reach its vSMMU (reset or disabled): the unplug goes on
+			} catch (RuntimeException e) {
+				// the guest wrote garbage into its own structures or its vSMMU's registers (its page-table
+				// walk leaves RAM or frees pages that are not its own, its driver finds its queue disabled):
+				// the guest kernel oopses, and removing the device from the VM does not depend on the guest
 			}
 		}
 		d.vfio().unrealize();
