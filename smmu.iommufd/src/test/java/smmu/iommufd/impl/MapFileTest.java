@@ -1,5 +1,7 @@
 package smmu.iommufd.impl;
 
+import smmu.iommufd.testing.FakeProcess;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

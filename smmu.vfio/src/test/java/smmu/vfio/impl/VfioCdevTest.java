@@ -1,5 +1,7 @@
 package smmu.vfio.impl;
 
+import smmu.iommufd.testing.FakeProcess;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -41,7 +43,7 @@ class VfioCdevTest {
 	VfioCdevsComponent cdevs;
 	VmmAddressSpace mm;
 	IommufdContext ctx;
-	Process proc;
+	FakeProcess proc;
 	int ictxFd;
 	PciFunction fn;
 
@@ -54,7 +56,7 @@ class VfioCdevTest {
 		mm = new VmmAddressSpace(hw.memory);
 		mm.map(ARG, 0x10000, hw.userPages.allocate(0x10000), true);
 		ctx = iommufd.open(new VmmAddressSpace(), false);
-		proc = new Process(mm);
+		proc = new FakeProcess(mm);
 		ictxFd = proc.open(ctx);
 		fn = hw.function(BDF).orElseThrow();
 	}

@@ -1,4 +1,4 @@
-package smmu.vfio.impl;
+package smmu.iommufd.testing;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -6,25 +6,44 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import smmu.iommufd.Errno;
 import smmu.iommufd.IommufdContext;
+import smmu.iommufd.IommufdException;
 import smmu.iommufd.UserFile;
 import smmu.iommufd.UserProcess;
 import smmu.iommufd.VmmAddressSpace;
 
-/** A process for the device file: memory from a {@link VmmAddressSpace}, a file table, the eventfds signalled. */
-final class Process implements UserProcess {
+/** A process for tests of the raw ioctls and the VFIO device file (shipped in smmu.iommufd's test-jar): memory from a {@link VmmAddressSpace}, a file table of paths, eventfds and installed files. */
+public final class FakeProcess implements UserProcess {
 	private final VmmAddressSpace mm;
 	private final Map<Integer, Object> fds = new HashMap<>();
-	final List<Integer> signalled = new ArrayList<>();
+	public final List<Integer> signalled = new ArrayList<>();
 	private int next = 3;
+	/** When set, installFile fails with EMFILE. */
+	public boolean tableFull;
 
-	Process(VmmAddressSpace mm) {
+	public FakeProcess(VmmAddressSpace mm) {
 		this.mm = mm;
 	}
 
-	int open(Object what) {
+	public int open(Object what) {
 		fds.put(next, what);
 		return next++;
+	}
+
+	public int eventfd() {
+		return open("eventfd");
+	}
+
+	public UserFile installed(int fd) {
+		return (UserFile) fds.get(fd);
+	}
+
+	public void close(int fd) {
+		Object o = fds.remove(fd);
+		if (o instanceof UserFile f) {
+			f.release();
+		}
 	}
 
 	@Override
@@ -57,7 +76,8 @@ final class Process implements UserProcess {
 		signalled.add(fd);
 	}
 
-	synchronized List<Integer> takeSignals() {
+	/** The eventfds signalled since the last call. */
+	public synchronized List<Integer> takeSignals() {
 		List<Integer> out = new ArrayList<>(signalled);
 		signalled.clear();
 		return out;
@@ -65,6 +85,9 @@ final class Process implements UserProcess {
 
 	@Override
 	public int installFile(UserFile file) {
+		if (tableFull) {
+			throw new IommufdException(Errno.EMFILE, "file table full");
+		}
 		return open(file);
 	}
 }
