@@ -7,5 +7,5 @@
  * kernel, and lets the guest map DMA buffers and its devices DMA.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package smmu.accel;

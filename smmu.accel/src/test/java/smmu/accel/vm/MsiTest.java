@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 import smmu.accel.Msi;
+import smmu.accel.MsiDesign;
 import smmu.accel.vsmmu.AccelVsmmu;
 import smmu.hw.Event;
 import smmu.hw.EventType;
@@ -193,7 +194,7 @@ class MsiTest {
 		host(KernelMode.SHARED);
 		// no msi-gpa: the route comes from the guest's own tables
 		Vm vm = vm("vm0", 0);
-		vm.msiDesign(Vm.MsiDesign.TRANSLATE_STAGE1);
+		vm.msiDesign(MsiDesign.TRANSLATE_STAGE1);
 		vm.boot();
 		Msi m = vm.msi("dev0", 3);
 		assertEquals("vm0:3", m.deliveredTo(), m.toString());
@@ -203,8 +204,13 @@ class MsiTest {
 		long[] walks = vm.vmmMsiWalks();
 		assertEquals(1, walks[0]);
 		assertTrue(walks[1] >= 5, "STE, CD and at least three stage-1 descriptors: " + walks[1]);
+		assertEquals(new smmu.accel.MsiRouteCost(MsiDesign.TRANSLATE_STAGE1, 1, 1, walks[1]), vm.msiRouteCost());
+		// one more route (another vector): one more walk; the vector already routed costs none
+		vm.msi("dev0", 4);
+		vm.msi("dev0", 3);
+		assertEquals(new smmu.accel.MsiRouteCost(MsiDesign.TRANSLATE_STAGE1, 2, 2, 2 * walks[1]), vm.msiRouteCost());
 		// the merged design cannot run without msi-gpa (QEMU's g_assert)
-		vm.msiDesign(Vm.MsiDesign.DIRECT_GPA);
+		vm.msiDesign(MsiDesign.DIRECT_GPA);
 		org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> vm.msi("dev1", 0));
 	}
 
