@@ -180,7 +180,8 @@ public final class SweeperComponent implements Sweeper {
 
 	/** The QEMU options of VM {@code j}: K pxb-pcie buses, a vSMMU on each over physical SMMU i, d root ports with a device each. */
 	static String vmOptions(int j, int k, int d, long ram) {
-		StringBuilder sb = new StringBuilder(String.format("-m %dM -object iommufd,id=iommufd0", ram >> 20));
+		// UEFI firmware: without it virt is a DT machine and QEMU refuses accel=on
+		StringBuilder sb = new StringBuilder(String.format("-m %dM -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd -object iommufd,id=iommufd0", ram >> 20));
 		int port = 0;
 		for (int i = 0; i < k; i++) {
 			int busNr = 1 + i * (d + 2);

@@ -27,7 +27,7 @@ import smmu.iommufd.impl.IommufdComponent;
 
 /** Workload generators on a VM with three devices behind two vSMMUs over two physical SMMUs. */
 class WorkloadsTest {
-	static final String VM = "-m 64M -object iommufd,id=iommufd0"
+	static final String VM = "-m 64M -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd -object iommufd,id=iommufd0"
 			+ " -device pxb-pcie,id=pcie.1,bus_nr=1 -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on"
 			+ " -device pcie-root-port,id=rp0,bus=pcie.1,chassis=1 -device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0"
 			+ " -device pcie-root-port,id=rp1,bus=pcie.1,chassis=2 -device vfio-pci,host=0000:01:00.1,id=dev1,bus=rp1,iommufd=iommufd0"
@@ -178,7 +178,7 @@ class WorkloadsTest {
 
 	@Test
 	void refusals() {
-		VirtualMachine cold = manager.create("cold", "-m 64M -object iommufd,id=iommufd0 -device pxb-pcie,id=pcie.1,bus_nr=1"
+		VirtualMachine cold = manager.create("cold", "-m 64M -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd -object iommufd,id=iommufd0 -device pxb-pcie,id=pcie.1,bus_nr=1"
 				+ " -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on -device pcie-root-port,id=rp0,bus=pcie.1,chassis=1 -device vfio-pci,host=0000:02:00.1,id=d,bus=rp0,iommufd=iommufd0");
 		VmException e = assertThrows(VmException.class, () -> workloads.start(cold, WorkloadSpec.of(Pattern.STREAM, 1)));
 		assertEquals("VM cold has not booted: 'vm:boot cold' first", e.getMessage());
