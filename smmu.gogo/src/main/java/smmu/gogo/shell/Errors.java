@@ -208,7 +208,9 @@ public final class Errors {
 			}
 		}
 		near.sort(Comparator.comparingInt(Near::distance).thenComparing(Near::name));
-		return near.stream().limit(4).map(Near::name).toList();
+		// four names, and every name as near as the fourth (a cut inside a tie would drop one at random-looking)
+		int cut = near.size() <= 4 ? Integer.MAX_VALUE : near.get(3).distance();
+		return near.stream().filter(n -> n.distance() <= cut).map(Near::name).toList();
 	}
 
 	/** Edit distance with adjacent transpositions (optimal string alignment): "lsit" is 1 from "list". */

@@ -55,4 +55,14 @@ class ErrorsTest {
 		assertEquals(List.of(), Errors.nearest(commands, "vms"));
 		assertEquals(1, Errors.distance("lsit", "list"));
 	}
+
+	@Test
+	void aTieAtTheFourthNameKeepsEveryNameAsNear() {
+		Set<String> commands = Set.of("policy:list", "qemu:list", "scr:list", "smmu:list", "vm:list", "smmu:lists", "vm:lst");
+		// five exact names tie at the fourth place: all five, and none of the nearer-than-limit but farther ones
+		assertEquals(List.of("policy:list", "qemu:list", "scr:list", "smmu:list", "vm:list"), Errors.nearest(commands, "list"));
+		// the exact name first, then four at distance 1 tying at the fourth place
+		Set<String> five = Set.of("d:lisst", "a:list", "b:list", "c:list", "e:list");
+		assertEquals(List.of("d:lisst", "a:list", "b:list", "c:list", "e:list"), Errors.nearest(five, "lisst"));
+	}
 }
