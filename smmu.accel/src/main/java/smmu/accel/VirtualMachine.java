@@ -69,6 +69,18 @@ public interface VirtualMachine {
 	/** The MSI-X vectors of the device the guest has requested so far. */
 	List<Integer> msiVectors(String deviceId);
 
+	/** How KVM's MSI routes get their address ({@link MsiDesign#DIRECT_GPA} unless switched). */
+	MsiDesign msiDesign();
+
+	/**
+	 * Switches the MSI route design. Routes set up before keep their address; the vectors the guest
+	 * requests afterwards get routes of the new design.
+	 */
+	void msiDesign(MsiDesign design);
+
+	/** What the VM's MSI routes cost its VMM so far. */
+	MsiRouteCost msiRouteCost();
+
 	/**
 	 * The guest's event records of a vSMMU not read before (the host delivers its events first): the
 	 * StreamID of each is the vSID.

@@ -349,6 +349,24 @@ final class VmInstance implements VirtualMachine {
 	}
 
 	@Override
+	public smmu.accel.MsiDesign msiDesign() {
+		live();
+		return vm.msiDesign();
+	}
+
+	@Override
+	public synchronized void msiDesign(smmu.accel.MsiDesign design) {
+		live();
+		vm.msiDesign(java.util.Objects.requireNonNull(design, "design"));
+	}
+
+	@Override
+	public smmu.accel.MsiRouteCost msiRouteCost() {
+		live();
+		return vm.msiRouteCost();
+	}
+
+	@Override
 	public synchronized List<Event> guestEvents(String vsmmuId) {
 		return call(() -> vm.guestEvents(vsmmuId));
 	}

@@ -11,6 +11,7 @@ import smmu.accel.guest.GuestDevice;
 import smmu.accel.guest.GuestKernel;
 import smmu.accel.guest.GuestSmmu;
 import smmu.accel.Msi;
+import smmu.accel.MsiDesign;
 import smmu.accel.vsmmu.AccelVsmmu;
 import smmu.hw.irq.MsiController;
 import smmu.vfio.MsiResult;
@@ -440,28 +441,11 @@ public final class Vm implements AutoCloseable {
 		return vgicDoorbell;
 	}
 
-	/**
-	 * How KVM's MSI route gets its address.
-	 * <ul>
-	 * <li>{@link #DIRECT_GPA}: QEMU as merged (2026): {@code get_msi_direct_gpa} returns the vSMMU's
-	 * {@code msi-gpa} and the guest's address is ignored.</li>
-	 * <li>{@link #TRANSLATE_STAGE1}: the alternative argued in seed 003 (the v4/v5 series'
-	 * {@code get_msi_address_space}): the device's MSI AddressSpace is the vSMMU's IOMMU AddressSpace
-	 * and {@code kvm_arch_fixup_msi_route} translates the guest's MSI IOVA through the vSMMU's stage 1
-	 * (a software walk of the guest's tables in guest RAM by the VMM) each time a route is set up. Stage 2
-	 * is mapped by a listener on system memory registered before the device (the same IOAS mapping as
-	 * the shared AddressSpace gives), and the physical path is unchanged.</li>
-	 * </ul>
-	 */
-	public enum MsiDesign {
-		DIRECT_GPA, TRANSLATE_STAGE1
-	}
-
 	/** KVM's MSI routes: device -> vector -> {guest address, route address, data, host address}. */
 	private final Map<String, Map<Integer, long[]>> routes = new LinkedHashMap<>();
 	private long vgicDoorbell = VirtMemoryMap.GITS_TRANSLATER;
 	private volatile MsiDesign msiDesign = MsiDesign.DIRECT_GPA;
-	private long vmmMsiWalks, vmmMsiWalkReads;
+	private long msiRoutesSetUp, vmmMsiWalks, vmmMsiWalkReads;
 
 	/** Switches the MSI route design; routes set up before keep their address until set up again. */
 	public void msiDesign(MsiDesign design) {
@@ -475,6 +459,11 @@ public final class Vm implements AutoCloseable {
 	/** Software stage-1 walks the VMM did for MSI routes, and the descriptors they read. */
 	public synchronized long[] vmmMsiWalks() {
 		return new long[] { vmmMsiWalks, vmmMsiWalkReads };
+	}
+
+	/** The design now, the routes set up, the VMM's walks for them and the descriptors those read. */
+	public synchronized smmu.accel.MsiRouteCost msiRouteCost() {
+		return new smmu.accel.MsiRouteCost(msiDesign, msiRoutesSetUp, vmmMsiWalks, vmmMsiWalkReads);
 	}
 
 	/**
@@ -509,6 +498,9 @@ public final class Vm implements AutoCloseable {
 			route = t.pa();
 		}
 		long host = d.vfio().enableMsi(vector, new MsiController.Target(name + "/" + device, vector));
+		synchronized (this) {
+			msiRoutesSetUp++;
+		}
 		long[] r = { msg[0], route, msg[1], host };
 		routes.computeIfAbsent(device, k -> new LinkedHashMap<>()).put(vector, r);
 		return r.clone();

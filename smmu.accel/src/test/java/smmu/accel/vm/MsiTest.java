@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 import smmu.accel.Msi;
+import smmu.accel.MsiDesign;
 import smmu.accel.vsmmu.AccelVsmmu;
 import smmu.hw.Event;
 import smmu.hw.EventType;
@@ -193,7 +194,7 @@ class MsiTest {
 		host(KernelMode.SHARED);
 		// no msi-gpa: the route comes from the guest's own tables
 		Vm vm = vm("vm0", 0);
-		vm.msiDesign(Vm.MsiDesign.TRANSLATE_STAGE1);
+		vm.msiDesign(MsiDesign.TRANSLATE_STAGE1);
 		vm.boot();
 		Msi m = vm.msi("dev0", 3);
 		assertEquals("vm0:3", m.deliveredTo(), m.toString());
@@ -203,9 +204,66 @@ class MsiTest {
 		long[] walks = vm.vmmMsiWalks();
 		assertEquals(1, walks[0]);
 		assertTrue(walks[1] >= 5, "STE, CD and at least three stage-1 descriptors: " + walks[1]);
+		assertEquals(new smmu.accel.MsiRouteCost(MsiDesign.TRANSLATE_STAGE1, 1, 1, walks[1]), vm.msiRouteCost());
+		// one more route (another vector): one more walk; the vector already routed costs none
+		vm.msi("dev0", 4);
+		vm.msi("dev0", 3);
+		assertEquals(new smmu.accel.MsiRouteCost(MsiDesign.TRANSLATE_STAGE1, 2, 2, 2 * walks[1]), vm.msiRouteCost());
 		// the merged design cannot run without msi-gpa (QEMU's g_assert)
-		vm.msiDesign(Vm.MsiDesign.DIRECT_GPA);
+		vm.msiDesign(MsiDesign.DIRECT_GPA);
 		org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> vm.msi("dev1", 0));
+	}
+
+	/**
+	 * The wrong VMID: two VMs whose devices sit behind the same physical SMMU use the same guest ASID, the
+	 * same identity-mapped SW MSI IOVA (0x8000040) and the same host doorbell; only the STE's S2VMID (each
+	 * nest parent's own VMID) tells their nested TLB entries apart. VM a's MSI warms the TLB with
+	 * (VMID a, ASID, 0x8000000) -> doorbell; VM b's nest parent lost its SW MSI page before b's first MSI.
+	 * An entry of the right IOVA under another VMID must not serve b: its write walks b's own stage 2 and
+	 * faults there (F_TRANSLATION, s2=1, the host's), and nothing reaches either VM. A TLB that matched
+	 * without the VMID would hand b a's doorbell translation and deliver.
+	 */
+	@ParameterizedTest
+	@EnumSource(KernelMode.class)
+	void aTlbEntryOfTheSameMsiIovaUnderAnotherVmidDoesNotServe(KernelMode mode) {
+		host(mode);
+		Vm a = vm("a", VirtMemoryMap.GITS_TRANSLATER);
+		Vm b = new Vm("b", hw, iommufd, hw.userPages, RAM, kernel::awaitInterrupts);
+		vms.add(b);
+		b.addPxb("pcie.1", 1);
+		b.addVsmmu("smmuv3.0", "pcie.1", new AccelVsmmu.Properties(44, false, true, 0, VirtMemoryMap.GITS_TRANSLATER));
+		b.plug("dev0", TestHost.bdf(0, 2), "pcie.1", 0);
+		a.boot();
+		b.boot();
+		// the premises: the same physical SMMU, the same guest ASID, different VMIDs
+		assertEquals(a.guestDevice("dev0").asid(), b.guestDevice("dev0").asid(), "both guests' first domains take the same ASID");
+		int vmidA = kernel.kernel().master(TestHost.bdf(0, 0)).nestedDomain().vsmmu().vmid();
+		int vmidB = kernel.kernel().master(TestHost.bdf(0, 2)).nestedDomain().vsmmu().vmid();
+		assertTrue(vmidA != vmidB, "each nest parent has its own VMID: " + vmidA);
+		// b's route and SW MSI page are set up, then its stage 2 loses the page before any MSI of b ran
+		long[] rb = b.msiEnable("dev0", 3);
+		assertEquals(0x800_0040L, rb[3]);
+		unmapSwMsi(TestHost.bdf(0, 2));
+		// a's MSIs fill and then hit the nested TLB entry for (VMID a, ASID, 0x8000000)
+		assertEquals("a:3", a.msi("dev0", 3).deliveredTo());
+		assertEquals("a:3", a.msi("dev0", 3).deliveredTo());
+		Msi mb = b.msi("dev0", 3);
+		assertFalse(mb.delivered(), "b was served by a's TLB entry: " + mb);
+		assertNotNull(mb.fault(), mb.toString());
+		assertEquals(EventType.F_TRANSLATION, mb.fault().type());
+		assertTrue(mb.fault().s2(), "b's own stage 2 has no doorbell page: " + mb.fault());
+		assertEquals(TestHost.sid(0, 2), mb.fault().sid());
+		assertEquals(0x800_0040L, mb.fault().address());
+		assertTrue(b.guestDevice("dev0").interrupts().isEmpty());
+		assertTrue(b.guestEvents("smmuv3.0").isEmpty(), "a stage-2 fault is the host's");
+		assertEquals(Map.of(3, 2L), a.guestDevice("dev0").interrupts());
+		// the ITS saw only a's two writes, each with a's DeviceID
+		assertEquals(2, hw.msiController().deliveries().size());
+		for (MsiController.Delivery d : hw.msiController().deliveries()) {
+			assertEquals(TestHost.sid(0, 0), d.deviceId());
+		}
+		// a is unaffected afterwards
+		assertEquals("a:3", a.msi("dev0", 3).deliveredTo());
 	}
 
 	/** Unmaps the SW MSI page from the nest parent the device's vSMMU uses (test only: breaks the chain). */

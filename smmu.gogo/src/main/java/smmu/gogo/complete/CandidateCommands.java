@@ -56,8 +56,18 @@ public class CandidateCommands {
 			case SCENARIO -> scenarios();
 			case POLICY -> policies();
 			case QEMU -> qemus();
+			case MSI_DESIGN -> msiDesigns();
 			case NONE -> List.of();
 		};
+	}
+
+	/** The MSI designs vm:msidesign takes. */
+	static List<String> msiDesigns() {
+		List<String> names = new ArrayList<>();
+		for (smmu.accel.MsiDesign d : smmu.accel.MsiDesign.values()) {
+			names.add(d.shellName());
+		}
+		return names;
 	}
 
 	@Descriptor("the host's SMMU ids")

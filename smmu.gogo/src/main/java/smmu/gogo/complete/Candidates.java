@@ -11,7 +11,7 @@ import java.util.Set;
 public final class Candidates {
 	/** A kind of argument with candidates. */
 	public enum Kind {
-		SMMU, VM, DEVICE, VSMMU, HOST_BDF, SCENARIO, POLICY, QEMU, NONE
+		SMMU, VM, DEVICE, VSMMU, HOST_BDF, SCENARIO, POLICY, QEMU, MSI_DESIGN, NONE
 	}
 
 	private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--ssid", "--iova", "--svg", "--pa-bits", "--object", "--timeout");
@@ -35,6 +35,7 @@ public final class Candidates {
 			Map.entry("vm:events", List.of(Kind.VM, Kind.VSMMU)),
 			Map.entry("vm:unplug", List.of(Kind.VM, Kind.DEVICE)),
 			Map.entry("vm:destroy", List.of(Kind.VM)),
+			Map.entry("vm:msidesign", List.of(Kind.VM, Kind.MSI_DESIGN)),
 			Map.entry("dma:write", List.of(Kind.VM, Kind.DEVICE)),
 			Map.entry("dma:read", List.of(Kind.VM, Kind.DEVICE)),
 			Map.entry("dma:msi", List.of(Kind.VM, Kind.DEVICE)),

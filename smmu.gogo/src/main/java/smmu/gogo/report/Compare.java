@@ -14,8 +14,8 @@ final class Compare {
 	static ReportCommands.Measure measure(List<VmReport> reports, StatsRow stats) {
 		Costs.Counts c = new Costs.Counts(0, 0, 0, 0, 0, 0);
 		int vmids = 0;
-		double guest = 0, host = 0, msi = 0;
-		int guests = 0, hosts = 0, msis = 0;
+		double guest = 0, host = 0, msi = 0, walks = 0, reads = 0;
+		int guests = 0, hosts = 0, msis = 0, routes = 0;
 		long s2 = 0, s1 = 0;
 		for (VmReport r : reports) {
 			c = c.plus(new Costs.Counts(r.ioas(), r.hwptPaging(), r.hwptNested(), r.viommu(), r.vdevice(), r.stage2Bytes()));
@@ -34,11 +34,16 @@ final class Compare {
 				msi += r.translationsPerMsi();
 				msis++;
 			}
+			if (!Double.isNaN(r.vmmWalksPerMsiRoute())) {
+				walks += r.vmmWalksPerMsiRoute();
+				reads += r.vmmReadsPerMsiRoute();
+				routes++;
+			}
 			s2 += r.msiStage2Pages();
 			s1 += r.msiStage1Pages();
 		}
 		return new ReportCommands.Measure(c, vmids, guests == 0 ? Double.NaN : guest / guests, hosts == 0 ? Double.NaN : host / hosts, stats, s2, s1,
-				msis == 0 ? Double.NaN : msi / msis);
+				msis == 0 ? Double.NaN : msi / msis, routes == 0 ? Double.NaN : walks / routes, routes == 0 ? Double.NaN : reads / routes);
 	}
 
 	static Comparison comparison(String title, List<String> designs, List<ReportCommands.Measure> ms) {
@@ -55,6 +60,8 @@ final class Compare {
 		rows.add(metric("MSI pages in stage 2", "pages", ms, m -> m.msiStage2Pages()));
 		rows.add(metric("MSI pages in stage 1", "pages", ms, m -> m.msiStage1Pages()));
 		rows.add(metric("per MSI", "translations", ms, m -> m.translationsPerMsi()));
+		rows.add(metric("VMM walks per MSI route", "walks", ms, m -> m.vmmWalksPerMsiRoute()));
+		rows.add(metric("VMM reads per MSI route", "reads", ms, m -> m.vmmReadsPerMsiRoute()));
 		rows.add(metric("TLB lookups", "lookups", ms, m -> m.stats().tlbLookups()));
 		rows.add(metric("TLB misses", "misses", ms, m -> m.stats().tlbMisses()));
 		rows.add(metric("TLB hit rate", "%", ms, m -> Math.round(m.stats().tlbHitRate() * 1000) / 10.0));

@@ -51,8 +51,20 @@ public final class CompareChart {
 		});
 		String sub = c.designs().size() < 2 ? "one design only" : differ.isEmpty() ? "the designs measure the same on every metric"
 				: "differs between the designs (red labels): " + String.join(", ", differ);
-		String legend = c.designs().stream().anyMatch(d -> d.contains(" / ")) ? "policy / kernel" : "policy";
+		String legend = legend(c.designs());
 		return new Figure(c.title(), sub, legend, panels, 2);
+	}
+
+	/** What the parts of a design's name are: a policy, then a kernel (--kernels), then an MSI design (--msi). */
+	static String legend(List<String> designs) {
+		String first = designs.isEmpty() ? "" : designs.get(0);
+		String[] parts = first.split(" / ");
+		boolean msi = parts.length > 1 && smmu.accel.MsiDesign.ofShellName(parts[parts.length - 1]) != null;
+		return switch (parts.length) {
+			case 1 -> "policy";
+			case 2 -> msi ? "policy / MSI design" : "policy / kernel";
+			default -> "policy / kernel / MSI design";
+		};
 	}
 
 	private static String title(String unit, List<Comparison.Metric> metrics) {

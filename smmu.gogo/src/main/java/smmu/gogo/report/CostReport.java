@@ -45,8 +45,8 @@ public final class CostReport {
 
 	public record VmReport(String vm, String state, String policy, String kernel, int ioas, int hwptPaging, int hwptNested, int viommu,
 			int vdevice, @Hex long stage2Bytes, double commandsPerGuestUnmap, double commandsPerHostUnmap, List<TableRow> tables,
-			List<VmidRow> vmids, List<InvalidationRow> invalidations, List<StatsRow> smmus, long msiStage2Pages, long msiStage1Pages,
-			double translationsPerMsi) {}
+			List<VmidRow> vmids, List<InvalidationRow> invalidations, List<StatsRow> smmus, String msiDesign, long msiStage2Pages,
+			long msiStage1Pages, double translationsPerMsi, double vmmWalksPerMsiRoute, double vmmReadsPerMsiRoute) {}
 
 	public record HostReport(int smmus, int contexts, int vms, String policy, String kernel, int ioas, int hwptPaging, int hwptNested, int viommu,
 			int vdevice, @Hex long stage2Bytes, List<VmSummary> perVm, List<TableRow> tables, List<VmidRow> vmids, List<StatsRow> statistics) {}
@@ -106,10 +106,17 @@ public final class CostReport {
 				s1Pages += MSI_WINDOW_PAGES + (vm.msiVectors(d.id()).isEmpty() ? 0 : 1);
 			}
 		}
+		// what setting the routes up cost the VMM: software walks of the guest's stage 1 (translate design only)
+		smmu.accel.MsiRouteCost route = vm.msiRouteCost();
 		Map<String, TreeSet<Integer>> vmids = Costs.vmids(objects);
 		return new VmReport(vm.name(), t.state().name().toLowerCase(), policy, kernel, c.ioas(), c.hwptPaging(), c.hwptNested(), c.viommu(),
 				c.vdevice(), c.stage2Bytes(), guest, hostUnmap, Costs.tables(vm.name(), objects), vmidRows(vmids), inv,
-				stats(host, smmusOf(t)), vm.iommufd().swMsiPages(), s1Pages, perMsi);
+				stats(host, smmusOf(t)), route.design().shellName(), vm.iommufd().swMsiPages(), s1Pages, perMsi,
+				perRoute(route.vmmWalks(), route.routes()), perRoute(route.vmmReads(), route.routes()));
+	}
+
+	private static double perRoute(long n, long routes) {
+		return routes == 0 ? Double.NaN : (double) n / routes;
 	}
 
 	/** The IORT RMR window (0x8000000, 1 MiB) in 4 KiB pages. */
@@ -154,9 +161,9 @@ public final class CostReport {
 			ids.add(s.id());
 		}
 		return new VmReport(name, state, policy, kernel, c.ioas(), c.hwptPaging(), c.hwptNested(), c.viommu(), c.vdevice(), c.stage2Bytes(),
-				Double.NaN, Double.NaN, Costs.tables(name, objects), vmidRows(Costs.vmids(objects)), List.of(), stats(host, ids),
+				Double.NaN, Double.NaN, Costs.tables(name, objects), vmidRows(Costs.vmids(objects)), List.of(), stats(host, ids), "msi-gpa",
 				// the doorbell pages the host kernel mapped; the real guest's stage-1 MSI pages are not counted
-				ctx.swMsiPages(), 0, Double.NaN);
+				ctx.swMsiPages(), 0, Double.NaN, Double.NaN, Double.NaN);
 	}
 
 	/** Every context of the host kernel (a VM's by its name, others as {@code fd#n}) and every SMMU. */

@@ -103,6 +103,7 @@ public class ReportCommands {
 	@Descriptor("run a scenario once per available stage-2 policy (Config Admin PID smmu.policy, active), each on fresh VMs, and compare the costs side by side")
 	public CompareView compare(@Descriptor("also write the comparison as a chart: SVG to this file, PNG beside it (.png)") @Parameter(names = "--svg", absentValue = "") String svg,
 			@Descriptor("run each policy under both host kernels (PID smmu.kernel, mode shared and per-smmu)") @Parameter(names = "--kernels", absentValue = "false", presentValue = "true") boolean kernels,
+			@Descriptor("run each policy under both MSI designs (msi-gpa, then translate: vm:msidesign <vm> translate after each vm:create of the scenario)") @Parameter(names = "--msi", absentValue = "false", presentValue = "true") boolean msi,
 			@Descriptor("scenario name (scenarios/NAME.gosh) or script file") String scenario) throws IOException {
 		Path file = ScenarioRunner.resolve(scenario, context.getProperty(ScenarioRunner.FOLDER));
 		Path chart = svg.isEmpty() ? null : Path.of(svg).toAbsolutePath();
@@ -148,8 +149,15 @@ public class ReportCommands {
 						set(cm, POLICY_PID, POLICY_KEY, name);
 					}
 					String design = kernels ? name + " / " + mode : name;
-					designs.add(design);
-					measures.add(runOnce(design, statements, file));
+					if (!msi) {
+						designs.add(design);
+						measures.add(runOnce(design, statements, file));
+						continue;
+					}
+					for (smmu.accel.MsiDesign d : smmu.accel.MsiDesign.values()) {
+						designs.add(design + " / " + d.shellName());
+						measures.add(runOnce(design + " / " + d.shellName(), withMsiDesign(statements, d), file));
+					}
 				}
 			}
 		} finally {
@@ -160,7 +168,8 @@ public class ReportCommands {
 				setKernel(cm, previousKernel);
 			}
 		}
-		Comparison c = Compare.comparison(scenario + (kernels ? " (policy / kernel)" : " (kernel " + kernelBefore + ")"), designs, measures);
+		Comparison c = Compare.comparison(scenario + (kernels ? " (policy / kernel" + (msi ? " / MSI design)" : ")")
+				: msi ? " (policy / MSI design, kernel " + kernelBefore + ")" : " (kernel " + kernelBefore + ")"), designs, measures);
 		String written = null;
 		if (chart != null) {
 			Files.writeString(chart, CompareChart.svg(c));
@@ -293,9 +302,30 @@ public class ReportCommands {
 		}
 	}
 
+	private static final java.util.regex.Pattern VM_CREATE = java.util.regex.Pattern.compile("^\\s*vm:create\\s+(\\S+)");
+
+	/**
+	 * The scenario with {@code vm:msidesign <vm> <design>} after each {@code vm:create} (the VMs start with
+	 * msi-gpa, so that design's run is the scenario as written).
+	 */
+	static List<String> withMsiDesign(List<String> statements, smmu.accel.MsiDesign design) {
+		if (design == smmu.accel.MsiDesign.DIRECT_GPA) {
+			return statements;
+		}
+		List<String> out = new ArrayList<>();
+		for (String st : statements) {
+			out.add(st);
+			java.util.regex.Matcher m = VM_CREATE.matcher(st);
+			if (m.find()) {
+				out.add("vm:msidesign " + m.group(1) + " " + design.shellName());
+			}
+		}
+		return out;
+	}
+
 	/** One design's numbers. */
 	record Measure(Costs.Counts counts, int vmids, double guestUnmap, double hostUnmap, StatsRow stats, long msiStage2Pages, long msiStage1Pages,
-			double translationsPerMsi) {}
+			double translationsPerMsi, double vmmWalksPerMsiRoute, double vmmReadsPerMsiRoute) {}
 
 	private Measure runOnce(String design, List<String> statements, Path file) {
 		VmManager manager = service(VmManager.class);

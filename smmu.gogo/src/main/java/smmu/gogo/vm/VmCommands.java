@@ -28,7 +28,7 @@ import smmu.hw.Event;
  * name). Refused descriptions print QEMU's error line.
  */
 @Component(service = VmCommands.class, immediate = true)
-@GogoCommand(scope = "vm", function = { "create", "check", "add", "list", "topology", "boot", "map", "unmap", "events", "unplug", "destroy" })
+@GogoCommand(scope = "vm", function = { "create", "check", "add", "list", "topology", "boot", "map", "unmap", "events", "msidesign", "unplug", "destroy" })
 public class VmCommands {
 	private final VmManager manager;
 	private int checks;
@@ -131,6 +131,22 @@ public class VmCommands {
 			rows.add(new EventRow(rows.size(), Formatter.eventLine(e)));
 		}
 		return rows;
+	}
+
+	@Descriptor("how KVM's MSI routes of the VM get their address: msi-gpa (QEMU as merged: the vSMMU's msi-gpa) or translate (seed 003's alternative: the VMM walks the guest's stage 1 per route set-up); without a design, show the design and what the routes cost so far")
+	public VmViews.MsiDesignRow msidesign(@Descriptor("VM") String vm, @Descriptor("msi-gpa or translate (omit to show)") String... design) {
+		VirtualMachine v = VmViews.vm(manager, vm);
+		if (design.length > 1) {
+			throw new ShellError("vm:msidesign takes one design, msi-gpa or translate");
+		}
+		if (design.length == 1) {
+			smmu.accel.MsiDesign d = smmu.accel.MsiDesign.ofShellName(design[0]);
+			if (d == null) {
+				throw new ShellError("no MSI design '" + design[0] + "' (have: msi-gpa, translate)");
+			}
+			v.msiDesign(d);
+		}
+		return VmViews.msiDesign(vm, v.msiRouteCost());
 	}
 
 	@Descriptor("device_del: the guest detaches the device, VFIO unrealizes it")

@@ -148,6 +148,16 @@ public final class VmViews {
 		}
 	}
 
+	/**
+	 * A VM's MSI design and what its routes cost the VMM so far: routes set up, the software stage-1 walks
+	 * the VMM did for them and the descriptors those read (none with msi-gpa).
+	 */
+	public record MsiDesignRow(String vm, String design, long routes, long vmmWalks, long vmmReads) {}
+
+	static MsiDesignRow msiDesign(String vm, smmu.accel.MsiRouteCost c) {
+		return new MsiDesignRow(vm, c.design().shellName(), c.routes(), c.vmmWalks(), c.vmmReads());
+	}
+
 	/** One MSI: the three addresses of its message, where the physical write went, and the outcome. */
 	public record MsiRow(String device, int vector, @Hex long guestAddress, @Hex long routeAddress, @Hex long hostAddress, String hostPa,
 			String result) {}

@@ -25,6 +25,9 @@ class CandidatesTest {
 		assertEquals(Kind.VM, Candidates.position(List.of("report:vm", "--no-probe", ""), 2).kind());
 		assertEquals(Kind.QEMU, Candidates.position(List.of("qemu:await", "--timeout", "60", ""), 3).kind());
 		assertEquals(Kind.NONE, Candidates.position(List.of("qemu:await", "q1", ""), 2).kind());
+		assertEquals(Kind.VM, Candidates.position(List.of("vm:msidesign", ""), 1).kind());
+		assertEquals(Kind.MSI_DESIGN, Candidates.position(List.of("vm:msidesign", "vm0", "t"), 2).kind());
+		assertEquals(List.of("msi-gpa", "translate"), CandidateCommands.msiDesigns());
 	}
 
 	@Test

@@ -20,6 +20,14 @@ class CompareChartTest {
 					new Comparison.Metric("per guest unmap", "commands", List.of(2.0, 2.0)), new Comparison.Metric("TLB hit rate", "%", List.of(40.0, 40.0))));
 
 	@Test
+	void theLegendNamesThePartsOfTheDesigns() {
+		assertEquals("policy", CompareChart.legend(List.of("shared", "per-instance")));
+		assertEquals("policy / kernel", CompareChart.legend(List.of("shared / per-smmu")));
+		assertEquals("policy / MSI design", CompareChart.legend(List.of("shared / translate")));
+		assertEquals("policy / kernel / MSI design", CompareChart.legend(List.of("shared / shared / msi-gpa")));
+	}
+
+	@Test
 	void onePanelPerUnitWithTheDifferencesNamed() throws Exception {
 		Figure f = CompareChart.figure(C);
 		assertEquals(4, f.panels().size());

@@ -12,8 +12,28 @@ import smmu.gogo.report.CostReport.VmReport;
 
 class CompareTest {
 	static VmReport report(int ioas, int paging, long bytes, double guest, double host, List<CostReport.VmidRow> vmids) {
-		return new VmReport("v", "running", "p", "shared", ioas, paging, 4, 2, 4, bytes, guest, host, List.of(), vmids, List.of(), List.of(), 1, 514,
-				1.0);
+		return new VmReport("v", "running", "p", "shared", ioas, paging, 4, 2, 4, bytes, guest, host, List.of(), vmids, List.of(), List.of(), "msi-gpa",
+				1, 514, 1.0, Double.NaN, Double.NaN);
+	}
+
+	static VmReport translate(double walksPerRoute, double readsPerRoute) {
+		return new VmReport("v", "running", "p", "shared", 1, 1, 4, 2, 4, 12288, 2, 8, List.of(), List.of(), List.of(), List.of(), "translate", 1, 514,
+				1.0, walksPerRoute, readsPerRoute);
+	}
+
+	@Test
+	void msiRouteWalksAverageOverTheVmsThatSetRoutesUp() {
+		Costs.StatsRow stats = new Costs.StatsRow("total", 10, 10, 4, 0.6, 10, 2, 0.8, 2, 2, Map.of("L0", 3L), Map.of("L1", 4L, "L2", 4L), 1);
+		ReportCommands.Measure direct = Compare.measure(List.of(report(1, 1, 12288, 2, 8, List.of())), stats);
+		ReportCommands.Measure walked = Compare.measure(List.of(translate(1, 6), translate(1, 8), report(1, 1, 12288, 2, 8, List.of())), stats);
+		assertTrue(Double.isNaN(direct.vmmWalksPerMsiRoute()));
+		assertEquals(1.0, walked.vmmWalksPerMsiRoute());
+		assertEquals(7.0, walked.vmmReadsPerMsiRoute());
+		assertEquals(3, walked.msiStage2Pages());
+		Comparison c = Compare.comparison("t", List.of("msi-gpa", "translate"), List.of(direct, walked));
+		Comparison.Metric reads = c.rows().stream().filter(r -> r.name().equals("VMM reads per MSI route")).findFirst().orElseThrow();
+		assertTrue(Double.isNaN(reads.values().get(0)));
+		assertEquals(7.0, reads.values().get(1));
 	}
 
 	@Test
@@ -34,5 +54,13 @@ class CompareTest {
 		assertEquals(List.of(60.0, 60.0), hit.values());
 		assertTrue(Double.isNaN(c.rows().stream().filter(r -> r.name().equals("per guest unmap")).findFirst().orElseThrow().values().get(1)));
 		assertEquals(List.of(8.0, 8.0), c.rows().stream().filter(r -> r.name().equals("S2 table reads")).findFirst().orElseThrow().values());
+	}
+
+	@Test
+	void theTranslateRunSwitchesEachVmTheScenarioCreatesRightAfterItsCreation() {
+		List<String> scenario = List.of("vm:create a -m 128M", "vm:boot a", "  vm:create b -m 128M", "dma:msi a dev0 1", "report:vm a");
+		assertEquals(scenario, ReportCommands.withMsiDesign(scenario, smmu.accel.MsiDesign.DIRECT_GPA));
+		assertEquals(List.of("vm:create a -m 128M", "vm:msidesign a translate", "vm:boot a", "  vm:create b -m 128M", "vm:msidesign b translate",
+				"dma:msi a dev0 1", "report:vm a"), ReportCommands.withMsiDesign(scenario, smmu.accel.MsiDesign.TRANSLATE_STAGE1));
 	}
 }
