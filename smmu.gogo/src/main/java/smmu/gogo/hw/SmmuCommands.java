@@ -25,6 +25,8 @@ import smmu.gogo.hw.Views.FieldRow;
 import smmu.gogo.hw.Views.ReadRow;
 import smmu.gogo.hw.Views.RegisterRow;
 import smmu.gogo.hw.Views.SmmuRow;
+import smmu.gogo.hw.Views.ReplayRow;
+import smmu.gogo.hw.Views.ReplayView;
 import smmu.gogo.hw.Views.SnapshotView;
 import smmu.gogo.hw.Views.StatsView;
 import smmu.gogo.hw.Views.WalkRow;
@@ -43,11 +45,13 @@ import smmu.hw.arch.Field;
 import smmu.hw.arch.Regs;
 import smmu.hw.arch.Ste;
 import smmu.hw.snapshot.RamImage;
+import smmu.hw.snapshot.QemuTranslations;
 import smmu.hw.snapshot.RegisterState;
+import smmu.hw.snapshot.Replay;
 
 /** The smmu:* commands: inspect physical SMMUs, their structures, walks and counters. */
 @Component(service = SmmuCommands.class)
-@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "cmdq", "evtq", "mem", "snapshot", "detach" })
+@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "cmdq", "evtq", "mem", "snapshot", "replay", "detach" })
 public class SmmuCommands {
 	private final HostPlatform host;
 
@@ -210,6 +214,23 @@ public class SmmuCommands {
 		}
 		return "warning: not in the register files, assumed as an Arm MMU-700 (the model's default): " + assumed
 				+ "; give the values the guest read as offset=value lines (0x0-0x1c)";
+	}
+
+	@Descriptor("replay QEMU's smmuv3_translate_success trace lines through an SMMU (debug walks: nothing recorded) and list every access on which it disagrees with QEMU")
+	public ReplayView replay(@Descriptor("SMMU id") String smmu,
+			@Descriptor("QEMU trace log (plain or .gz) with smmuv3_translate_success lines") String trace) throws IOException {
+		Smmu s = smmu(smmu);
+		java.util.List<QemuTranslations.Translation> t;
+		try {
+			t = QemuTranslations.read(existing(trace));
+		} catch (IllegalArgumentException e) {
+			throw new ShellError(e.getMessage());
+		}
+		if (t.isEmpty()) {
+			throw new ShellError(trace + ": no " + QemuTranslations.EVENT + " line");
+		}
+		Replay.Result r = Replay.run(s, t);
+		return new ReplayView(r.translations(), r.accesses(), r.agreed(), r.disagreements().stream().map(ReplayRow::of).toList());
 	}
 
 	@Descriptor("remove an SMMU created by smmu:snapshot")

@@ -40,4 +40,29 @@ class SmmuCommandsTest {
 				+ Integer.toHexString(s.read32(Regs.IDR1)) + " IDR5=0x" + Integer.toHexString(s.read32(Regs.IDR5))
 				+ "; give the values the guest read as offset=value lines (0x0-0x1c)", w);
 	}
+
+	@Test
+	void replayListsEveryDisagreement(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+		TestHost host = new TestHost(1, 1, idr -> idr);
+		SmmuCommands c = new SmmuCommands(host);
+		java.nio.file.Path trace = dir.resolve("t.trace");
+		java.nio.file.Files.writeString(trace, """
+				12@1.5:smmuv3_translate_success smmuv3-iommu-memory-region-0-0 sid=0x4242 iova=0x1000 translated=0x80001000 perm=0x1
+				smmuv3_translate_abort smmuv3-iommu-memory-region-0-0 sid=0x8 abort on iova:0x1000 is_write=1
+				""");
+		Views.ReplayView v = c.replay("smmu0", trace.toString());
+		assertEquals(1, v.translations());
+		// the read must give QEMU's address; the write, which QEMU's perm excluded, must fault (and does)
+		assertEquals(2, v.accesses());
+		assertEquals(1, v.agreed());
+		assertEquals(java.util.List.of(new Views.ReplayRow(0x4242, 0x1000, "read", "0x80001000", "C_BAD_STREAMID")), v.disagreements());
+
+		java.nio.file.Files.writeString(trace, "smmuv3_write_mmio addr: 0x20 val:0x0 size: 0x4(0)\n");
+		assertEquals(trace + ": no smmuv3_translate_success line",
+				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class, () -> c.replay("smmu0", trace.toString())).getMessage());
+		java.nio.file.Files.writeString(trace, "smmuv3_translate_success mr sid=0x8 iova=0xq translated=0x0 perm=0x1\n");
+		assertEquals(trace + ": line 1: bad number '0xq'",
+				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class, () -> c.replay("smmu0", trace.toString())).getMessage()
+						.replaceAll(": smmuv3.*", ""));
+	}
 }
