@@ -175,6 +175,7 @@ public class SmmuCommands {
 	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: a raw RAM image (as pmemsave writes it, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")
 	public SnapshotView snapshot(
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
+			@Descriptor("the SMMU's MMIO base on the snapshot's machine (QEMU virt: 0x9050000), shown as given") @Parameter(names = "--mmio-base", absentValue = "0") String mmioBase,
 			@Descriptor("new SMMU id") String id, @Descriptor("RAM image file") String ram,
 			@Descriptor("guest-physical base of the image (e.g. 0x40000000)") String base,
 			@Descriptor("register files, comma-separated, later ones win: QEMU traces of smmuv3_write_mmio or offset=value lines (ID registers at 0x0-0x1c set the instance's IDRs)") String regs)
@@ -189,7 +190,11 @@ public class SmmuCommands {
 		}
 		SparseMemory memory = new SparseMemory(paBits);
 		RamImage.load(ramPath, Args.number("base", base), memory);
-		Smmu s = host.attachSnapshot(id, memory, registers);
+		long mmio = Args.number("mmio-base", mmioBase);
+		if ((mmio & 0xffff) != 0) {
+			throw new ShellError(String.format("mmio-base 0x%x is not 64 KiB aligned (an SMMU's register pages are)", mmio));
+		}
+		Smmu s = host.attachSnapshot(id, mmio, memory, registers);
 		SmmuRow r = row(s);
 		return new SnapshotView(r.id(), r.mmioBase(), r.enabled(), r.gbpa(), r.streamTable(), r.stages(), r.oas(), r.endpoints(),
 				idRegisters(registers.keySet(), s));

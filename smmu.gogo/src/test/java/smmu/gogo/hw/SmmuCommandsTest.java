@@ -65,4 +65,25 @@ class SmmuCommandsTest {
 				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class, () -> c.replay("smmu0", trace.toString())).getMessage()
 						.replaceAll(": smmuv3.*", ""));
 	}
+
+	static final String FIXTURE = "../smmu.hw/src/test/resources/snapshots/virtio-blk/";
+
+	@Test
+	void aSnapshotKeepsItsMmioBaseAndReplaysQemusTranslations() throws Exception {
+		TestHost host = new TestHost(1, 1, idr -> idr);
+		SmmuCommands c = new SmmuCommands(host);
+		Views.SnapshotView v = c.snapshot(48, "0x9050000", "qemu", FIXTURE + "ram.img.gz", "0x40000000",
+				FIXTURE + "regs.trace," + FIXTURE + "idregs.txt");
+		assertEquals(0x905_0000L, v.mmioBase());
+		assertEquals(0x905_0000L, host.smmu("qemu").orElseThrow().spec().mmioBase());
+		Views.ReplayView r = c.replay("qemu", FIXTURE + "translations.trace");
+		assertEquals(271, r.translations());
+		assertEquals(542, r.accesses());
+		assertEquals(542, r.agreed());
+		assertEquals(java.util.List.of(), r.disagreements());
+		assertEquals("mmio-base 0x9050040 is not 64 KiB aligned (an SMMU's register pages are)",
+				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class,
+						() -> c.snapshot(48, "0x9050040", "q2", FIXTURE + "ram.img.gz", "0x40000000", FIXTURE + "regs.trace")).getMessage());
+		assertEquals("qemu detached", c.detach("qemu"));
+	}
 }
