@@ -172,27 +172,67 @@ public class SmmuCommands {
 		return Mem.read(smmu(smmu), pa, len, as);
 	}
 
-	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: a raw RAM image (as pmemsave writes it, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")
+	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: raw RAM images (as pmemsave writes them, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")
 	public SnapshotView snapshot(
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
 			@Descriptor("the SMMU's MMIO base on the snapshot's machine (QEMU virt: 0x9050000), shown as given") @Parameter(names = "--mmio-base", absentValue = "0") String mmioBase,
-			@Descriptor("new SMMU id") String id, @Descriptor("RAM image file") String ram,
-			@Descriptor("guest-physical base of the image (e.g. 0x40000000)") String base,
+			@Descriptor("new SMMU id") String id,
+			@Descriptor("RAM images, comma-separated: FILE (loaded at <base>) or FILE@BASE (e.g. ram.img@0x40000000); they must not overlap") String ram,
+			@Descriptor("guest-physical base of the images given without @BASE (e.g. 0x40000000)") String base,
 			@Descriptor("register files, comma-separated, later ones win: QEMU traces of smmuv3_write_mmio or offset=value lines (ID registers at 0x0-0x1c set the instance's IDRs)") String regs)
 			throws IOException {
+		return attach(paBits, mmioBase, id, ram, base, regs);
+	}
+
+	@Descriptor("attach a snapshot of a real guest's SMMU, each RAM image at the base given with it")
+	public SnapshotView snapshot(
+			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
+			@Descriptor("the SMMU's MMIO base on the snapshot's machine (QEMU virt: 0x9050000), shown as given") @Parameter(names = "--mmio-base", absentValue = "0") String mmioBase,
+			@Descriptor("new SMMU id") String id,
+			@Descriptor("RAM images, comma-separated, each FILE@BASE (e.g. low.img@0x40000000,high.img@0x100000000); they must not overlap") String ram,
+			@Descriptor("register files, comma-separated, later ones win") String regs)
+			throws IOException {
+		return attach(paBits, mmioBase, id, ram, null, regs);
+	}
+
+	private SnapshotView attach(int paBits, String mmioBase, String id, String ram, String base, String regs) throws IOException {
 		if (host.smmu(id).isPresent()) {
 			throw new ShellError("an SMMU named '" + id + "' exists already");
 		}
-		Path ramPath = existing(ram);
+		long mmio = Args.number("mmio-base", mmioBase);
+		if ((mmio & 0xffff) != 0) {
+			throw new ShellError(String.format("mmio-base 0x%x is not 64 KiB aligned (an SMMU's register pages are)", mmio));
+		}
+		List<Object[]> images = new ArrayList<>();
+		for (String image : ram.split(",")) {
+			String file = image.trim();
+			int at = file.lastIndexOf('@');
+			String b = base;
+			if (at >= 0) {
+				b = file.substring(at + 1);
+				file = file.substring(0, at);
+			} else if (base == null) {
+				throw new ShellError("RAM image '" + file + "' has no @BASE (give FILE@BASE, e.g. " + file + "@0x40000000)");
+			}
+			images.add(new Object[] { existing(file), Args.number("base of " + file, b) });
+		}
 		Map<Integer, Long> registers = new java.util.TreeMap<>();
 		for (String f : regs.split(",")) {
 			registers.putAll(RegisterState.read(existing(f.trim())));
 		}
 		SparseMemory memory = new SparseMemory(paBits);
-		RamImage.load(ramPath, Args.number("base", base), memory);
-		long mmio = Args.number("mmio-base", mmioBase);
-		if ((mmio & 0xffff) != 0) {
-			throw new ShellError(String.format("mmio-base 0x%x is not 64 KiB aligned (an SMMU's register pages are)", mmio));
+		List<long[]> loaded = new ArrayList<>();
+		for (Object[] image : images) {
+			long at = (Long) image[1];
+			long size = RamImage.load((Path) image[0], at, memory);
+			for (int i = 0; i < loaded.size(); i++) {
+				long[] other = loaded.get(i);
+				if (size > 0 && other[1] > 0 && Long.compareUnsigned(at, other[0] + other[1]) < 0 && Long.compareUnsigned(other[0], at + size) < 0) {
+					throw new ShellError(String.format("RAM images %s [0x%x, 0x%x) and %s [0x%x, 0x%x) overlap", images.get(i)[0], other[0],
+							other[0] + other[1], image[0], at, at + size));
+				}
+			}
+			loaded.add(new long[] { at, size });
 		}
 		Smmu s = host.attachSnapshot(id, mmio, memory, registers);
 		SmmuRow r = row(s);

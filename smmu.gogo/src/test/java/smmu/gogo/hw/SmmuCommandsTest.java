@@ -86,4 +86,36 @@ class SmmuCommandsTest {
 						() -> c.snapshot(48, "0x9050040", "q2", FIXTURE + "ram.img.gz", "0x40000000", FIXTURE + "regs.trace")).getMessage());
 		assertEquals("qemu detached", c.detach("qemu"));
 	}
+
+	@Test
+	void aSnapshotTakesSeveralRamImages(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+		TestHost host = new TestHost(1, 1, idr -> idr);
+		SmmuCommands c = new SmmuCommands(host);
+		java.nio.file.Path low = dir.resolve("low.img"), high = dir.resolve("high.img"), regs = dir.resolve("regs.txt");
+		byte[] a = new byte[8192], b = new byte[4096];
+		java.util.Arrays.fill(a, (byte) 0x11);
+		java.util.Arrays.fill(b, (byte) 0x22);
+		java.nio.file.Files.write(low, a);
+		java.nio.file.Files.write(high, b);
+		java.nio.file.Files.writeString(regs, "0x20=0x0\n");
+		String l = low.toString(), h = high.toString();
+		c.snapshot(48, "0", "two", l + "@0x40000000," + h + "@0x100000000", regs.toString());
+		smmu.hw.PhysicalMemory m = host.smmu("two").orElseThrow().memory();
+		assertEquals(0x1111_1111_1111_1111L, m.read64(0x4000_1ff8L));
+		assertEquals(0, m.read64(0x4000_2000L));
+		assertEquals(0x2222_2222_2222_2222L, m.read64(0x1_0000_0ff8L));
+		// the four-argument form: images without @BASE go at <base>
+		c.snapshot(48, "0", "three", l + "," + h + "@0x50000000", "0x40000000", regs.toString());
+		m = host.smmu("three").orElseThrow().memory();
+		assertEquals(0x1111_1111_1111_1111L, m.read64(0x4000_0000L));
+		assertEquals(0x2222_2222_2222_2222L, m.read64(0x5000_0000L));
+
+		org.junit.jupiter.api.function.Executable overlap = () -> c.snapshot(48, "0", "four", l + "@0x40000000," + h + "@0x40001000", regs.toString());
+		assertEquals("RAM images " + l + " [0x40000000, 0x40002000) and " + h + " [0x40001000, 0x40002000) overlap",
+				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class, overlap).getMessage());
+		assertEquals("RAM image '" + l + "' has no @BASE (give FILE@BASE, e.g. " + l + "@0x40000000)",
+				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class,
+						() -> c.snapshot(48, "0", "four", l, regs.toString())).getMessage());
+		assertEquals(false, host.smmu("four").isPresent());
+	}
 }
