@@ -45,6 +45,7 @@ import smmu.hw.arch.Field;
 import smmu.hw.arch.Regs;
 import smmu.hw.arch.Ste;
 import smmu.hw.snapshot.RamImage;
+import smmu.hw.snapshot.QemuIdRegisters;
 import smmu.hw.snapshot.QemuTranslations;
 import smmu.hw.snapshot.RegisterState;
 import smmu.hw.snapshot.Replay;
@@ -176,26 +177,28 @@ public class SmmuCommands {
 	public SnapshotView snapshot(
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
 			@Descriptor("the SMMU's MMIO base on the snapshot's machine (QEMU virt: 0x9050000), shown as given") @Parameter(names = "--mmio-base", absentValue = "0") String mmioBase,
+			@Descriptor("QEMU version (7.2, 8.2 or 10.2) whose smmuv3 reset values give the ID registers the register files lack") @Parameter(names = "--qemu", absentValue = "") String qemu,
 			@Descriptor("new SMMU id") String id,
 			@Descriptor("RAM images, comma-separated: FILE (loaded at <base>) or FILE@BASE (e.g. ram.img@0x40000000); they must not overlap") String ram,
 			@Descriptor("guest-physical base of the images given without @BASE (e.g. 0x40000000)") String base,
 			@Descriptor("register files, comma-separated, later ones win: QEMU traces of smmuv3_write_mmio or offset=value lines (ID registers at 0x0-0x1c set the instance's IDRs)") String regs)
 			throws IOException {
-		return attach(paBits, mmioBase, id, ram, base, regs);
+		return attach(paBits, mmioBase, qemu, id, ram, base, regs);
 	}
 
 	@Descriptor("attach a snapshot of a real guest's SMMU, each RAM image at the base given with it")
 	public SnapshotView snapshot(
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
 			@Descriptor("the SMMU's MMIO base on the snapshot's machine (QEMU virt: 0x9050000), shown as given") @Parameter(names = "--mmio-base", absentValue = "0") String mmioBase,
+			@Descriptor("QEMU version (7.2, 8.2 or 10.2) whose smmuv3 reset values give the ID registers the register files lack") @Parameter(names = "--qemu", absentValue = "") String qemu,
 			@Descriptor("new SMMU id") String id,
 			@Descriptor("RAM images, comma-separated, each FILE@BASE (e.g. low.img@0x40000000,high.img@0x100000000); they must not overlap") String ram,
 			@Descriptor("register files, comma-separated, later ones win") String regs)
 			throws IOException {
-		return attach(paBits, mmioBase, id, ram, null, regs);
+		return attach(paBits, mmioBase, qemu, id, ram, null, regs);
 	}
 
-	private SnapshotView attach(int paBits, String mmioBase, String id, String ram, String base, String regs) throws IOException {
+	private SnapshotView attach(int paBits, String mmioBase, String qemu, String id, String ram, String base, String regs) throws IOException {
 		if (host.smmu(id).isPresent()) {
 			throw new ShellError("an SMMU named '" + id + "' exists already");
 		}
@@ -216,10 +219,16 @@ public class SmmuCommands {
 			}
 			images.add(new Object[] { existing(file), Args.number("base of " + file, b) });
 		}
+		Map<Integer, Long> preset = qemu.isEmpty() ? Map.of() : QemuIdRegisters.of(qemu);
+		if (preset == null) {
+			throw new ShellError("--qemu " + qemu + ": no preset (have: " + String.join(", ", QemuIdRegisters.VERSIONS) + ")");
+		}
 		Map<Integer, Long> registers = new java.util.TreeMap<>();
 		for (String f : regs.split(",")) {
 			registers.putAll(RegisterState.read(existing(f.trim())));
 		}
+		java.util.Set<Integer> given = java.util.Set.copyOf(registers.keySet());
+		preset.forEach(registers::putIfAbsent);
 		SparseMemory memory = new SparseMemory(paBits);
 		List<long[]> loaded = new ArrayList<>();
 		for (Object[] image : images) {
@@ -237,7 +246,7 @@ public class SmmuCommands {
 		Smmu s = host.attachSnapshot(id, mmio, memory, registers);
 		SmmuRow r = row(s);
 		return new SnapshotView(r.id(), r.mmioBase(), r.enabled(), r.gbpa(), r.streamTable(), r.stages(), r.oas(), r.endpoints(),
-				idRegisters(registers.keySet(), s));
+				qemu.isEmpty() ? idRegisters(given, s) : idRegisters(given, qemu));
 	}
 
 	private static final String[] ID_REGISTERS = { "IDR0", "IDR1", "IDR2", "IDR3", "IDR4", "IDR5", "IIDR", "AIDR" };
@@ -247,6 +256,21 @@ public class SmmuCommands {
 	 * the model's default SMMU (an Arm MMU-700), named with the values assumed, since a guest that read
 	 * other values may have built structures this instance reads differently.
 	 */
+	/** Where a snapshot's ID registers came from when a QEMU preset filled in those the files lacked. */
+	static String idRegisters(java.util.Set<Integer> given, String qemu) {
+		List<String> preset = new ArrayList<>();
+		for (int i = 0; i < ID_REGISTERS.length; i++) {
+			if (!given.contains(i * 4)) {
+				preset.add(ID_REGISTERS[i]);
+			}
+		}
+		String from = " from QEMU " + qemu + "'s smmuv3 reset values (stage=1)";
+		if (preset.isEmpty()) {
+			return "from the register files";
+		}
+		return preset.size() == ID_REGISTERS.length ? "all" + from : String.join(" ", preset) + from + ", the rest from the register files";
+	}
+
 	static String idRegisters(java.util.Set<Integer> given, Smmu s) {
 		StringBuilder assumed = new StringBuilder();
 		for (int i = 0; i < ID_REGISTERS.length; i++) {
