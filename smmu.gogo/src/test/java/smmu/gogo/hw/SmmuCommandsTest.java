@@ -56,6 +56,8 @@ class SmmuCommandsTest {
 		assertEquals(2, v.accesses());
 		assertEquals(1, v.agreed());
 		assertEquals(java.util.List.of(new Views.ReplayRow(0x4242, 0x1000, "read", "0x80001000", "C_BAD_STREAMID")), v.disagreements());
+		assertEquals("translations  1\naccesses      2\nagreed        1\n\ndisagreements (1)\nsid     iova    access  qemu        model\n0x4242  0x1000  read    0x80001000  C_BAD_STREAMID",
+				new smmu.gogo.format.Formatter().inspect(v));
 
 		java.nio.file.Files.writeString(trace, "smmuv3_write_mmio addr: 0x20 val:0x0 size: 0x4(0)\n");
 		assertEquals(trace + ": no smmuv3_translate_success line",
@@ -81,6 +83,8 @@ class SmmuCommandsTest {
 		assertEquals(542, r.accesses());
 		assertEquals(542, r.agreed());
 		assertEquals(java.util.List.of(), r.disagreements());
+		assertEquals("translations  271\naccesses      542\nagreed        542\n\ndisagreements (0)", new smmu.gogo.format.Formatter().inspect(r),
+				"as the README shows it");
 		assertEquals("mmio-base 0x9050040 is not 64 KiB aligned (an SMMU's register pages are)",
 				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class,
 						() -> c.snapshot(48, "0x9050040", "", "q2", FIXTURE + "ram.img.gz", "0x40000000", FIXTURE + "regs.trace")).getMessage());
