@@ -82,10 +82,18 @@ public interface HostPlatform {
 	 * are loaded without side effects (queued commands are not replayed).
 	 *
 	 * @param id new instance id (must be unused)
+	 * @param mmioBase physical base of its register region where the snapshot's machine had it (QEMU virt:
+	 *        0x09050000), shown as {@link SmmuSpec#mmioBase()}; no address decoding depends on it
 	 * @param memory the memory image
 	 * @param registers register offset -> value
+	 * @since 1.3
 	 */
-	Smmu attachSnapshot(String id, PhysicalMemory memory, Map<Integer, Long> registers);
+	Smmu attachSnapshot(String id, long mmioBase, PhysicalMemory memory, Map<Integer, Long> registers);
+
+	/** {@link #attachSnapshot(String, long, PhysicalMemory, Map)} with the MMIO base unknown (0). */
+	default Smmu attachSnapshot(String id, PhysicalMemory memory, Map<Integer, Long> registers) {
+		return attachSnapshot(id, 0, memory, registers);
+	}
 
 	/** Removes an SMMU created by {@link #attachSnapshot}. */
 	boolean detach(String id);

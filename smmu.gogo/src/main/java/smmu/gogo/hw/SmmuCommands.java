@@ -25,6 +25,8 @@ import smmu.gogo.hw.Views.FieldRow;
 import smmu.gogo.hw.Views.ReadRow;
 import smmu.gogo.hw.Views.RegisterRow;
 import smmu.gogo.hw.Views.SmmuRow;
+import smmu.gogo.hw.Views.ReplayRow;
+import smmu.gogo.hw.Views.ReplayView;
 import smmu.gogo.hw.Views.SnapshotView;
 import smmu.gogo.hw.Views.StatsView;
 import smmu.gogo.hw.Views.WalkRow;
@@ -43,11 +45,14 @@ import smmu.hw.arch.Field;
 import smmu.hw.arch.Regs;
 import smmu.hw.arch.Ste;
 import smmu.hw.snapshot.RamImage;
+import smmu.hw.snapshot.QemuIdRegisters;
+import smmu.hw.snapshot.QemuTranslations;
 import smmu.hw.snapshot.RegisterState;
+import smmu.hw.snapshot.Replay;
 
 /** The smmu:* commands: inspect physical SMMUs, their structures, walks and counters. */
 @Component(service = SmmuCommands.class)
-@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "cmdq", "evtq", "mem", "snapshot", "detach" })
+@GogoCommand(scope = "smmu", function = { "list", "devices", "regs", "ste", "cd", "walk", "translate", "stats", "cmdq", "evtq", "mem", "snapshot", "replay", "detach" })
 public class SmmuCommands {
 	private final HostPlatform host;
 
@@ -168,27 +173,80 @@ public class SmmuCommands {
 		return Mem.read(smmu(smmu), pa, len, as);
 	}
 
-	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: a raw RAM image (as pmemsave writes it, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")
+	@Descriptor("attach a snapshot of a real guest's SMMU to a new SMMU instance: raw RAM images (as pmemsave writes them, or .gz) and the registers (a QEMU trace of smmuv3_write_mmio, or offset=value lines)")
 	public SnapshotView snapshot(
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
-			@Descriptor("new SMMU id") String id, @Descriptor("RAM image file") String ram,
-			@Descriptor("guest-physical base of the image (e.g. 0x40000000)") String base,
+			@Descriptor("the SMMU's MMIO base on the snapshot's machine (QEMU virt: 0x9050000), shown as given") @Parameter(names = "--mmio-base", absentValue = "0") String mmioBase,
+			@Descriptor("QEMU version (7.2, 8.2 or 10.2) whose smmuv3 reset values give the ID registers the register files lack") @Parameter(names = "--qemu", absentValue = "") String qemu,
+			@Descriptor("new SMMU id") String id,
+			@Descriptor("RAM images, comma-separated: FILE (loaded at <base>) or FILE@BASE (e.g. ram.img@0x40000000); they must not overlap") String ram,
+			@Descriptor("guest-physical base of the images given without @BASE (e.g. 0x40000000)") String base,
 			@Descriptor("register files, comma-separated, later ones win: QEMU traces of smmuv3_write_mmio or offset=value lines (ID registers at 0x0-0x1c set the instance's IDRs)") String regs)
 			throws IOException {
+		return attach(paBits, mmioBase, qemu, id, ram, base, regs);
+	}
+
+	@Descriptor("attach a snapshot of a real guest's SMMU, each RAM image at the base given with it")
+	public SnapshotView snapshot(
+			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
+			@Descriptor("the SMMU's MMIO base on the snapshot's machine (QEMU virt: 0x9050000), shown as given") @Parameter(names = "--mmio-base", absentValue = "0") String mmioBase,
+			@Descriptor("QEMU version (7.2, 8.2 or 10.2) whose smmuv3 reset values give the ID registers the register files lack") @Parameter(names = "--qemu", absentValue = "") String qemu,
+			@Descriptor("new SMMU id") String id,
+			@Descriptor("RAM images, comma-separated, each FILE@BASE (e.g. low.img@0x40000000,high.img@0x100000000); they must not overlap") String ram,
+			@Descriptor("register files, comma-separated, later ones win") String regs)
+			throws IOException {
+		return attach(paBits, mmioBase, qemu, id, ram, null, regs);
+	}
+
+	private SnapshotView attach(int paBits, String mmioBase, String qemu, String id, String ram, String base, String regs) throws IOException {
 		if (host.smmu(id).isPresent()) {
 			throw new ShellError("an SMMU named '" + id + "' exists already");
 		}
-		Path ramPath = existing(ram);
+		long mmio = Args.number("mmio-base", mmioBase);
+		if ((mmio & 0xffff) != 0) {
+			throw new ShellError(String.format("mmio-base 0x%x is not 64 KiB aligned (an SMMU's register pages are)", mmio));
+		}
+		List<Object[]> images = new ArrayList<>();
+		for (String image : ram.split(",")) {
+			String file = image.trim();
+			int at = file.lastIndexOf('@');
+			String b = base;
+			if (at >= 0) {
+				b = file.substring(at + 1);
+				file = file.substring(0, at);
+			} else if (base == null) {
+				throw new ShellError("RAM image '" + file + "' has no @BASE (give FILE@BASE, e.g. " + file + "@0x40000000)");
+			}
+			images.add(new Object[] { existing(file), Args.number("base of " + file, b) });
+		}
+		Map<Integer, Long> preset = qemu.isEmpty() ? Map.of() : QemuIdRegisters.of(qemu);
+		if (preset == null) {
+			throw new ShellError("--qemu " + qemu + ": no preset (have: " + String.join(", ", QemuIdRegisters.VERSIONS) + ")");
+		}
 		Map<Integer, Long> registers = new java.util.TreeMap<>();
 		for (String f : regs.split(",")) {
 			registers.putAll(RegisterState.read(existing(f.trim())));
 		}
+		java.util.Set<Integer> given = java.util.Set.copyOf(registers.keySet());
+		preset.forEach(registers::putIfAbsent);
 		SparseMemory memory = new SparseMemory(paBits);
-		RamImage.load(ramPath, Args.number("base", base), memory);
-		Smmu s = host.attachSnapshot(id, memory, registers);
+		List<long[]> loaded = new ArrayList<>();
+		for (Object[] image : images) {
+			long at = (Long) image[1];
+			long size = RamImage.load((Path) image[0], at, memory);
+			for (int i = 0; i < loaded.size(); i++) {
+				long[] other = loaded.get(i);
+				if (size > 0 && other[1] > 0 && Long.compareUnsigned(at, other[0] + other[1]) < 0 && Long.compareUnsigned(other[0], at + size) < 0) {
+					throw new ShellError(String.format("RAM images %s [0x%x, 0x%x) and %s [0x%x, 0x%x) overlap", images.get(i)[0], other[0],
+							other[0] + other[1], image[0], at, at + size));
+				}
+			}
+			loaded.add(new long[] { at, size });
+		}
+		Smmu s = host.attachSnapshot(id, mmio, memory, registers);
 		SmmuRow r = row(s);
 		return new SnapshotView(r.id(), r.mmioBase(), r.enabled(), r.gbpa(), r.streamTable(), r.stages(), r.oas(), r.endpoints(),
-				idRegisters(registers.keySet(), s));
+				qemu.isEmpty() ? idRegisters(given, s) : idRegisters(given, qemu));
 	}
 
 	private static final String[] ID_REGISTERS = { "IDR0", "IDR1", "IDR2", "IDR3", "IDR4", "IDR5", "IIDR", "AIDR" };
@@ -198,6 +256,21 @@ public class SmmuCommands {
 	 * the model's default SMMU (an Arm MMU-700), named with the values assumed, since a guest that read
 	 * other values may have built structures this instance reads differently.
 	 */
+	/** Where a snapshot's ID registers came from when a QEMU preset filled in those the files lacked. */
+	static String idRegisters(java.util.Set<Integer> given, String qemu) {
+		List<String> preset = new ArrayList<>();
+		for (int i = 0; i < ID_REGISTERS.length; i++) {
+			if (!given.contains(i * 4)) {
+				preset.add(ID_REGISTERS[i]);
+			}
+		}
+		String from = " from QEMU " + qemu + "'s smmuv3 reset values (stage=1)";
+		if (preset.isEmpty()) {
+			return "from the register files";
+		}
+		return preset.size() == ID_REGISTERS.length ? "all" + from : String.join(" ", preset) + from + ", the rest from the register files";
+	}
+
 	static String idRegisters(java.util.Set<Integer> given, Smmu s) {
 		StringBuilder assumed = new StringBuilder();
 		for (int i = 0; i < ID_REGISTERS.length; i++) {
@@ -210,6 +283,23 @@ public class SmmuCommands {
 		}
 		return "warning: not in the register files, assumed as an Arm MMU-700 (the model's default): " + assumed
 				+ "; give the values the guest read as offset=value lines (0x0-0x1c)";
+	}
+
+	@Descriptor("replay QEMU's smmuv3_translate_success trace lines through an SMMU (debug walks: nothing recorded) and list every access on which it disagrees with QEMU")
+	public ReplayView replay(@Descriptor("SMMU id") String smmu,
+			@Descriptor("QEMU trace log (plain or .gz) with smmuv3_translate_success lines") String trace) throws IOException {
+		Smmu s = smmu(smmu);
+		java.util.List<QemuTranslations.Translation> t;
+		try {
+			t = QemuTranslations.read(existing(trace));
+		} catch (IllegalArgumentException e) {
+			throw new ShellError(e.getMessage());
+		}
+		if (t.isEmpty()) {
+			throw new ShellError(trace + ": no " + QemuTranslations.EVENT + " line");
+		}
+		Replay.Result r = Replay.run(s, t);
+		return new ReplayView(r.translations(), r.accesses(), r.agreed(), r.disagreements().stream().map(ReplayRow::of).toList());
 	}
 
 	@Descriptor("remove an SMMU created by smmu:snapshot")

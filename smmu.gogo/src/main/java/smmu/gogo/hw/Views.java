@@ -19,6 +19,18 @@ public final class Views {
 	public record SnapshotView(String id, @Hex long mmioBase, String enabled, String gbpa, String streamTable, String stages, int oas,
 			int endpoints, String idRegisters) {}
 
+	/** smmu:replay's result: what was compared and every disagreement. */
+	public record ReplayView(int translations, int accesses, int agreed, List<ReplayRow> disagreements) {}
+
+	/** One access on which the model differs from QEMU: QEMU's output address or "refused" (its perm excluded the access), the model's output address or its fault. */
+	public record ReplayRow(@Hex long sid, @Hex long iova, String access, String qemu, String model) {
+		public static ReplayRow of(smmu.hw.snapshot.Replay.Disagreement d) {
+			return new ReplayRow(d.sid() & 0xffff_ffffL, d.iova(), d.write() ? "write" : "read",
+					d.qemu() == -1 ? "refused" : String.format("0x%x", d.qemu()),
+					d.fault() != null ? d.fault() : String.format("0x%x", d.model()));
+		}
+	}
+
 	public record RegisterRow(String name, @Hex long offset, @Hex long value, String fields) {}
 
 	public record EndpointRow(String bdf, String smmu, @Hex long sid) {}

@@ -7,9 +7,9 @@
  * {@link smmu.hw.snapshot.RamImage} fills a {@link smmu.hw.PhysicalMemory} with the image,
  * {@link smmu.hw.snapshot.RegisterState} gives register offset to value, ready for
  * {@link smmu.hw.HostPlatform#attachSnapshot}; {@link smmu.hw.snapshot.QemuTranslations} gives
- * what QEMU's own SMMU translated. Malformed input is reported as an
+ * what QEMU's own SMMU translated, {@link smmu.hw.snapshot.QemuIdRegisters} what its ID registers read, and {@link smmu.hw.snapshot.Replay} compares a model with it. Malformed input is reported as an
  * {@link java.lang.IllegalArgumentException} naming the line.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package smmu.hw.snapshot;

@@ -158,12 +158,29 @@ public final class TestHost implements HostPlatform {
 	}
 
 	@Override
-	public Smmu attachSnapshot(String id, PhysicalMemory m, Map<Integer, Long> registers) {
-		throw new UnsupportedOperationException();
+	public Smmu attachSnapshot(String id, long mmioBase, PhysicalMemory m, Map<Integer, Long> registers) {
+		if (smmu(id).isPresent()) {
+			throw new IllegalArgumentException("an SMMU named '" + id + "' exists already");
+		}
+		// as HostPlatformComponent: ID registers the snapshot lacks are an MMU-700's
+		SmmuSpec reference = SmmuSpec.mmu700(id, mmioBase);
+		int[] idr = new int[6];
+		for (int i = 0; i < 6; i++) {
+			idr[i] = registers.getOrDefault(i * 4, (long) reference.idr(i)).intValue();
+		}
+		SmmuSpec spec = new SmmuSpec(id, mmioBase, idr, registers.getOrDefault(0x18, (long) reference.iidr()).intValue(),
+				registers.getOrDefault(0x1c, (long) reference.aidr()).intValue(), reference.tlbCapacity(), reference.configCacheCapacity());
+		SmmuDevice d = SmmuDevice.create(spec, m);
+		d.restore(registers);
+		smmus.add(d);
+		snapshots.add(id);
+		return d;
 	}
+
+	private final java.util.Set<String> snapshots = new java.util.HashSet<>();
 
 	@Override
 	public boolean detach(String id) {
-		return false;
+		return snapshots.remove(id) && smmus.removeIf(s -> s.id().equals(id));
 	}
 }

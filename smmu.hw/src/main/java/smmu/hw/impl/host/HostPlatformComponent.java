@@ -135,7 +135,7 @@ public class HostPlatformComponent implements HostPlatform {
 	}
 
 	@Override
-	public synchronized Smmu attachSnapshot(String id, PhysicalMemory image, Map<Integer, Long> registers) {
+	public synchronized Smmu attachSnapshot(String id, long mmioBase, PhysicalMemory image, Map<Integer, Long> registers) {
 		if (smmu(id).isPresent()) {
 			throw new IllegalArgumentException("an SMMU named '" + id + "' exists already");
 		}
@@ -145,7 +145,7 @@ public class HostPlatformComponent implements HostPlatform {
 			Long v = registers.get(i * 4);
 			idr[i] = v != null ? v.intValue() : reference.idr(i);
 		}
-		SmmuSpec spec = new SmmuSpec(id, 0, idr, registers.getOrDefault(0x18, (long) reference.iidr()).intValue(),
+		SmmuSpec spec = new SmmuSpec(id, mmioBase, idr, registers.getOrDefault(0x18, (long) reference.iidr()).intValue(),
 				registers.getOrDefault(0x1c, (long) reference.aidr()).intValue(), reference.tlbCapacity(), reference.configCacheCapacity());
 		SmmuDevice device = SmmuDevice.create(spec, image);
 		device.restore(registers);
