@@ -142,21 +142,23 @@
 		if (!state.vms.length) { box.appendChild(el('p', { 'class': 'smmu-note', text: 'no VMs (vm:create in the shell)' })); }
 		state.vms.forEach(function (vm) {
 			var tree = el('ul', { 'class': 'pci' });
-			vm.buses.forEach(function (b) {
+			var ids = vm.buses.map(function (b) { return b.id; });
+			// a bus, its vSMMU and devices, then the buses below it (pcie.0 > pxb-pcie > root ports)
+			function busItem(b) {
 				var devs = vm.devices.filter(function (d) { return d.bus === b.id; });
 				var vs = vm.vsmmus.filter(function (v) { return v.primaryBus === b.id; })[0];
 				var label = b.id + ' (' + b.kind + ', bus ' + b.number + ')';
 				var li = el('li', null, [label]);
 				if (vs) { li.appendChild(el('span', null, [' \u2014 ', el('span', { 'class': 'pair', text: vs.id + ' \u2194 ' + (vs.physicalSmmu || '?') }), ' (vSMMU at ' + vs.mmio + ')'])); }
-				if (devs.length) {
-					li.appendChild(el('ul', null, devs.map(function (d) {
-						return el('li', { id: 'vm-' + vm.name + '-dev-' + d.id }, [d.id + ' ' + d.guestBdf + ': ',
-							el('span', { 'class': 'pair', text: 'vSID ' + d.vsid + ' \u2194 pSID ' + d.psid }),
-							' \u2014 host ' + d.hostBdf + ' behind ' + d.physicalSmmu + (d.vsmmu ? ' (' + d.vsmmu + ')' : ' (no vIOMMU)')]);
-					})));
-				}
-				tree.appendChild(li);
-			});
+				var items = devs.map(function (d) {
+					return el('li', { id: 'vm-' + vm.name + '-dev-' + d.id }, [d.id + ' ' + d.guestBdf + ': ',
+						el('span', { 'class': 'pair', text: 'vSID ' + d.vsid + ' \u2194 pSID ' + d.psid }),
+						' \u2014 host ' + d.hostBdf + ' behind ' + d.physicalSmmu + (d.vsmmu ? ' (' + d.vsmmu + ')' : ' (no vIOMMU)')]);
+				}).concat(vm.buses.filter(function (c) { return c.parent === b.id && c.id !== b.id; }).map(busItem));
+				if (items.length) { li.appendChild(el('ul', null, items)); }
+				return li;
+			}
+			vm.buses.filter(function (b) { return !b.parent || ids.indexOf(b.parent) < 0; }).forEach(function (b) { tree.appendChild(busItem(b)); });
 			box.appendChild(el('div', { 'class': 'smmu-vm', id: 'vm-' + vm.name }, [el('h3', { text: vm.name + ' (' + vm.state + ', ' + fmt(vm.ram / 1048576) + ' MiB)' }), tree,
 				el('div', { 'class': 'smmu-note', text: 'iommufd objects (arrows: holds a reference on)' }), graph(vm)]));
 		});

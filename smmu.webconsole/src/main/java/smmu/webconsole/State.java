@@ -102,7 +102,8 @@ final class State {
 			v.put("ram", t.ramSize());
 			List<Object> buses = new ArrayList<>();
 			for (Topology.Bus b : t.buses()) {
-				buses.add(Map.of("id", b.id(), "kind", b.kind(), "number", b.number(), "vsmmu", b.vsmmu() == null ? "" : b.vsmmu()));
+				buses.add(Map.of("id", b.id(), "kind", b.kind(), "number", b.number(), "vsmmu", b.vsmmu() == null ? "" : b.vsmmu(), "parent",
+						b.parent() == null ? "" : b.parent()));
 			}
 			v.put("buses", buses);
 			List<Object> vsmmus = new ArrayList<>();
