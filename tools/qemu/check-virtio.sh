@@ -15,28 +15,11 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd -P)
 REPO=$(cd "$HERE/../.." && pwd -P)
-HOME_DIR=${SMMU_QEMU_HOME:-/var/lib/smmu-qemu}
-ENV_FILE=$HOME_DIR/setup.env
-TIMEOUT=${SMMU_QEMU_CHECK_TIMEOUT:-900}
-JAR=${SMMU_RUNTIME_JAR:-$REPO/runtime/target/smmu.jar}
 MODES=${SMMU_VIRTIO_MODES:-shared per-smmu}
-
-banner() {
-	echo "================================================================================"
-	echo "real-QEMU virtio check (issue 8): $*"
-	echo "================================================================================"
-}
-skip() { banner "SKIPPED: $*"; exit 0; }
-
-[[ -f $ENV_FILE ]] || skip "real QEMU is not set up on this machine (no $ENV_FILE): run sudo tools/qemu/setup.sh"
-grep -qx 'SETUP_OK=1' "$ENV_FILE" || skip "real QEMU's set-up did not finish ($ENV_FILE has no SETUP_OK=1): run sudo tools/qemu/setup.sh"
-[[ $(id -u) -eq 0 ]] || skip "QEMU runs in a chroot: the check needs root"
+CHECK_TITLE="real-QEMU virtio check (issue 8)"
+# shellcheck source=tools/qemu/check-common.sh
+source "$REPO/tools/qemu/check-common.sh"
 [[ -f $REPO/smmu.virtio/pom.xml ]] || skip "this tree has no virtio device model (smmu.virtio)"
-declare -A E=()
-while IFS='=' read -r k v; do
-	[[ $k =~ ^[A-Z_]+$ ]] && E[$k]=$v
-done <"$ENV_FILE"
-CHROOT=${E[CHROOT]:-$HOME_DIR/chroot}
 INITRD=${E[INITRD]:-$HOME_DIR/guest/initrd.cpio.gz}
 gzip -dc "$INITRD" 2>/dev/null | cpio -t --quiet 2>/dev/null | grep -q 'lib/modules/virtio_blk.ko' ||
 	skip "the guest's initramfs ($INITRD) has no virtio_blk module: rerun sudo tools/qemu/setup.sh"

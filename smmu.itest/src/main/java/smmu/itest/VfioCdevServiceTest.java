@@ -24,7 +24,6 @@ import smmu.iommufd.IoasMap;
 import smmu.iommufd.Ioctls;
 import smmu.iommufd.Iommufd;
 import smmu.iommufd.IommufdContext;
-import smmu.iommufd.UserFile;
 import smmu.iommufd.UserProcess;
 import smmu.iommufd.VmmAddressSpace;
 import smmu.vfio.VfioCdev;
@@ -57,36 +56,7 @@ class VfioCdevServiceTest {
 		mm.map(ARG, 0x1000, ARG_PA, true);
 		IommufdContext ctx = iommufd.open(new VmmAddressSpace(), false);
 		Map<Integer, Object> fds = Map.of(3, ctx, 4, ram);
-		UserProcess proc = new UserProcess() {
-			@Override
-			public boolean read(long va, byte[] dst) {
-				return mm.read(va, dst);
-			}
-
-			@Override
-			public boolean write(long va, byte[] src) {
-				return mm.write(va, src);
-			}
-
-			@Override
-			public Path file(int fd) {
-				return fds.get(fd) instanceof Path p ? p : null;
-			}
-
-			@Override
-			public IommufdContext iommufd(int fd) {
-				return fds.get(fd) instanceof IommufdContext c ? c : null;
-			}
-
-			@Override
-			public void signalEventfd(int fd) {
-			}
-
-			@Override
-			public int installFile(UserFile file) {
-				throw new UnsupportedOperationException();
-			}
-		};
+		UserProcess proc = new TestProcess(mm, fds);
 		VfioCdev dev = cdevs.open("0000:02:00.0");
 		try {
 			ByteBuffer bind = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 16).putInt(8, 3);

@@ -17,7 +17,6 @@ import smmu.hw.HostPlatform;
 import smmu.hw.PciFunction;
 import smmu.iommufd.Iommufd;
 import smmu.iommufd.IommufdContext;
-import smmu.iommufd.UserFile;
 import smmu.iommufd.UserProcess;
 import smmu.iommufd.VmmAddressSpace;
 import smmu.vfio.VfioCdev;
@@ -55,36 +54,7 @@ class VirtioServiceTest {
 		mm.map(ARG, 0x1000, ARG_PA, true);
 		IommufdContext ctx = iommufd.open(new VmmAddressSpace(), false);
 		Map<Integer, Object> fds = Map.of(3, ctx);
-		UserProcess proc = new UserProcess() {
-			@Override
-			public boolean read(long va, byte[] dst) {
-				return mm.read(va, dst);
-			}
-
-			@Override
-			public boolean write(long va, byte[] src) {
-				return mm.write(va, src);
-			}
-
-			@Override
-			public Path file(int fd) {
-				return null;
-			}
-
-			@Override
-			public IommufdContext iommufd(int fd) {
-				return fds.get(fd) instanceof IommufdContext c ? c : null;
-			}
-
-			@Override
-			public void signalEventfd(int fd) {
-			}
-
-			@Override
-			public int installFile(UserFile file) {
-				throw new UnsupportedOperationException();
-			}
-		};
+		UserProcess proc = new TestProcess(mm, fds);
 		VfioCdev dev = cdevs.open(BDF);
 		try {
 			mm.write(ARG, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 16).putInt(8, 3).array());
