@@ -17,13 +17,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import smmu.hw.Event;
+import smmu.hw.Smmu;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
 
 /**
  * One thread's transactions over a working set of W pages of a nested stream (default 1024-entry TLB),
  * in sequential or random order, beside {@link #probe}: a plain open-addressing long -> long lookup over
- * the same page numbers in the same order (the floor for a TLB hit). The aux counters {@code hit} and
+ * the same page numbers in the same order (the floor for a TLB hit), and {@link #translateCached}: the
+ * allocation-free API over the same sequence. The aux counters {@code hit} and
  * {@code walk} give the hit rate beside the time; tear-down prints which cache served the hits (micro-TLB
  * or main TLB).
  */
@@ -42,7 +45,8 @@ public class WorkingSetBenchmark {
 
 	private NestedRig rig;
 	private TranslationRequest[] requests;
-	private long[] keys, table;
+	private long[] keys, iovas, table;
+	private int sid;
 	private int mask, next;
 	private long tableMask;
 
@@ -66,9 +70,12 @@ public class WorkingSetBenchmark {
 		mask = length - 1;
 		// the baseline: the same page numbers in an open-addressing table (load <= 1/2), values = output pages
 		keys = new long[length];
+		iovas = new long[length];
 		for (int i = 0; i < length; i++) {
+			iovas[i] = requests[i].iova();
 			keys[i] = requests[i].iova() >>> 12;
 		}
+		sid = requests[0].sid();
 		int slots = Integer.highestOneBit(Math.max(pages, 1) * 4 - 1);
 		table = new long[2 * slots];
 		tableMask = slots - 1;
@@ -106,6 +113,27 @@ public class WorkingSetBenchmark {
 			paths.walk++;
 		}
 		return r;
+	}
+
+	/**
+	 * The allocation-free API over the same sequence: {@link Smmu#translateCached} (an address in, an address
+	 * out, as a device model's DMA engine calls it), and {@code translate} only on a miss.
+	 */
+	@Benchmark
+	public long translateCached(Paths paths) {
+		long iova = iovas[next++ & mask];
+		long pa = rig.smmu.translateCached(sid, Event.NO_SSID, iova, false);
+		if (pa != Smmu.NOT_CACHED) {
+			paths.hit++;
+			return pa;
+		}
+		TranslationResult r = rig.smmu.translate(new TranslationRequest(sid, Event.NO_SSID, iova, false));
+		if (r instanceof TranslationResult.Translated t && t.path() == TranslationResult.Path.TLB_HIT) {
+			paths.hit++;
+		} else {
+			paths.walk++;
+		}
+		return r instanceof TranslationResult.Translated t ? t.pa() : -1;
 	}
 
 	/** The floor: one open-addressing probe (key array, linear probing) for the same key sequence. */

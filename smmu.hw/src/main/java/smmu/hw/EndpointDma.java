@@ -78,11 +78,15 @@ public final class EndpointDma {
 		for (int done = 0; done < length;) {
 			long a = iova + done;
 			int n = (int) Math.min(length - done, PAGE - (a & (PAGE - 1)));
-			TranslationResult r = smmu.translate(new TranslationRequest(sid, Event.NO_SSID, a, write));
-			if (r instanceof TranslationResult.Aborted ab) {
-				return new Result(done, Arrays.copyOf(pas, k), ab, a);
+			// a TLB hit costs no request and no result object; a miss takes the full path
+			long pa = smmu.translateCached(sid, Event.NO_SSID, a, write);
+			if (pa == Smmu.NOT_CACHED) {
+				TranslationResult r = smmu.translate(new TranslationRequest(sid, Event.NO_SSID, a, write));
+				if (r instanceof TranslationResult.Aborted ab) {
+					return new Result(done, Arrays.copyOf(pas, k), ab, a);
+				}
+				pa = ((TranslationResult.Translated) r).pa();
 			}
-			long pa = ((TranslationResult.Translated) r).pa();
 			try {
 				if (write) {
 					memory.write(pa, buf, offset + done, n);

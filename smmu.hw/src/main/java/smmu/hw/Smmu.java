@@ -20,8 +20,24 @@ public interface Smmu extends SmmuRegisters {
 	/** The memory its table walks, queue accesses and structure fetches go to. */
 	PhysicalMemory memory();
 
+	/** {@link #translateCached}'s answer when the caches do not translate the transaction. */
+	long NOT_CACHED = -1;
+
 	/** Translates one transaction: config cache, TLB, walks; records events for faults. */
 	TranslationResult translate(TranslationRequest request);
+
+	/**
+	 * The hit path of {@link #translate}, without a request or a result object: the output address when the
+	 * SMMU's caches (micro-TLB, configuration cache and TLB) translate the transaction now, counted as
+	 * {@code translate} counts a TLB hit; otherwise {@link #NOT_CACHED}, with nothing counted, nothing walked
+	 * and no event recorded, and the caller calls {@code translate} for the result. A hit allocates nothing.
+	 * Device models use it per transaction: {@code long pa = smmu.translateCached(..); if (pa == NOT_CACHED) ..}.
+	 *
+	 * @since 1.4
+	 */
+	default long translateCached(int sid, int ssid, long iova, boolean write) {
+		return NOT_CACHED;
+	}
 
 	/**
 	 * Translates one transaction while tracing every memory read, without using or filling the caches

@@ -5,5 +5,5 @@
  * state lives as bytes in {@link smmu.hw.PhysicalMemory}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package smmu.hw;

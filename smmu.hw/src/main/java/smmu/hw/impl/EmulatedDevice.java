@@ -60,6 +60,11 @@ public final class EmulatedDevice implements EmulatedSmmu {
 	}
 
 	@Override
+	public long translateCached(int sid, int ssid, long iova, boolean write) {
+		return device.translateCached(sid, ssid, iova, write);
+	}
+
+	@Override
 	public Walk walk(TranslationRequest request) {
 		return device.walk(request);
 	}

@@ -174,6 +174,12 @@ public final class SmmuDevice implements Smmu {
 	}
 
 	@Override
+	public long translateCached(int sid, int ssid, long iova, boolean write) {
+		// with SMMUEN = 0 nothing is cached: translate() answers from GBPA
+		return gate.enabled ? engine.translateCached(sid, ssid, iova, write) : NOT_CACHED;
+	}
+
+	@Override
 	public Walk walk(TranslationRequest request) {
 		Gate g = gate;
 		if (!g.enabled) {

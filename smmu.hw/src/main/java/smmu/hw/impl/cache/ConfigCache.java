@@ -69,7 +69,7 @@ public final class ConfigCache<V> extends LinearTable<ConfigCache.Slot> {
 
 	/** Caches a configuration decoded after reading {@code readGeneration}; returns whether it was inserted. */
 	public boolean put(int sid, int ssid, V value, long readGeneration) {
-		return insert(new Slot(key(sid, ssid), value), readGeneration);
+		return insert(new Slot(key(sid, ssid), value), readGeneration, null);
 	}
 
 	/** Removes every SubstreamID of the StreamIDs {@code first .. last} (unsigned, inclusive). */

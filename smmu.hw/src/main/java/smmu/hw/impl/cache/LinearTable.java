@@ -25,7 +25,12 @@ import java.util.function.Predicate;
  * locked that stripe (and the invalidation removes the node).
  * <p>
  * <b>Replacement</b> when a stripe is full: FIFO within the stripe. The capacity is divided evenly among
- * the stripes (at least {@link #MIN_STRIPE} nodes each).
+ * the stripes (at least {@link #MIN_STRIPE} nodes each). The FIFO is a ring of node references per stripe
+ * where a removed node stays, marked dead, until eviction passes it or the ring fills and is compacted.
+ * <p>
+ * <b>Layout</b>: a lookup reads only the stripe's slot array, its presence words and immutable nodes. The
+ * stripe lock, FIFO ring and counters live in a separate {@link Fifo} object, so a fill or an
+ * invalidation locking a stripe writes no cache line a lookup reads (beyond the slots it changes).
  * <p>
  * <b>Liveness of a held node</b>: every removal (invalidation, eviction, replacement) sets {@link Node#dead}
  * before the removing call returns, so a per-thread copy (a micro-TLB) stays valid exactly while its node
@@ -53,8 +58,6 @@ abstract class LinearTable<N extends LinearTable.Node> {
 
 	public static class Node {
 		final int hash;
-		// FIFO list, guarded by the stripe's monitor
-		Node older, newer;
 		private volatile boolean dead;
 
 		Node(int hash) {
@@ -70,21 +73,19 @@ abstract class LinearTable<N extends LinearTable.Node> {
 	/** One logged invalidation. */
 	private record Logged(long seq, Predicate<Object> predicate) {}
 
-	/** One stripe: its slots, FIFO list and counters; written under its monitor. */
+	/** One stripe as lookups see it: its slots and presence words; written under its {@link Fifo}'s monitor. */
 	static final class Stripe {
 		final Node[] slots;
-		final int mask, capacity;
-		// bit k: some node with presence key k (0..63) / k + 64 is held; volatile, written under the monitor
+		final int mask;
+		// bit k: some node with presence key k (0..63) / k + 64 is held; volatile, written under the lock
 		volatile long present0, present1;
-		final int[] presence = new int[128];
-		Node oldest, newest;
-		int size;
-		long insertions, invalidations, evictions;
+		/** The writers' side: lock, FIFO, counts. */
+		final Fifo fifo;
 
-		Stripe(int capacity) {
-			this.capacity = capacity;
+		Stripe(Fifo fifo) {
+			this.fifo = fifo;
 			int length = 2;
-			while (length < 2 * capacity) {
+			while (length < 2 * fifo.capacity) {
 				length <<= 1;
 			}
 			slots = new Node[length];
@@ -101,6 +102,29 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		}
 	}
 
+	/**
+	 * One stripe's writers' side, also its lock: the FIFO ring (oldest at {@code head}; removed nodes stay in
+	 * it, dead, until passed or compacted away), the live node count, presence counts and counters.
+	 */
+	static final class Fifo {
+		final int capacity;
+		final Node[] ring;
+		final int ringMask;
+		int head, tail, size;
+		final int[] presence = new int[128];
+		long insertions, invalidations, evictions, compactions;
+
+		Fifo(int capacity) {
+			this.capacity = capacity;
+			int length = 2;
+			while (length < 2 * capacity) {
+				length <<= 1;
+			}
+			ring = new Node[length];
+			ringMask = length - 1;
+		}
+	}
+
 	final int capacity;
 	final Stripe[] stripes;
 	private final int stripeShift;
@@ -114,9 +138,15 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		while (n < MAX_STRIPES && this.capacity / (2 * n) >= MIN_STRIPE) {
 			n <<= 1;
 		}
+		// the writers' sides first, the lookups' side after them: the locks' and rings' lines stay apart from
+		// the slots and presence words lookups read
+		Fifo[] fifos = new Fifo[n];
+		for (int i = 0; i < n; i++) {
+			fifos[i] = new Fifo(this.capacity / n + (i < this.capacity % n ? 1 : 0));
+		}
 		stripes = new Stripe[n];
 		for (int i = 0; i < n; i++) {
-			stripes[i] = new Stripe(this.capacity / n + (i < this.capacity % n ? 1 : 0));
+			stripes[i] = new Stripe(fifos[i]);
 		}
 		stripeShift = 32 - Integer.numberOfTrailingZeros(n);
 	}
@@ -137,7 +167,7 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		return capacity > 0;
 	}
 
-	/** The invalidation sequence: read it before a lookup whose miss may lead to {@link #insert}. */
+	/** The invalidation sequence: read it before the walk or decode whose result may be {@link #insert}ed. */
 	public final long generation() {
 		return generation;
 	}
@@ -154,18 +184,25 @@ abstract class LinearTable<N extends LinearTable.Node> {
 
 	/**
 	 * Inserts (or replaces the node with the same key), evicting its stripe's oldest node when the stripe is
-	 * full. Refused when the table is disabled or an invalidation logged since {@code readGeneration} was read
-	 * matches the node.
+	 * full. Refused when the table is disabled, when an invalidation logged since {@code readGeneration} was
+	 * read matches the node, or when {@code source} (the node of another table the node was derived from,
+	 * e.g. the configuration a TLB entry was walked with; may be null) is dead.
 	 */
 	@SuppressWarnings("unchecked")
-	final boolean insert(N node, long readGeneration) {
+	final boolean insert(N node, long readGeneration, Node source) {
 		if (capacity == 0) {
 			return false;
 		}
 		Stripe s = stripe(node.hash);
-		synchronized (s) {
+		Fifo f = s.fifo;
+		synchronized (f) {
 			long now = generation;
 			if (now != readGeneration && !survives(node, readGeneration, now)) {
+				return false;
+			}
+			// after the sequence: an invalidation of the source that returned before the sequence was read has
+			// marked it dead; one after it is in the log (if it matches this node, e.g. a TLBI after a CFGI)
+			if (source != null && source.dead) {
 				return false;
 			}
 			Node[] slots = s.slots;
@@ -180,26 +217,24 @@ abstract class LinearTable<N extends LinearTable.Node> {
 					break;
 				}
 			}
-			if (s.size == s.capacity) {
-				remove(s, s.oldest, indexOf(s, s.oldest));
-				s.evictions++;
+			if (f.size == f.capacity) {
+				Node oldest = pollOldest(f);
+				remove(s, oldest, indexOf(s, oldest));
+				f.evictions++;
 			}
 			int i = node.hash & mask;
 			while (slots[i] != null) {
 				i = (i + 1) & mask;
 			}
 			SLOTS.setRelease(slots, i, node);
-			node.older = s.newest;
-			if (s.newest != null) {
-				s.newest.newer = node;
-			} else {
-				s.oldest = node;
+			if (f.tail - f.head == f.ring.length) {
+				compact(f);
 			}
-			s.newest = node;
-			s.size++;
-			s.insertions++;
+			f.ring[f.tail++ & f.ringMask] = node;
+			f.size++;
+			f.insertions++;
 			int k = presenceKey(node);
-			if (k >= 0 && s.presence[k]++ == 0) {
+			if (k >= 0 && f.presence[k]++ == 0) {
 				if (k < 64) {
 					s.present0 |= 1L << k;
 				} else {
@@ -208,6 +243,36 @@ abstract class LinearTable<N extends LinearTable.Node> {
 			}
 			return true;
 		}
+	}
+
+	/** Takes the oldest live node off the ring (dropping the dead ones before it); the stripe is not empty. */
+	private static Node pollOldest(Fifo f) {
+		for (;;) {
+			int i = f.head++ & f.ringMask;
+			Node n = f.ring[i];
+			f.ring[i] = null;
+			if (!n.dead) {
+				return n;
+			}
+		}
+	}
+
+	/** Squeezes the dead nodes out of a full ring, keeping the live ones in order. */
+	private static void compact(Fifo f) {
+		Node[] ring = f.ring;
+		int m = f.ringMask;
+		int to = f.head;
+		for (int from = f.head; from != f.tail; from++) {
+			Node n = ring[from & m];
+			if (!n.dead) {
+				ring[to++ & m] = n;
+			}
+		}
+		for (int i = to; i != f.tail; i++) {
+			ring[i & m] = null;
+		}
+		f.tail = to;
+		f.compactions++;
 	}
 
 	/** Whether no invalidation logged in (from, to] matches {@code node}; false when the log has moved past. */
@@ -232,17 +297,22 @@ abstract class LinearTable<N extends LinearTable.Node> {
 			publish((Predicate<Object>) (Predicate<?>) p);
 			int n = 0;
 			for (Stripe s : stripes) {
-				synchronized (s) {
+				Fifo f = s.fifo;
+				synchronized (f) {
 					int removed = 0;
-					for (Node x = s.oldest; x != null;) {
-						Node next = x.newer;
-						if (p.test((N) x)) {
+					Node[] ring = f.ring;
+					for (int i = f.head; i != f.tail; i++) {
+						Node x = ring[i & f.ringMask];
+						if (!x.dead && p.test((N) x)) {
 							remove(s, x, indexOf(s, x));
 							removed++;
 						}
-						x = next;
 					}
-					s.invalidations += removed;
+					// drop the dead nodes at the old end
+					while (f.head != f.tail && ring[f.head & f.ringMask].dead) {
+						ring[f.head++ & f.ringMask] = null;
+					}
+					f.invalidations += removed;
 					n += removed;
 				}
 			}
@@ -255,17 +325,19 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		synchronized (invalidationLock) {
 			publish(x -> true);
 			for (Stripe s : stripes) {
-				synchronized (s) {
-					for (Node x = s.oldest; x != null; x = x.newer) {
-						DEAD.setVolatile(x, true);
+				Fifo f = s.fifo;
+				synchronized (f) {
+					for (int i = f.head; i != f.tail; i++) {
+						DEAD.setVolatile(f.ring[i & f.ringMask], true);
 					}
 					for (int i = 0; i < s.slots.length; i++) {
 						SLOTS.setRelease(s.slots, i, null);
 					}
-					s.invalidations += s.size;
-					s.oldest = s.newest = null;
-					s.size = 0;
-					java.util.Arrays.fill(s.presence, 0);
+					java.util.Arrays.fill(f.ring, null);
+					f.head = f.tail = 0;
+					f.invalidations += f.size;
+					f.size = 0;
+					java.util.Arrays.fill(f.presence, 0);
 					s.present0 = 0;
 					s.present1 = 0;
 				}
@@ -288,6 +360,7 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		}
 	}
 
+	/** Takes a node out of the slots (it stays in the ring, dead). */
 	@SuppressWarnings("unchecked")
 	private void remove(Stripe s, Node node, int i) {
 		DEAD.setVolatile(node, true);
@@ -309,20 +382,10 @@ abstract class LinearTable<N extends LinearTable.Node> {
 			}
 		}
 		SLOTS.setRelease(slots, i, null);
-		if (node.older != null) {
-			node.older.newer = node.newer;
-		} else {
-			s.oldest = node.newer;
-		}
-		if (node.newer != null) {
-			node.newer.older = node.older;
-		} else {
-			s.newest = node.older;
-		}
-		node.older = node.newer = null;
-		s.size--;
+		Fifo f = s.fifo;
+		f.size--;
 		int k = presenceKey((N) node);
-		if (k >= 0 && --s.presence[k] == 0) {
+		if (k >= 0 && --f.presence[k] == 0) {
 			if (k < 64) {
 				s.present0 &= ~(1L << k);
 			} else {
@@ -332,33 +395,57 @@ abstract class LinearTable<N extends LinearTable.Node> {
 	}
 
 	private interface Sum {
-		long of(Stripe s);
+		long of(Fifo f);
 	}
 
-	private long sum(Sum f) {
+	private long sum(Sum g) {
 		long n = 0;
 		for (Stripe s : stripes) {
-			synchronized (s) {
-				n += f.of(s);
+			Fifo f = s.fifo;
+			synchronized (f) {
+				n += g.of(f);
 			}
 		}
 		return n;
 	}
 
 	public final int size() {
-		return (int) sum(s -> s.size);
+		return (int) sum(f -> f.size);
 	}
 
 	public final long insertions() {
-		return sum(s -> s.insertions);
+		return sum(f -> f.insertions);
 	}
 
 	/** Nodes removed by invalidations (not evictions). */
 	public final long invalidations() {
-		return sum(s -> s.invalidations);
+		return sum(f -> f.invalidations);
 	}
 
 	public final long evictions() {
-		return sum(s -> s.evictions);
+		return sum(f -> f.evictions);
+	}
+
+	/** Times a stripe's FIFO ring was compacted. */
+	final long compactions() {
+		return sum(f -> f.compactions);
+	}
+
+	/** The live nodes in FIFO order (oldest first), stripe after stripe. */
+	@SuppressWarnings("unchecked")
+	final java.util.List<N> fifoOrder() {
+		java.util.List<N> out = new java.util.ArrayList<>();
+		for (Stripe s : stripes) {
+			Fifo f = s.fifo;
+			synchronized (f) {
+				for (int i = f.head; i != f.tail; i++) {
+					Node n = f.ring[i & f.ringMask];
+					if (!n.dead) {
+						out.add((N) n);
+					}
+				}
+			}
+		}
+		return out;
 	}
 }

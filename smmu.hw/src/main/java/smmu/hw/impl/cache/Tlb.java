@@ -105,7 +105,7 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	 * The entry translating {@code iova}: one tagged {@code asid}, or else a global one of the same VMID and
 	 * kind, probing only the sizes in {@code shifts} that some entry of the probed stripe has. With
 	 * {@code asid} = {@link #GLOBAL} (the EL2 regime, stage 2) only global entries are probed. Call
-	 * {@link #generation()} first if a miss may lead to {@link #insert}.
+	 * {@link #generation()} before the walk whose result may be {@link #insert}ed.
 	 */
 	public Entry lookup(int vmid, int asid, int kind, int[] shifts, long iova) {
 		int first = asid == GLOBAL ? 64 : 0;
@@ -163,6 +163,18 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	 */
 	public boolean insert(int vmid, int asid, int kind, int[] shifts, long iova, long pa, long ipa, long mappingSize,
 			boolean s1Writable, boolean s2Readable, boolean s2Writable, boolean global, long readGeneration) {
+		return insert(vmid, asid, kind, shifts, iova, pa, ipa, mappingSize, s1Writable, s2Readable, s2Writable, global, readGeneration, null);
+	}
+
+	/**
+	 * {@link #insert(int, int, int, int[], long, long, long, long, boolean, boolean, boolean, boolean, long)},
+	 * also refused when {@code config} (the cached configuration the walk used, or null for one decoded after
+	 * reading the sequence) has left the configuration cache: a CFGI and its TLBI that both completed between
+	 * the configuration lookup and the reading of {@code readGeneration} are in no log the fill consults.
+	 */
+	public boolean insert(int vmid, int asid, int kind, int[] shifts, long iova, long pa, long ipa, long mappingSize,
+			boolean s1Writable, boolean s2Readable, boolean s2Writable, boolean global, long readGeneration,
+			ConfigCache.Slot config) {
 		int shift = -1;
 		for (int s : shifts) {
 			if (s < 63 && (1L << s) <= mappingSize) {
@@ -176,7 +188,7 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		long page = iova >>> shift;
 		int tag = global || kind == STAGE2 || kind == EL2 ? GLOBAL : asid;
 		return insert(new Entry(hash(vmid, tag, kind, page, shift), page, vmid, tag, kind, shift, pa & ~low, ipa & ~low,
-				s1Writable, s2Readable, s2Writable), readGeneration);
+				s1Writable, s2Readable, s2Writable), readGeneration, config);
 	}
 
 	/** TLBI_NSNH_ALL: every entry of the Non-secure non-hypervisor regimes (NS-EL1 stage 1, stage 2, nested). */

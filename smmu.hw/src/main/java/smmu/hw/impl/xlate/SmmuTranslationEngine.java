@@ -105,9 +105,32 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	@Override
 	public TranslationResult translate(StreamTable table, TranslationRequest request) {
 		Counters c = counters();
-		long key = ((long) request.sid() << 32) | (request.ssid() & 0xffff_ffffL);
-		long iova = request.iova();
-		boolean write = request.write();
+		long pa = hit(c, request.sid(), request.ssid(), request.iova(), request.write());
+		if (pa >= 0) {
+			return new Translated(pa, Path.TLB_HIT);
+		}
+		return translateSlow(table, request, pa == PROBED, c);
+	}
+
+	@Override
+	public long translateCached(int sid, int ssid, long iova, boolean write) {
+		long pa = hit(counters(), sid, ssid, iova, write);
+		return pa >= 0 ? pa : NOT_CACHED;
+	}
+
+	/** {@link #hit}: no cached configuration or no TLB to probe. */
+	private static final long NOT_PROBED = -1;
+	/** {@link #hit}: the main TLB was probed and had no entry that permits the access. */
+	private static final long PROBED = -2;
+
+	/**
+	 * The hit path: the micro-TLB, then the cached configuration and one main-TLB lookup. Returns the output
+	 * address (counted as a hit), or {@link #NOT_PROBED} / {@link #PROBED} (nothing counted). It reads the
+	 * slots and presence words of the caches, their immutable nodes and this thread's counter block; no
+	 * invalidation sequence (the miss path reads those), no lock, and it allocates nothing.
+	 */
+	private long hit(Counters c, int sid, int ssid, long iova, boolean write) {
+		long key = ((long) sid << 32) | (ssid & 0xffff_ffffL);
 		// the micro-TLB: this thread's last TLB hit, valid while neither its entry nor its configuration
 		// has left its cache (each removal marks the node dead before the invalidation returns)
 		Tlb.Entry last = c.last;
@@ -115,48 +138,60 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		boolean sameStream = c.lastKey == key && lastSlot != null && !lastSlot.dead();
 		if (sameStream && last != null && last.covers(iova) && last.permits(write) && !last.dead()) {
 			c.add(Counters.MICRO_HITS);
-			return new Translated(last.output(iova), Path.TLB_HIT);
+			return last.output(iova);
 		}
-		long tlbGeneration = tlb.generation();
-		long cfgGeneration = configs.generation();
-		ConfigCache.Slot slot = sameStream ? lastSlot : configsOn ? configs.slot(request.sid(), request.ssid()) : null;
-		StreamConfig cfg = slot == null ? null : (StreamConfig) slot.value();
-		boolean tlbProbed = false;
-		if (cfg != null && cfg.tlbKind() != 0 && tlbOn) {
-			// an input beyond the IAS never reaches the TLB, so no entry can match it
-			Tlb.Entry e = tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
-			if (e != null && e.permits(write)) {
-				c.add(Counters.FAST_HITS);
-				if (slot != lastSlot || !sameStream) {
-					c.lastSlot = slot;
-					c.lastKey = key;
-					c.last = null;
-				}
-				// the micro-TLB takes an entry when the previous walk or hit was in the same 4K page (a stream of
-				// accesses in one page), so random accesses store no reference (each costs a GC write barrier)
-				long page = iova >>> 12;
-				if (page == c.lastPage) {
-					if (c.last != e) {
-						c.last = e;
-					}
-				} else {
-					c.lastPage = page;
-				}
-				return new Translated(e.output(iova), Path.TLB_HIT);
+		if (!tlbOn) {
+			return NOT_PROBED;
+		}
+		ConfigCache.Slot slot = sameStream ? lastSlot : configsOn ? configs.slot(sid, ssid) : null;
+		if (slot == null) {
+			return NOT_PROBED;
+		}
+		StreamConfig cfg = (StreamConfig) slot.value();
+		if (cfg.tlbKind() == 0) {
+			return NOT_PROBED;
+		}
+		// an input beyond the IAS never reaches the TLB, so no entry can match it
+		Tlb.Entry e = tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
+		if (e == null || !e.permits(write)) {
+			return PROBED;
+		}
+		c.add(Counters.FAST_HITS);
+		if (!sameStream) {
+			c.lastSlot = slot;
+			c.lastKey = key;
+			c.last = null;
+		}
+		// the micro-TLB takes an entry when the previous walk or hit was in the same 4K page (a stream of
+		// accesses in one page), so random accesses store no reference (each costs a GC write barrier)
+		long page = iova >>> 12;
+		if (page == c.lastPage) {
+			if (c.last != e) {
+				c.last = e;
 			}
-			tlbProbed = true;
+		} else {
+			c.lastPage = page;
 		}
-		return translateSlow(table, request, cfg, tlbProbed, c, tlbGeneration, cfgGeneration);
+		return e.output(iova);
 	}
 
-	private TranslationResult translateSlow(StreamTable table, TranslationRequest request, StreamConfig cached, boolean tlbProbed,
-			Counters c, long tlbGeneration, long cfgGeneration) {
+	/**
+	 * The miss path. It reads the invalidation sequences before the configuration it uses and before the
+	 * walk, and a TLB fill is refused if the cached configuration it walked with has died since (a CFGI, and
+	 * the TLBI software issues with it, that completed before the sequence was read are in no log the fill
+	 * consults; the configuration's dead mark covers them).
+	 */
+	private TranslationResult translateSlow(StreamTable table, TranslationRequest request, boolean tlbProbed, Counters c) {
+		long tlbGeneration = tlb.generation();
+		long cfgGeneration = configs.generation();
 		c.add(Counters.TRANSLATIONS);
 		int sid = request.sid(), ssid = request.ssid();
 		long iova = request.iova();
 		boolean write = request.write();
-		StreamConfig cfg = cached;
-		if (cfg != null) {
+		ConfigCache.Slot slot = configsOn ? configs.slot(sid, ssid) : null;
+		StreamConfig cfg;
+		if (slot != null) {
+			cfg = (StreamConfig) slot.value();
 			c.add(Counters.CFG_HITS);
 		} else {
 			if (configsOn) {
@@ -196,7 +231,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		}
 		if (tlbOn) {
 			tlb.insert(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova, w.pa(), w.ipa(), w.mappingSize(),
-					w.s1Writable(), w.s2Readable(), w.s2Writable(), w.global(), tlbGeneration);
+					w.s1Writable(), w.s2Readable(), w.s2Writable(), w.global(), tlbGeneration, slot);
 			c.lastPage = iova >>> 12;
 		}
 		return new Translated(w.pa(), Path.WALK);

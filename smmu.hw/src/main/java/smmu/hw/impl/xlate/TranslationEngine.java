@@ -18,7 +18,18 @@ public interface TranslationEngine {
 	/** An ASID value meaning "every ASID" (TLBI_NH_VAA). */
 	int ANY_ASID = -1;
 
+	/** {@link smmu.hw.Smmu#translateCached}'s answer on a miss. */
+	long NOT_CACHED = -1;
+
 	TranslationResult translate(StreamTable table, TranslationRequest request);
+
+	/**
+	 * The output address when the caches translate the transaction now (counted as {@link #translate} counts
+	 * a hit), else {@link #NOT_CACHED} with nothing counted; no walk, no event, no allocation.
+	 */
+	default long translateCached(int sid, int ssid, long iova, boolean write) {
+		return NOT_CACHED;
+	}
 
 	/** The traced, uncached, side-effect-free variant of {@link #translate}. */
 	Walk walk(StreamTable table, TranslationRequest request);

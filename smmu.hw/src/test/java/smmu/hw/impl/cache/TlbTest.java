@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -333,6 +336,78 @@ class TlbTest {
 			assertEquals(model.containsKey(page), e != null);
 		}
 		assertEquals(0, small.evictions());
+	}
+
+	/**
+	 * The FIFO order survives invalidations (removed nodes stay in the ring, dead), replacements and ring
+	 * compactions: with evictions on, the table always holds exactly the reference model's newest 64 pages
+	 * in the model's order, and an eviction removes the oldest live one.
+	 */
+	@Test
+	void fifoOrderSurvivesInvalidationsAndRingCompaction() {
+		Tlb small = new Tlb(64); // one stripe, a ring of 128
+		LinkedHashMap<Long, Long> model = new LinkedHashMap<>();
+		Random r = new Random(7);
+		long evicted = 0;
+		for (int step = 0; step < 50_000; step++) {
+			long page = r.nextInt(96);
+			int op = r.nextInt(10);
+			if (op < 6) {
+				long out = r.nextInt(1 << 20) * 4096L;
+				assertTrue(small.insert(1, 1, Tlb.STAGE1, S4K, page << 12, out, out, 4096, true, true, true, small.generation()));
+				// a reinsert replaces: the page becomes the newest
+				model.remove(page);
+				if (model.size() == 64) {
+					Long oldest = model.keySet().iterator().next();
+					model.remove(oldest);
+					evicted++;
+				}
+				model.put(page, out);
+			} else if (op < 9) {
+				small.invalidateVa(1, 1, false, page << 12, 4096);
+				model.remove(page);
+			} else {
+				Tlb.Entry e = small.lookup(1, 1, Tlb.STAGE1, S4K, page << 12);
+				Long want = model.get(page);
+				assertEquals(want, e == null ? null : e.output(page << 12), "page " + page);
+			}
+			if (step % 16 == 0 || step > 49_000) {
+				List<Long> order = new ArrayList<>();
+				for (Tlb.Entry e : small.fifoOrder()) {
+					order.add(e.inputBase() >>> 12);
+				}
+				assertEquals(new ArrayList<>(model.keySet()), order, "step " + step);
+			}
+		}
+		assertEquals(evicted, small.evictions());
+		assertEquals(model.size(), small.size());
+		assertTrue(small.compactions() > 100, "compactions: " + small.compactions());
+		for (Map.Entry<Long, Long> m : model.entrySet()) {
+			assertEquals(m.getValue(), small.lookup(1, 1, Tlb.STAGE1, S4K, m.getKey() << 12).output(m.getKey() << 12));
+		}
+	}
+
+	/** An eviction skips the dead nodes at the ring's old end: the oldest live node leaves, not a dead one. */
+	@Test
+	void evictionSkipsInvalidatedNodes() {
+		Tlb small = new Tlb(4);
+		for (int p = 0; p < 4; p++) {
+			small.insert(VM, AS, Tlb.STAGE1, S4K, p * 4096L, 0x10_0000L + p * 4096L, 0, 4096, true, true, true, small.generation());
+		}
+		small.invalidateVa(VM, AS, false, 4096, 4096); // page 1 stays in the ring, dead, behind page 0
+		for (int p = 4; p < 7; p++) { // 5 evicts page 0; 6 evicts page 2, passing the dead page 1
+			small.insert(VM, AS, Tlb.STAGE1, S4K, p * 4096L, 0x10_0000L + p * 4096L, 0, 4096, true, true, true, small.generation());
+		}
+		List<Long> order = new ArrayList<>();
+		for (Tlb.Entry e : small.fifoOrder()) {
+			order.add(e.inputBase() >>> 12);
+		}
+		assertEquals(List.of(3L, 4L, 5L, 6L), order);
+		assertEquals(2, small.evictions());
+		assertEquals(1, small.invalidations());
+		for (int p = 0; p < 7; p++) {
+			assertEquals(p >= 3, small.lookup(VM, AS, Tlb.STAGE1, S4K, p * 4096L) != null, "page " + p);
+		}
 	}
 
 	/** A striped table (1024 entries, 16 stripes): an entry may be evicted, but never returns a wrong or removed value. */

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
+import smmu.hw.Event;
 import smmu.hw.SmmuSpec;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
@@ -126,5 +127,56 @@ class EngineConcurrencyTest {
 		assertEquals(0x8002_0000L, f.pa(2, Fixture.DATA));
 		assertEquals(new Translated(Fixture.DATA, Path.BYPASS), f.translate(2, Fixture.DATA));
 		assertEquals(1, f.engine.stats().cache("config").insertions());
+	}
+
+	/**
+	 * A CFGI that returns while a walk with the configuration it removes is in flight: the walk may return its
+	 * result, but must not leave it in the TLB. Here the CD of StreamID 1 is repointed at another stage-1
+	 * table with the same ASID and only CFGI_CD is issued (no TLBI: nothing of the new table is cached), so
+	 * the next transaction must walk the new table.
+	 */
+	@Test
+	void walkWithAnInvalidatedConfigurationDoesNotInsert() {
+		HookedMemory[] hooked = new HookedMemory[1];
+		Fixture f = new Fixture(SmmuSpec.mmu700("s", 0), m -> hooked[0] = new HookedMemory(m));
+		assertEquals(0x9000_0000L, f.pa(1, Fixture.BLOCK)); // the configuration is cached
+		hooked[0].after(f.s1a.leafSlot(Fixture.DATA, 3), () -> {
+			f.t.write(f.cdA, Tables.cd(5, f.s1b.root));
+			f.engine.invalidateCd(1, Event.NO_SSID);
+		});
+		assertEquals(new Translated(0x8001_0000L, Path.WALK), f.translate(1, Fixture.DATA));
+		assertEquals(new Translated(0x8011_0000L, Path.WALK), f.translate(1, Fixture.DATA));
+		assertEquals(Path.TLB_HIT, f.path(1, Fixture.DATA));
+	}
+
+	/** A hit through {@code translateCached} allocates nothing, on the main TLB and on the micro-TLB. */
+	@Test
+	void cachedHitAllocatesNothing() {
+		Fixture f = new Fixture();
+		assertEquals(0x8001_0000L, f.pa(1, Fixture.DATA));
+		assertEquals(0x9000_0000L, f.pa(1, Fixture.BLOCK));
+		com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+		long id = Thread.currentThread().getId();
+		long sum = 0;
+		for (int round = 0; round < 3; round++) {
+			long before = mx.getThreadAllocatedBytes(id);
+			before = mx.getThreadAllocatedBytes(id);
+			for (int i = 0; i < 200_000; i++) {
+				// four accesses to a page, then four to another: main-TLB hits, then micro-TLB hits
+				long iova = (i & 4) == 0 ? Fixture.DATA + (i & 0xff8) : Fixture.BLOCK + ((long) i << 3 & 0x1f_fff8);
+				sum += f.engine.translateCached(1, Event.NO_SSID, iova, false);
+			}
+			long after = mx.getThreadAllocatedBytes(id);
+			if (round == 2) {
+				// a result object per hit would be 4.8 MB; the counter reads themselves may cost a few bytes
+				assertTrue(after - before < 4096, "bytes allocated by 200 000 hits: " + (after - before));
+			}
+		}
+		assertTrue(sum > 0);
+		assertEquals(TranslationEngine.NOT_CACHED, f.engine.translateCached(1, Event.NO_SSID, 0x5000, false));
+		assertEquals(TranslationEngine.NOT_CACHED, f.engine.translateCached(7, Event.NO_SSID, Fixture.DATA, false));
+		var s = f.engine.stats();
+		assertEquals(2 + 600_000, s.translations(), "a hit counts as a translation, a miss of translateCached not at all");
+		assertTrue(s.cache("utlb").hits() > 0 && s.cache("utlb").hits() < 600_000, "micro-TLB hits: " + s.cache("utlb").hits());
 	}
 }
