@@ -52,10 +52,9 @@ public final class ConfigCache<V> extends LinearTable<ConfigCache.Slot> {
 	public Slot slot(int sid, int ssid) {
 		long key = key(sid, ssid);
 		int h = mix(key ^ key >>> 29);
-		Stripe st = stripe(h);
-		int mask = st.mask;
-		for (int i = h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
-			Node x = st.slot(i);
+		int i = home(h);
+		for (int n = stripeLength(); n > 0; n--, i = next(i)) {
+			Node x = slot(i);
 			if (x == null) {
 				return null;
 			}

@@ -9,7 +9,7 @@ import java.util.function.Predicate;
  * An open-addressing hash table (linear probing, backward-shift deletion) of immutable nodes, split into
  * stripes by hash, read without locks and written under one stripe's monitor at a time.
  * <p>
- * <b>Readers</b> probe with {@link #stripe} and {@link Stripe#slot}. Nodes are immutable to readers, so a
+ * <b>Readers</b> probe with {@link #home}, {@link #next} and {@link #slot}. Nodes are immutable to readers, so a
  * racing reader sees a whole node or none; a node being moved by a deletion may be missed, which only
  * costs a refill.
  * <p>
@@ -46,6 +46,7 @@ abstract class LinearTable<N extends LinearTable.Node> {
 	static final int LOG = 64;
 
 	private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Node[].class);
+	private static final VarHandle PRESENT = MethodHandles.arrayElementVarHandle(long[].class);
 	private static final VarHandle DEAD;
 
 	static {
@@ -73,40 +74,13 @@ abstract class LinearTable<N extends LinearTable.Node> {
 	/** One logged invalidation. */
 	private record Logged(long seq, Predicate<Object> predicate) {}
 
-	/** One stripe as lookups see it: its slots and presence words; written under its {@link Fifo}'s monitor. */
-	static final class Stripe {
-		final Node[] slots;
-		final int mask;
-		// bit k: some node with presence key k (0..63) / k + 64 is held; volatile, written under the lock
-		volatile long present0, present1;
-		/** The writers' side: lock, FIFO, counts. */
-		final Fifo fifo;
-
-		Stripe(Fifo fifo) {
-			this.fifo = fifo;
-			int length = 2;
-			while (length < 2 * fifo.capacity) {
-				length <<= 1;
-			}
-			slots = new Node[length];
-			mask = length - 1;
-		}
-
-		Node slot(int i) {
-			return (Node) SLOTS.getAcquire(slots, i);
-		}
-
-		/** Whether a node with presence key {@code k} may be held (exact while no write is in progress). */
-		boolean mayHold(int k) {
-			return ((k < 64 ? present0 : present1) & (1L << k)) != 0;
-		}
-	}
-
 	/**
 	 * One stripe's writers' side, also its lock: the FIFO ring (oldest at {@code head}; removed nodes stay in
 	 * it, dead, until passed or compacted away), the live node count, presence counts and counters.
 	 */
 	static final class Fifo {
+		/** The stripe's number and its first slot. */
+		final int stripe, base;
 		final int capacity;
 		final Node[] ring;
 		final int ringMask;
@@ -114,7 +88,9 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		final int[] presence = new int[128];
 		long insertions, invalidations, evictions, compactions;
 
-		Fifo(int capacity) {
+		Fifo(int stripe, int base, int capacity) {
+			this.stripe = stripe;
+			this.base = base;
 			this.capacity = capacity;
 			int length = 2;
 			while (length < 2 * capacity) {
@@ -125,8 +101,19 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		}
 	}
 
+	/** Longs between two stripes' presence words: each stripe's pair on its own cache line. */
+	private static final int PRESENT_STRIDE = 8;
+
 	final int capacity;
-	final Stripe[] stripes;
+	/**
+	 * The lookups' side: every stripe's slots in one array (stripe k at {@code k << slotBits}, linear probing
+	 * wraps inside the stripe) and its presence words ({@link #mayHold}); nothing else.
+	 */
+	private final Node[] slots;
+	private final int slotBits, slotMask;
+	private final long[] present;
+	/** The writers' side, one per stripe. */
+	private final Fifo[] fifos;
 	private final int stripeShift;
 	private final Object invalidationLock = new Object();
 	private final AtomicReferenceArray<Logged> log = new AtomicReferenceArray<>(LOG);
@@ -138,23 +125,28 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		while (n < MAX_STRIPES && this.capacity / (2 * n) >= MIN_STRIPE) {
 			n <<= 1;
 		}
-		// the writers' sides first, the lookups' side after them: the locks' and rings' lines stay apart from
-		// the slots and presence words lookups read
-		Fifo[] fifos = new Fifo[n];
-		for (int i = 0; i < n; i++) {
-			fifos[i] = new Fifo(this.capacity / n + (i < this.capacity % n ? 1 : 0));
+		int most = (this.capacity + n - 1) / n;
+		int length = 2;
+		while (length < 2 * most) {
+			length <<= 1;
 		}
-		stripes = new Stripe[n];
+		slotBits = Integer.numberOfTrailingZeros(length);
+		slotMask = length - 1;
+		// the writers' side first, the lookups' after it, each in its own objects: a fill or invalidation
+		// locking a stripe writes no line a lookup reads, except the slots and presence words it changes
+		fifos = new Fifo[n];
 		for (int i = 0; i < n; i++) {
-			stripes[i] = new Stripe(fifos[i]);
+			fifos[i] = new Fifo(i, i << slotBits, this.capacity / n + (i < this.capacity % n ? 1 : 0));
 		}
+		slots = new Node[n << slotBits];
+		present = new long[(n + 1) * PRESENT_STRIDE];
 		stripeShift = 32 - Integer.numberOfTrailingZeros(n);
 	}
 
 	/** Whether two nodes have the same key. */
 	abstract boolean sameKey(N a, N b);
 
-	/** A small key (0..127) whose presence readers may test before probing ({@link Stripe#mayHold}), or -1. */
+	/** A small key (0..127) whose presence readers may test before probing ({@link #mayHold}), or -1. */
 	int presenceKey(N node) {
 		return -1;
 	}
@@ -172,9 +164,34 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		return generation;
 	}
 
-	/** The stripe of a hash (its top bits; the slot index uses the low bits). */
-	final Stripe stripe(int hash) {
-		return stripeShift == 32 ? stripes[0] : stripes[hash >>> stripeShift];
+	/** The stripe of a hash (its top bits; the slot index inside the stripe uses the low bits). */
+	final int stripe(int hash) {
+		return (int) ((hash & 0xffff_ffffL) >>> stripeShift);
+	}
+
+	/** The home slot of a hash: its stripe's first slot plus its low bits. */
+	final int home(int hash) {
+		return stripe(hash) << slotBits | (hash & slotMask);
+	}
+
+	/** The slot after {@code i} in the same stripe (wrapping inside it). */
+	final int next(int i) {
+		return (i & ~slotMask) | ((i + 1) & slotMask);
+	}
+
+	/** Slots probed at most per lookup: one stripe's. */
+	final int stripeLength() {
+		return slotMask + 1;
+	}
+
+	final Node slot(int i) {
+		return (Node) SLOTS.getAcquire(slots, i);
+	}
+
+	/** Whether stripe {@code stripe} may hold a node with presence key {@code k} (exact while no write is in progress). */
+	final boolean mayHold(int stripe, int k) {
+		long w = (long) PRESENT.getVolatile(present, stripe * PRESENT_STRIDE + (k >>> 6));
+		return (w & (1L << k)) != 0;
 	}
 
 	/** Fibonacci hashing: the high half of the product, whose bits depend on every bit of {@code z}. */
@@ -193,8 +210,7 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		if (capacity == 0) {
 			return false;
 		}
-		Stripe s = stripe(node.hash);
-		Fifo f = s.fifo;
+		Fifo f = fifos[stripe(node.hash)];
 		synchronized (f) {
 			long now = generation;
 			if (now != readGeneration && !survives(node, readGeneration, now)) {
@@ -205,26 +221,24 @@ abstract class LinearTable<N extends LinearTable.Node> {
 			if (source != null && source.dead) {
 				return false;
 			}
-			Node[] slots = s.slots;
-			int mask = s.mask;
-			for (int i = node.hash & mask;; i = (i + 1) & mask) {
+			for (int i = home(node.hash);; i = next(i)) {
 				Node n = slots[i];
 				if (n == null) {
 					break;
 				}
 				if (sameKey((N) n, node)) {
-					remove(s, n, i);
+					remove(f, n, i);
 					break;
 				}
 			}
 			if (f.size == f.capacity) {
 				Node oldest = pollOldest(f);
-				remove(s, oldest, indexOf(s, oldest));
+				remove(f, oldest, indexOf(oldest));
 				f.evictions++;
 			}
-			int i = node.hash & mask;
+			int i = home(node.hash);
 			while (slots[i] != null) {
-				i = (i + 1) & mask;
+				i = next(i);
 			}
 			SLOTS.setRelease(slots, i, node);
 			if (f.tail - f.head == f.ring.length) {
@@ -235,14 +249,17 @@ abstract class LinearTable<N extends LinearTable.Node> {
 			f.insertions++;
 			int k = presenceKey(node);
 			if (k >= 0 && f.presence[k]++ == 0) {
-				if (k < 64) {
-					s.present0 |= 1L << k;
-				} else {
-					s.present1 |= 1L << k;
-				}
+				setPresent(f, k, true);
 			}
 			return true;
 		}
+	}
+
+	/** Sets or clears one presence bit of the stripe; its lock held. */
+	private void setPresent(Fifo f, int k, boolean on) {
+		int w = f.stripe * PRESENT_STRIDE + (k >>> 6);
+		long bit = 1L << k;
+		PRESENT.setVolatile(present, w, on ? present[w] | bit : present[w] & ~bit);
 	}
 
 	/** Takes the oldest live node off the ring (dropping the dead ones before it); the stripe is not empty. */
@@ -296,15 +313,14 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		synchronized (invalidationLock) {
 			publish((Predicate<Object>) (Predicate<?>) p);
 			int n = 0;
-			for (Stripe s : stripes) {
-				Fifo f = s.fifo;
+			for (Fifo f : fifos) {
 				synchronized (f) {
 					int removed = 0;
 					Node[] ring = f.ring;
 					for (int i = f.head; i != f.tail; i++) {
 						Node x = ring[i & f.ringMask];
 						if (!x.dead && p.test((N) x)) {
-							remove(s, x, indexOf(s, x));
+							remove(f, x, indexOf(x));
 							removed++;
 						}
 					}
@@ -324,22 +340,21 @@ abstract class LinearTable<N extends LinearTable.Node> {
 	final void clear() {
 		synchronized (invalidationLock) {
 			publish(x -> true);
-			for (Stripe s : stripes) {
-				Fifo f = s.fifo;
+			for (Fifo f : fifos) {
 				synchronized (f) {
 					for (int i = f.head; i != f.tail; i++) {
 						DEAD.setVolatile(f.ring[i & f.ringMask], true);
 					}
-					for (int i = 0; i < s.slots.length; i++) {
-						SLOTS.setRelease(s.slots, i, null);
+					for (int i = f.base; i <= f.base + slotMask; i++) {
+						SLOTS.setRelease(slots, i, null);
 					}
 					java.util.Arrays.fill(f.ring, null);
 					f.head = f.tail = 0;
 					f.invalidations += f.size;
 					f.size = 0;
 					java.util.Arrays.fill(f.presence, 0);
-					s.present0 = 0;
-					s.present1 = 0;
+					PRESENT.setVolatile(present, f.stripe * PRESENT_STRIDE, 0L);
+					PRESENT.setVolatile(present, f.stripe * PRESENT_STRIDE + 1, 0L);
 				}
 			}
 		}
@@ -352,45 +367,40 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		generation = seq;
 	}
 
-	private static int indexOf(Stripe s, Node node) {
-		for (int i = node.hash & s.mask;; i = (i + 1) & s.mask) {
-			if (s.slots[i] == node) {
+	private int indexOf(Node node) {
+		for (int i = home(node.hash);; i = next(i)) {
+			if (slots[i] == node) {
 				return i;
 			}
 		}
 	}
 
-	/** Takes a node out of the slots (it stays in the ring, dead). */
+	/** Takes a node out of the slots (it stays in the ring, dead); its stripe's lock held. */
 	@SuppressWarnings("unchecked")
-	private void remove(Stripe s, Node node, int i) {
+	private void remove(Fifo f, Node node, int i) {
 		DEAD.setVolatile(node, true);
-		Node[] slots = s.slots;
-		int mask = s.mask;
-		// backward-shift deletion: fill the hole with a later node of the cluster whose home is not in (hole, j]
-		int j = i;
+		int mask = slotMask, base = f.base;
+		// backward-shift deletion inside the stripe (offsets from its base): fill the hole with a later node
+		// of the cluster whose home is not in (hole, j]
+		int hole = i - base, j = hole;
 		for (;;) {
 			j = (j + 1) & mask;
-			Node e = slots[j];
+			Node e = slots[base + j];
 			if (e == null) {
 				break;
 			}
 			int k = e.hash & mask;
-			boolean stays = i <= j ? i < k && k <= j : i < k || k <= j;
+			boolean stays = hole <= j ? hole < k && k <= j : hole < k || k <= j;
 			if (!stays) {
-				SLOTS.setRelease(slots, i, e);
-				i = j;
+				SLOTS.setRelease(slots, base + hole, e);
+				hole = j;
 			}
 		}
-		SLOTS.setRelease(slots, i, null);
-		Fifo f = s.fifo;
+		SLOTS.setRelease(slots, base + hole, null);
 		f.size--;
 		int k = presenceKey((N) node);
 		if (k >= 0 && --f.presence[k] == 0) {
-			if (k < 64) {
-				s.present0 &= ~(1L << k);
-			} else {
-				s.present1 &= ~(1L << k);
-			}
+			setPresent(f, k, false);
 		}
 	}
 
@@ -400,15 +410,13 @@ abstract class LinearTable<N extends LinearTable.Node> {
 
 	private long sum(Sum g) {
 		long n = 0;
-		for (Stripe s : stripes) {
-			Fifo f = s.fifo;
+		for (Fifo f : fifos) {
 			synchronized (f) {
 				n += g.of(f);
 			}
 		}
 		return n;
 	}
-
 	public final int size() {
 		return (int) sum(f -> f.size);
 	}
@@ -435,8 +443,7 @@ abstract class LinearTable<N extends LinearTable.Node> {
 	@SuppressWarnings("unchecked")
 	final java.util.List<N> fifoOrder() {
 		java.util.List<N> out = new java.util.ArrayList<>();
-		for (Stripe s : stripes) {
-			Fifo f = s.fifo;
+		for (Fifo f : fifos) {
 			synchronized (f) {
 				for (int i = f.head; i != f.tail; i++) {
 					Node n = f.ring[i & f.ringMask];

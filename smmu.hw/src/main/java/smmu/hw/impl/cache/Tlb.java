@@ -129,13 +129,12 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 
 	private Entry probe(int vmid, int asid, int kind, long page, int shift, int presence) {
 		int h = hash(vmid, asid, kind, page, shift);
-		Stripe s = stripe(h);
-		if (!s.mayHold(presence)) {
+		if (!mayHold(stripe(h), presence)) {
 			return null;
 		}
-		int mask = s.mask;
-		for (int i = h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
-			Node x = s.slot(i);
+		int i = home(h);
+		for (int n = stripeLength(); n > 0; n--, i = next(i)) {
+			Node x = slot(i);
 			if (x == null) {
 				return null;
 			}
