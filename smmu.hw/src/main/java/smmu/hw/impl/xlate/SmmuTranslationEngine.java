@@ -45,9 +45,11 @@ import smmu.hw.impl.walk.WalkResult;
  * <p>
  * Concurrency: translations run lock-free on the hit path; a fill locks one stripe of its cache and an
  * invalidation one stripe at a time (see {@code LinearTable}). An invalidation logs its predicate before
- * removing, and a fill is refused if an invalidation logged since its lookup matches it, so a walk that
- * raced with an invalidation never inserts what that invalidation was meant to remove, and an invalidation
- * that cannot match a fill does not refuse it.
+ * removing, and a fill is refused if an invalidation logged since its miss path began matches it, so a walk
+ * that raced with an invalidation never inserts what that invalidation was meant to remove, and an
+ * invalidation that cannot match a fill does not refuse it; a TLB fill is also refused when the cached
+ * configuration it walked with has died (a CFGI returned meanwhile). The hit path reads no invalidation
+ * sequence; {@link #translateCached} is the hit path alone and allocates nothing.
  * <p>
  * Micro-TLB: each thread keeps a main-TLB hit with the configuration slot it used (as a TBU keeps
  * entries in front of the TLB), taken when a main-TLB hit follows a walk or hit of the same 4K page. It serves a transaction of the same (StreamID, SubstreamID) in the same
