@@ -209,7 +209,8 @@ public class SmmuCommands {
 			@Descriptor("zero the counters shown after showing them: only the VM's streams (the SMMUs' totals and other streams keep theirs)") @Parameter(names = "--reset", presentValue = "true", absentValue = "false") boolean reset,
 			@Descriptor("a VM") @Parameter(names = "--vm", absentValue = "") String vm) {
 		if (vm.isEmpty()) {
-			throw new ShellError("smmu:stats needs an SMMU id (smmu:list), or --vm VM");
+			// as Gogo says it for a call without arguments
+			throw new ShellError("smmu:stats: missing arguments; usage: " + String.join(" | ", smmu.gogo.shell.Usage.lines("smmu:stats", this)));
 		}
 		return StreamCounts.view(host, vm, StreamCounts.ofVm(vm(vm), null), reset);
 	}

@@ -96,7 +96,7 @@ public final class StreamCounts {
 		List<StreamRow> rows = new ArrayList<>();
 		List<StreamReadRow> reads = new ArrayList<>();
 		List<StreamFaultRow> faults = new ArrayList<>();
-		long[] total = new long[12];
+		long[] total = new long[14];
 		for (Map.Entry<String, List<Stream>> e : bySmmu(streams).entrySet()) {
 			List<Stream> l = e.getValue();
 			List<StreamStats> stats = streamStats(smmu(host, e.getKey()), sids(l));
@@ -105,7 +105,7 @@ public final class StreamCounts {
 				StreamStats st = stats.get(i);
 				String sid = String.format("0x%x", s.sid() & 0xffffffffL);
 				long[] v = { st.translations(), st.microTlbHits(), st.mainTlbHits(), st.tlbMisses(), st.walks(), st.faultCount(), st.events(),
-						st.configMisses(), st.steFetches() + st.steL1Fetches(), st.cdFetches() + st.cdL1Fetches(), st.tableReads(1), st.tableReads(2) };
+						st.configMisses(), st.steFetches(), st.steL1Fetches(), st.cdFetches(), st.cdL1Fetches(), st.tableReads(1), st.tableReads(2) };
 				rows.add(row(s.smmu(), sid, s.device(), v));
 				reads.add(readRow(s.smmu(), sid, v));
 				st.faults().forEach((type, n) -> faults.add(new StreamFaultRow(s.smmu(), sid, type, n)));
@@ -126,7 +126,7 @@ public final class StreamCounts {
 	}
 
 	private static StreamReadRow readRow(String smmu, String sid, long[] v) {
-		return new StreamReadRow(smmu, sid, v[7], v[8], v[9], v[10], v[11]);
+		return new StreamReadRow(smmu, sid, v[7], v[8], v[9], v[10], v[11], v[12], v[13]);
 	}
 
 	/** Zeroes the counters of {@code streams} only (each SMMU's totals and other streams keep theirs). */

@@ -72,8 +72,9 @@ public final class Views {
 	public record StreamRow(String smmu, String sid, String device, long translations, long utlbHits, long mainHits, long misses, long walks,
 			long faults, long events) {}
 
-	/** One StreamID's memory reads: configuration fetches (STE, CD, with level-1 descriptors) and table descriptors by stage. */
-	public record StreamReadRow(String smmu, String sid, long cfgMisses, long steFetches, long cdFetches, long s1Reads, long s2Reads) {}
+	/** One StreamID's memory reads: configuration cache misses, STE and CD fetches (and level-1 descriptors), table descriptors by stage. */
+	public record StreamReadRow(String smmu, String sid, long cfgMisses, long steFetches, long steL1Fetches, long cdFetches, long cdL1Fetches,
+			long s1Reads, long s2Reads) {}
 
 	public record StreamFaultRow(String smmu, String sid, String fault, long count) {}
 

@@ -61,7 +61,7 @@ class SmmuCommandsTest {
 		assertEquals(true, m.contains(beyond) && m.contains("SIDSIZE " + bits), m);
 		assertEquals("smmu:stats: give --vm or --sid, not both",
 				org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> c.stats(false, "v", "1", "smmu0")).getMessage());
-		assertEquals("smmu:stats needs an SMMU id (smmu:list), or --vm VM",
+		assertEquals("smmu:stats: missing arguments; usage: smmu:stats [--reset] [--vm <vm>] | smmu:stats [--reset] [--vm <vm>] [--sid <sid>] <smmu>",
 				org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> c.stats(false, "")).getMessage());
 		assertEquals("no VM manager: the smmu.accel bundle is not running",
 				org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> c.stats(false, "vmA")).getMessage());
