@@ -50,6 +50,10 @@ final class Counters implements FetchListener {
 	private long[] c;
 	/** This thread's blocks by stream key (owner only; the engine also lists them for its readers). */
 	final java.util.Map<Integer, long[]> streams = new java.util.HashMap<>();
+	/** The blocks of this thread's recent StreamIDs, direct-mapped by the low bits (owner only). */
+	static final int RECENT = 16;
+	final long[][] recent = new long[RECENT][];
+	final int[] recentSid = new int[RECENT];
 
 	/** A new block, padded so that two threads' blocks share no cache line. */
 	static long[] block() {

@@ -109,16 +109,27 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		return (sid & 0xffffffffL) >>> sidBits != 0 ? BEYOND_SIDSIZE : sid;
 	}
 
-	/** Makes {@code c} count into its thread's block of {@code sid}, made on the stream's first transaction. */
+	/**
+	 * Makes {@code c} count into its thread's block of {@code sid}: from the thread's few recent streams
+	 * (direct-mapped by the StreamID's low bits, so devices taking turns switch without a map lookup), else
+	 * from its map, else made on the stream's first transaction in this thread.
+	 */
 	private void select(Counters c, int sid) {
-		int key = streamKey(sid);
-		long[] b = c.streams.get(key);
-		if (b == null) {
-			b = Counters.block();
-			c.streams.put(key, b);
-			synchronized (blocks) {
-				streams.computeIfAbsent(key, k -> new ArrayList<>()).add(b);
+		int h = sid & (Counters.RECENT - 1);
+		long[] b = c.recent[h];
+		if (b == null || c.recentSid[h] != sid) {
+			int key = streamKey(sid);
+			b = c.streams.get(key);
+			if (b == null) {
+				b = Counters.block();
+				c.streams.put(key, b);
+				long[] made = b;
+				synchronized (blocks) {
+					streams.computeIfAbsent(key, k -> new ArrayList<>()).add(made);
+				}
 			}
+			c.recent[h] = b;
+			c.recentSid[h] = sid;
 		}
 		c.select(sid, b);
 	}

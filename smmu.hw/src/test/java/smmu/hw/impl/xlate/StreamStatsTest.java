@@ -111,6 +111,23 @@ class StreamStatsTest {
 	}
 
 	@Test
+	void streamsTakingTurnsKeepTheirOwnCounts() {
+		// 1 and 17 share a slot of the thread's recent streams; 17 has no valid STE (C_BAD_STE)
+		for (int i = 0; i < 3; i++) {
+			f.path(1, 0x1000);
+			f.translate(17, 0x1000);
+			f.path(2, 0x1000);
+		}
+		List<StreamStats> l = f.engine.streamStats(1, 17, 2);
+		assertEquals(3, l.get(0).translations());
+		assertEquals(Map.of(), l.get(0).faults());
+		assertEquals(3, l.get(1).translations());
+		assertEquals(Map.of("C_BAD_STE", 3L), l.get(1).faults());
+		assertEquals(3, l.get(2).translations());
+		assertEquals(9, f.engine.stats().translations());
+	}
+
+	@Test
 	void streamIdsBeyondSidSizeCountOnlyInTheTotals() {
 		// SIDSIZE 16: StreamID 0x10000 does not exist; its transaction aborts and counts in the totals
 		assertEquals(EventType.C_BAD_STREAMID, Fixture.event(f.translate(0x1_0000, 0x1000)).type());
