@@ -1,5 +1,7 @@
 package smmu.hw;
 
+import java.util.List;
+
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -51,9 +53,28 @@ public interface Smmu extends SmmuRegisters {
 	/** The CD the SMMU finds for {@code sid}/{@code ssid} now (through stage 2 when nested), uncached. */
 	TableEntry readCd(int sid, int ssid);
 
+	/** The instance's counters since the last {@link #resetStats()}. */
 	SmmuStats stats();
 
+	/** Zeroes every counter: the instance's and every StreamID's. */
 	void resetStats();
+
+	/**
+	 * The counters of each StreamID in {@code sids}, in that order, since the last {@link #resetStats()} or
+	 * {@link #resetStreamStats} that covered it (zeros for a stream that sent nothing).
+	 *
+	 * @throws IllegalArgumentException for a StreamID at or beyond 2^IDR1.SIDSIZE (its transactions, all
+	 *         C_BAD_STREAMID, count only in {@link #stats()})
+	 */
+	List<StreamStats> streamStats(int... sids);
+
+	/**
+	 * Zeroes the counters of the StreamIDs {@code sids} only; {@link #stats()} (the instance's totals) and
+	 * other streams keep theirs.
+	 *
+	 * @throws IllegalArgumentException as {@link #streamStats}
+	 */
+	void resetStreamStats(int... sids);
 
 	/** Connects the wired interrupt lines; null disconnects. */
 	void connect(InterruptSink sink);

@@ -110,7 +110,8 @@ class ShellTest {
 		assertEquals("smmu:ste: missing arguments; usage: smmu:ste <smmu> <sid>", fails("smmu:ste smmu0"));
 		assertEquals("vm:boot: missing arguments; usage: vm:boot <vm>", fails("vm:boot"));
 		assertTrue(fails("vm:create").endsWith("usage: vm:create <name> <options...>"), fails("vm:create"));
-		assertEquals("smmu:stats: missing arguments; usage: smmu:stats [--reset] <smmu>", fails("smmu:stats"));
+		assertEquals("smmu:stats: missing arguments; usage: smmu:stats [--reset] [--vm <vm>] | smmu:stats [--reset] [--vm <vm>] [--sid <sid>] <smmu>",
+				fails("smmu:stats"));
 		assertEquals("policy:use: missing arguments; usage: policy:use <name>", fails("policy:use"));
 		assertEquals("smmu:walk: unknown option --bogus (options: --ssid, --write); usage: smmu:walk [--ssid <ssid>] [--write] <smmu> <sid> <iova>",
 				fails("smmu:walk --bogus smmu0 0x100 0x1000"));
@@ -257,5 +258,77 @@ class ShellTest {
 		assertEquals(4, exit[0]);
 		assertFalse(((String) exit[1]).contains("two"));
 		assertEquals(0, script("smmu:list\n")[0]);
+	}
+
+	/** Two VMs DMA through one physical SMMU: smmu:stats --vm counts each VM's own transactions only. */
+	@Test
+	void statsPerVmCountOnlyThatVmsDma() throws Exception {
+		String a = "-bios QEMU_EFI.fd -m 128M -object iommufd,id=iommufd0 -device pxb-pcie,id=pcie.1,bus_nr=1"
+				+ " -device arm-smmuv3,primary-bus=pcie.1,id=smmuv3.0,accel=on -device pcie-root-port,id=rp0,bus=pcie.1,chassis=1";
+		ok("vm:create vmA " + a + " -device vfio-pci,host=0000:01:00.0,id=dev0,bus=rp0,iommufd=iommufd0");
+		ok("vm:create vmB " + a + " -device vfio-pci,host=0000:01:00.1,id=dev0,bus=rp0,iommufd=iommufd0"
+				+ " -device pxb-pcie,id=pcie.2,bus_nr=8 -device arm-smmuv3,primary-bus=pcie.2,id=smmuv3.1,accel=on"
+				+ " -device pcie-root-port,id=rp1,bus=pcie.2,chassis=2 -device vfio-pci,host=0000:02:00.0,id=dev1,bus=rp1,iommufd=iommufd0");
+		ok("vm:boot vmA");
+		ok("vm:boot vmB");
+		ok("vm:map vmA dev0 0x1000");
+		ok("vm:map vmB dev0 0x1000");
+		ok("smmu:stats --reset smmu0");
+		ok("smmu:stats --reset smmu1");
+		for (int i = 0; i < 5; i++) {
+			ok("dma:read vmA dev0 0xfffff" + i + "00 4");
+		}
+		ok("dma:read vmB dev0 0xfffff000 4");
+		ok("dma:write vmB dev0 0xfffff000 cafe");
+		ok("dma:read vmB dev1 0xfffff000 4"); // unmapped: F_TRANSLATION on smmu1
+
+		// streams table: smmu sid device translations utlbHits mainHits misses walks faults events
+		String v = ok("smmu:stats --vm vmA smmu0");
+		assertTrue(v.startsWith("vm    vmA\nsmmu  smmu0\nnote  per StreamID: only these streams' transactions;"), v);
+		assertTrue(v.contains("per SMMU: smmu:stats smmu0"), v);
+		assertTrue(v.contains("\nstreams (1)\n"), v);
+		assertEquals(List.of("smmu0", "0x100", "dev0", "5"), row(v, "streams", "smmu0").subList(0, 4));
+		assertEquals("0", row(v, "streams", "smmu0").get(8), "no fault");
+		// vmB on every SMMU it uses: 2 on smmu0, the fault on smmu1, a total row
+		v = ok("smmu:stats --vm vmB");
+		assertEquals(List.of("smmu0", "0x101", "dev0", "2"), row(v, "streams", "smmu0").subList(0, 4));
+		assertEquals(List.of("smmu1", "0x200", "dev1", "1"), row(v, "streams", "smmu1").subList(0, 4));
+		assertEquals("1", row(v, "streams", "smmu1").get(8), "the fault");
+		assertEquals(List.of("total", "3"), row(v, "streams", "total").subList(0, 2));
+		assertTrue(v.contains("smmu1  0x200  F_TRANSLATION  1"), v);
+		HostPlatform host = context.getService(context.getServiceReference(HostPlatform.class));
+		assertEquals(7, host.smmu("smmu0").orElseThrow().stats().translations(), "the SMMU's total: both VMs");
+		assertEquals(5, host.smmu("smmu0").orElseThrow().streamStats(0x100).get(0).translations());
+		// report:vm shows the VM's own streams beside its SMMUs' totals
+		String r = ok("report:vm --no-probe vmA");
+		assertEquals(List.of("smmu0", "0x100", "dev0", "5"), row(r, "streams", "smmu0").subList(0, 4));
+		assertEquals(List.of("smmu0", "7"), row(r, "smmus", "smmu0").subList(0, 2));
+
+		// --reset --vm zeroes vmA's stream only
+		ok("smmu:stats --reset --vm vmA smmu0");
+		assertEquals("0", row(ok("smmu:stats --vm vmA smmu0"), "streams", "smmu0").get(3));
+		assertEquals(2, host.smmu("smmu0").orElseThrow().streamStats(0x101).get(0).translations());
+		assertTrue(ok("smmu:stats --sid 0x101 smmu0").contains("vm    vmB\n"));
+		assertEquals(7, host.smmu("smmu0").orElseThrow().stats().translations());
+
+		// bad input: one line each
+		assertEquals("no VM named 'nosuch' (have: vmA, vmB)", fails("smmu:stats --vm nosuch smmu0"));
+		assertEquals("no VM named 'nosuch' (have: vmA, vmB)", fails("smmu:stats --vm nosuch"));
+		assertEquals("VM vmA has no device behind smmu1 (its devices are behind smmu0)", fails("smmu:stats --vm vmA smmu1"));
+		assertEquals("sid: 0x10000 is out of range (0x0..0xffff; smmu0 has SIDSIZE 16)", fails("smmu:stats --sid 0x10000 smmu0"));
+		assertTrue(fails("smmu:stats --vm vmA smmu9").startsWith("no SMMU named 'smmu9'"));
+		assertEquals("smmu:stats: give --vm or --sid, not both", fails("smmu:stats --vm vmA --sid 0x100 smmu0"));
+	}
+
+	/** The cells of the first row starting with {@code first} in table {@code table} of a rendered view. */
+	static List<String> row(String text, String table, String first) {
+		int t = text.indexOf("\n" + table + " (");
+		assertTrue(t >= 0, table + " in\n" + text);
+		for (String l : text.substring(t + 1).split("\n")) {
+			if (l.startsWith(first + " ")) {
+				return List.of(l.trim().split(" +"));
+			}
+		}
+		throw new AssertionError("no row " + first + " in " + table + " of\n" + text);
 	}
 }

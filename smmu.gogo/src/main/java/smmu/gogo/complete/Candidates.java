@@ -14,7 +14,7 @@ public final class Candidates {
 		SMMU, VM, DEVICE, VSMMU, HOST_BDF, SCENARIO, POLICY, QEMU, MSI_DESIGN, NONE
 	}
 
-	private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--ssid", "--iova", "--svg", "--pa-bits", "--object", "--timeout");
+	private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--ssid", "--iova", "--svg", "--pa-bits", "--object", "--timeout", "--vm", "--sid");
 
 	private static final Map<String, List<Kind>> POSITIONAL = Map.ofEntries(
 			Map.entry("smmu:regs", List.of(Kind.SMMU)),
@@ -75,7 +75,8 @@ public final class Candidates {
 			if (positional.isEmpty() && w.startsWith("--")) {
 				if (OPTIONS_WITH_VALUE.contains(w)) {
 					if (i + 1 == index) {
-						return new Position(Kind.NONE, List.of());
+						// smmu:stats --vm <vm>
+						return new Position(w.equals("--vm") ? Kind.VM : Kind.NONE, List.of());
 					}
 					i++;
 				}

@@ -15,6 +15,12 @@ import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+import smmu.accel.Topology;
+import smmu.accel.VirtualMachine;
+import smmu.accel.VmManager;
 
 import smmu.gogo.format.Args;
 import smmu.gogo.hw.Views.CacheRow;
@@ -29,6 +35,7 @@ import smmu.gogo.hw.Views.ReplayRow;
 import smmu.gogo.hw.Views.ReplayView;
 import smmu.gogo.hw.Views.SnapshotView;
 import smmu.gogo.hw.Views.StatsView;
+import smmu.gogo.hw.Views.StreamStatsView;
 import smmu.gogo.hw.Views.WalkRow;
 import smmu.gogo.hw.Views.WalkView;
 import smmu.hw.CacheStats;
@@ -56,9 +63,18 @@ import smmu.hw.snapshot.Replay;
 public class SmmuCommands {
 	private final HostPlatform host;
 
+	@Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+	private volatile VmManager vms;
+
 	@Activate
 	public SmmuCommands(@Reference HostPlatform host) {
 		this.host = host;
+	}
+
+	/** With VMs ({@code smmu:stats --vm}), outside a framework. */
+	SmmuCommands(HostPlatform host, VmManager vms) {
+		this.host = host;
+		this.vms = vms;
 	}
 
 	@Descriptor("list the SMMU instances of the host")
@@ -129,10 +145,7 @@ public class SmmuCommands {
 		return record ? s.translate(r) : s.walk(r).result();
 	}
 
-	@Descriptor("show an SMMU's counters: caches, fetches, table reads by stage and level, faults, commands; --reset zeroes them after showing (per interval)")
-	public StatsView stats(
-			@Descriptor("zero the counters after showing them: the next smmu:stats shows one interval") @Parameter(names = "--reset", presentValue = "true", absentValue = "false") boolean reset,
-			@Descriptor("SMMU id") String smmu) {
+	private StatsView smmuStats(boolean reset, String smmu) {
 		Smmu device = smmu(smmu);
 		SmmuStats s = device.stats();
 		if (reset) {
@@ -150,6 +163,70 @@ public class SmmuCommands {
 		}
 		return new StatsView(smmu, s.translations(), s.steFetches(), s.steL1Fetches(), s.cdFetches(), s.cdL1Fetches(),
 				s.eventsRecorded(), s.eventsLost(), caches, reads, counts(s.faults()), counts(s.commands()));
+	}
+
+	@Descriptor("show an SMMU's counters: caches, fetches, table reads by stage and level, faults, commands; with --vm the counters of that VM's devices (their pSIDs) only, with --sid those of one StreamID (translations, micro-TLB and main-TLB hits, misses, walks, faults, events, STE/CD fetches, table reads); --reset zeroes what was shown after showing it (per interval)")
+	public Object stats(
+			@Descriptor("zero the counters shown after showing them (the next smmu:stats shows one interval); with --vm or --sid only those streams' (the SMMU's totals and other streams keep theirs)") @Parameter(names = "--reset", presentValue = "true", absentValue = "false") boolean reset,
+			@Descriptor("a VM: the StreamIDs of its devices behind the SMMU") @Parameter(names = "--vm", absentValue = "") String vm,
+			@Descriptor("one StreamID (decimal or 0x-hex)") @Parameter(names = "--sid", absentValue = "") String sid,
+			@Descriptor("SMMU id") String smmu) {
+		if (vm.isEmpty() && sid.isEmpty()) {
+			return smmuStats(reset, smmu);
+		}
+		if (!vm.isEmpty() && !sid.isEmpty()) {
+			throw new ShellError("smmu:stats: give --vm or --sid, not both");
+		}
+		Smmu s = smmu(smmu);
+		if (!vm.isEmpty()) {
+			return StreamCounts.view(host, vm, StreamCounts.ofVm(vm(vm), s.id()), reset);
+		}
+		int id = sid(s, sid);
+		String device = host.endpoints().stream().filter(e -> e.smmu().equals(s.id()) && e.sid() == id).map(e -> e.bdf()).findFirst().orElse("-");
+		String owner = "-";
+		VmManager m = vms;
+		if (m != null) {
+			for (VirtualMachine v : m.list()) {
+				List<Topology.Device> devices;
+				try {
+					devices = v.topology().devices();
+				} catch (RuntimeException e) {
+					continue; // destroyed meanwhile
+				}
+				for (Topology.Device d : devices) {
+					if (d.physicalSmmu().equals(s.id()) && d.psid() == id) {
+						owner = v.name();
+						device = d.id() + " " + device;
+					}
+				}
+			}
+		}
+		return StreamCounts.view(host, owner, List.of(new StreamCounts.Stream(s.id(), id, device)), reset);
+	}
+
+	@Descriptor("show a VM's counters on every physical SMMU its devices sit behind (the StreamIDs of its devices only); --reset zeroes only those streams")
+	public StreamStatsView stats(
+			@Descriptor("zero the counters shown after showing them: only the VM's streams (the SMMUs' totals and other streams keep theirs)") @Parameter(names = "--reset", presentValue = "true", absentValue = "false") boolean reset,
+			@Descriptor("a VM") @Parameter(names = "--vm", absentValue = "") String vm) {
+		if (vm.isEmpty()) {
+			// as Gogo says it for a call without arguments
+			throw new ShellError("smmu:stats: missing arguments; usage: " + String.join(" | ", smmu.gogo.shell.Usage.lines("smmu:stats", this)));
+		}
+		return StreamCounts.view(host, vm, StreamCounts.ofVm(vm(vm), null), reset);
+	}
+
+	private VirtualMachine vm(String name) {
+		VmManager m = vms;
+		if (m == null) {
+			throw new ShellError("no VM manager: the smmu.accel bundle is not running");
+		}
+		return m.get(name).orElseThrow(() -> {
+			List<String> have = new ArrayList<>();
+			for (VirtualMachine x : m.list()) {
+				have.add(x.name());
+			}
+			return new ShellError("no VM named '" + name + "' (have: " + (have.isEmpty() ? "none" : String.join(", ", have)) + ")");
+		});
 	}
 
 	@Descriptor("show an SMMU's command queue as software sees it: base, size, PROD/CONS with wrap bits, CMDQ_CONS.ERR, and the commands between CONS and PROD (or the last N written), decoded from memory")

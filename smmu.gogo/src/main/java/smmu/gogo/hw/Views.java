@@ -59,6 +59,26 @@ public final class Views {
 			List<CountRow> commands) {}
 
 	/**
+	 * smmu:stats --vm / --sid: the counters of StreamIDs (a VM's devices' pSIDs, or one StreamID), in three
+	 * tables; {@code note} says what is per SMMU and what {@code --reset} zeroed.
+	 */
+	public record StreamStatsView(String vm, String smmu, String note, List<StreamRow> streams, List<StreamReadRow> reads,
+			List<StreamFaultRow> faults) {}
+
+	/**
+	 * One StreamID's transactions: micro-TLB hits, main-TLB hits (the micro-TLB's not counted), main-TLB
+	 * misses, table walks, terminated transactions and the event records they sent.
+	 */
+	public record StreamRow(String smmu, String sid, String device, long translations, long utlbHits, long mainHits, long misses, long walks,
+			long faults, long events) {}
+
+	/** One StreamID's memory reads: configuration cache misses, STE and CD fetches (and level-1 descriptors), table descriptors by stage. */
+	public record StreamReadRow(String smmu, String sid, long cfgMisses, long steFetches, long steL1Fetches, long cdFetches, long cdL1Fetches,
+			long s1Reads, long s2Reads) {}
+
+	public record StreamFaultRow(String smmu, String sid, String fault, long count) {}
+
+	/**
 	 * One queue. {@code prod}/{@code cons} are the registers' values; {@code prodIndex}/{@code prodWrap}
 	 * their position; {@code flags} what else they carry (CMDQ_CONS.ERR, EVENTQ_PROD.OVFLG). {@code shown}
 	 * says which entries follow: those between CONS and PROD, or the last N written before PROD.

@@ -15,6 +15,9 @@ import smmu.accel.GuestBuffer;
 import smmu.accel.Topology;
 import smmu.accel.VirtualMachine;
 import smmu.gogo.format.Hex;
+import smmu.gogo.hw.StreamCounts;
+import smmu.gogo.hw.Views.StreamReadRow;
+import smmu.gogo.hw.Views.StreamRow;
 import smmu.gogo.report.Costs.Counts;
 import smmu.gogo.report.Costs.StatsRow;
 import smmu.gogo.report.Costs.TableRow;
@@ -31,7 +34,9 @@ import smmu.iommufd.VmmAddressSpace;
 /**
  * The cost report of a VM or of the host: iommufd objects and stage-2 bytes, VMIDs per physical SMMU,
  * the invalidation commands one guest unmap and one host unmap send (measured by probes: the deltas of the
- * physical SMMUs' command counters around one 4 KiB unmap), and the SMMUs' TLB and walk statistics.
+ * physical SMMUs' command counters around one 4 KiB unmap), and the SMMUs' TLB and walk statistics: the
+ * whole SMMUs' ({@code smmus}) and, for a VM, its own share ({@code streams}, {@code streamReads}: the
+ * counters of its devices' pSIDs).
  */
 public final class CostReport {
 	/** The physical commands one operation sent, per SMMU. */
@@ -45,8 +50,9 @@ public final class CostReport {
 
 	public record VmReport(String vm, String state, String policy, String kernel, int ioas, int hwptPaging, int hwptNested, int viommu,
 			int vdevice, @Hex long stage2Bytes, double commandsPerGuestUnmap, double commandsPerHostUnmap, List<TableRow> tables,
-			List<VmidRow> vmids, List<InvalidationRow> invalidations, List<StatsRow> smmus, String msiDesign, long msiStage2Pages,
-			long msiStage1Pages, double translationsPerMsi, double vmmWalksPerMsiRoute, double vmmReadsPerMsiRoute) {}
+			List<VmidRow> vmids, List<InvalidationRow> invalidations, List<StatsRow> smmus, List<StreamRow> streams, List<StreamReadRow> streamReads,
+			String msiDesign, long msiStage2Pages, long msiStage1Pages, double translationsPerMsi, double vmmWalksPerMsiRoute,
+			double vmmReadsPerMsiRoute) {}
 
 	public record HostReport(int smmus, int contexts, int vms, String policy, String kernel, int ioas, int hwptPaging, int hwptNested, int viommu,
 			int vdevice, @Hex long stage2Bytes, List<VmSummary> perVm, List<TableRow> tables, List<VmidRow> vmids, List<StatsRow> statistics) {}
@@ -109,9 +115,21 @@ public final class CostReport {
 		// what setting the routes up cost the VMM: software walks of the guest's stage 1 (translate design only)
 		smmu.accel.MsiRouteCost route = vm.msiRouteCost();
 		Map<String, TreeSet<Integer>> vmids = Costs.vmids(objects);
+		// the VM's own share of its physical SMMUs: the counters of its devices' pSIDs
+		List<StreamRow> streams = List.of();
+		List<StreamReadRow> streamReads = List.of();
+		List<StreamCounts.Stream> own = new ArrayList<>();
+		for (Topology.Device d : t.devices()) {
+			own.add(new StreamCounts.Stream(d.physicalSmmu(), d.psid(), d.id()));
+		}
+		if (!own.isEmpty()) {
+			StreamCounts.Counted counted = StreamCounts.count(host, own);
+			streams = counted.streams();
+			streamReads = counted.reads();
+		}
 		return new VmReport(vm.name(), t.state().name().toLowerCase(), policy, kernel, c.ioas(), c.hwptPaging(), c.hwptNested(), c.viommu(),
 				c.vdevice(), c.stage2Bytes(), guest, hostUnmap, Costs.tables(vm.name(), objects), vmidRows(vmids), inv,
-				stats(host, smmusOf(t)), route.design().shellName(), vm.iommufd().swMsiPages(), s1Pages, perMsi,
+				stats(host, smmusOf(t)), streams, streamReads, route.design().shellName(), vm.iommufd().swMsiPages(), s1Pages, perMsi,
 				perRoute(route.vmmWalks(), route.routes()), perRoute(route.vmmReads(), route.routes()));
 	}
 
@@ -161,7 +179,7 @@ public final class CostReport {
 			ids.add(s.id());
 		}
 		return new VmReport(name, state, policy, kernel, c.ioas(), c.hwptPaging(), c.hwptNested(), c.viommu(), c.vdevice(), c.stage2Bytes(),
-				Double.NaN, Double.NaN, Costs.tables(name, objects), vmidRows(Costs.vmids(objects)), List.of(), stats(host, ids), "msi-gpa",
+				Double.NaN, Double.NaN, Costs.tables(name, objects), vmidRows(Costs.vmids(objects)), List.of(), stats(host, ids), List.of(), List.of(), "msi-gpa",
 				// the doorbell pages the host kernel mapped; the real guest's stage-1 MSI pages are not counted
 				ctx.swMsiPages(), 0, Double.NaN, Double.NaN, Double.NaN);
 	}

@@ -15,6 +15,9 @@ class CandidatesTest {
 		assertEquals(Kind.NONE, Candidates.position(List.of("smmu:ste", "smmu0", ""), 2).kind());
 		assertEquals(Kind.SMMU, Candidates.position(List.of("smmu:walk", "--ssid", "3", "--write", ""), 4).kind());
 		assertEquals(Kind.NONE, Candidates.position(List.of("smmu:walk", "--ssid", ""), 2).kind());
+		assertEquals(Kind.VM, Candidates.position(List.of("smmu:stats", "--vm", ""), 2).kind());
+		assertEquals(Kind.SMMU, Candidates.position(List.of("smmu:stats", "--vm", "vmA", ""), 3).kind());
+		assertEquals(Kind.SMMU, Candidates.position(List.of("smmu:stats", "--reset", "--sid", "0x100", ""), 4).kind());
 		assertEquals(new Candidates.Position(Kind.DEVICE, List.of("vm0")), Candidates.position(List.of("vm:map", "vm0", "d"), 2));
 		assertEquals(new Candidates.Position(Kind.VSMMU, List.of("vm0")), Candidates.position(List.of("vm:events", "vm0", ""), 2));
 		assertEquals(Kind.VM, Candidates.position(List.of("vm:boot", ""), 1).kind());

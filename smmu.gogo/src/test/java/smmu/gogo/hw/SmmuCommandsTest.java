@@ -31,6 +31,43 @@ class SmmuCommandsTest {
 	}
 
 	@Test
+	void statsOfOneStreamIdAndItsReset() {
+		TestHost host = new TestHost(1, 1, idr -> idr);
+		SmmuCommands c = new SmmuCommands(host);
+		Smmu s = host.smmus().get(0);
+		c.translate("-1", false, true, "smmu0", "0x4242", "0x1000");
+		c.translate("-1", false, true, "smmu0", "0x4242", "0x2000");
+		c.translate("-1", false, true, "smmu0", "0x4243", "0x1000");
+		Views.StreamStatsView v = assertInstanceOf(Views.StreamStatsView.class, c.stats(true, "", "0x4242", "smmu0"));
+		assertEquals("-", v.vm());
+		assertEquals(java.util.List.of(new Views.StreamRow("smmu0", "0x4242", "-", 2, 0, 0, 0, 0, 2, 2)), v.streams());
+		assertEquals(java.util.List.of(new Views.StreamFaultRow("smmu0", "0x4242", "C_BAD_STREAMID", 2)), v.faults());
+		assertEquals(true, v.note().endsWith("--reset zeroed these streams' counters only (the SMMUs' totals and other streams keep theirs)"), v.note());
+		// --reset zeroed 0x4242 only: 0x4243 and the SMMU's totals keep theirs
+		assertEquals(0, s.streamStats(0x4242).get(0).translations());
+		assertEquals(1, s.streamStats(0x4243).get(0).translations());
+		assertEquals(3, s.stats().translations());
+		// the whole SMMU's view is unchanged by --sid and --vm
+		assertInstanceOf(Views.StatsView.class, c.stats(false, "", "", "smmu0"));
+	}
+
+	@Test
+	void statsRefusesBadInputInOneLine() {
+		TestHost host = new TestHost(1, 1, idr -> idr);
+		SmmuCommands c = new SmmuCommands(host);
+		int bits = (int) Regs.IDR1_SIDSIZE.get(host.smmus().get(0).read32(Regs.IDR1));
+		String beyond = "0x" + Long.toHexString(1L << bits);
+		String m = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> c.stats(false, "", beyond, "smmu0")).getMessage();
+		assertEquals(true, m.contains(beyond) && m.contains("SIDSIZE " + bits), m);
+		assertEquals("smmu:stats: give --vm or --sid, not both",
+				org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> c.stats(false, "v", "1", "smmu0")).getMessage());
+		assertEquals("smmu:stats: missing arguments; usage: smmu:stats [--reset] [--vm <vm>] | smmu:stats [--reset] [--vm <vm>] [--sid <sid>] <smmu>",
+				org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> c.stats(false, "")).getMessage());
+		assertEquals("no VM manager: the smmu.accel bundle is not running",
+				org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> c.stats(false, "vmA")).getMessage());
+	}
+
+	@Test
 	void snapshotsSayWhichIdRegistersTheyAssumed() {
 		TestHost host = new TestHost(1, 1, idr -> idr);
 		Smmu s = host.smmus().get(0);

@@ -12,12 +12,12 @@ import smmu.gogo.report.CostReport.VmReport;
 
 class CompareTest {
 	static VmReport report(int ioas, int paging, long bytes, double guest, double host, List<CostReport.VmidRow> vmids) {
-		return new VmReport("v", "running", "p", "shared", ioas, paging, 4, 2, 4, bytes, guest, host, List.of(), vmids, List.of(), List.of(), "msi-gpa",
+		return new VmReport("v", "running", "p", "shared", ioas, paging, 4, 2, 4, bytes, guest, host, List.of(), vmids, List.of(), List.of(), List.of(), List.of(), "msi-gpa",
 				1, 514, 1.0, Double.NaN, Double.NaN);
 	}
 
 	static VmReport translate(double walksPerRoute, double readsPerRoute) {
-		return new VmReport("v", "running", "p", "shared", 1, 1, 4, 2, 4, 12288, 2, 8, List.of(), List.of(), List.of(), List.of(), "translate", 1, 514,
+		return new VmReport("v", "running", "p", "shared", 1, 1, 4, 2, 4, 12288, 2, 8, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), "translate", 1, 514,
 				1.0, walksPerRoute, readsPerRoute);
 	}
 

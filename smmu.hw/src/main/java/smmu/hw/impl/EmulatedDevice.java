@@ -90,6 +90,16 @@ public final class EmulatedDevice implements EmulatedSmmu {
 	}
 
 	@Override
+	public java.util.List<smmu.hw.StreamStats> streamStats(int... sids) {
+		return device.streamStats(sids);
+	}
+
+	@Override
+	public void resetStreamStats(int... sids) {
+		device.resetStreamStats(sids);
+	}
+
+	@Override
 	public void connect(InterruptSink sink) {
 		device.connect(sink == null ? null : (s, line) -> sink.pulse(this, line));
 	}

@@ -12,6 +12,7 @@ import smmu.hw.PhysicalMemory;
 import smmu.hw.Smmu;
 import smmu.hw.SmmuSpec;
 import smmu.hw.SmmuStats;
+import smmu.hw.StreamStats;
 import smmu.hw.TableEntry;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
@@ -210,6 +211,16 @@ public final class SmmuDevice implements Smmu {
 		engine.resetStats();
 		decoder.resetCounts();
 		eventQueue.resetCounters();
+	}
+
+	@Override
+	public List<StreamStats> streamStats(int... sids) {
+		return engine.streamStats(sids);
+	}
+
+	@Override
+	public void resetStreamStats(int... sids) {
+		engine.resetStreamStats(sids);
 	}
 
 	@Override

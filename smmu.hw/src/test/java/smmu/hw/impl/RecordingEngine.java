@@ -138,4 +138,18 @@ final class RecordingEngine implements TranslationEngine {
 	public void resetStats() {
 		resets++;
 	}
+
+	@Override
+	public List<smmu.hw.StreamStats> streamStats(int... sids) {
+		List<smmu.hw.StreamStats> out = new java.util.ArrayList<>();
+		for (int sid : sids) {
+			out.add(new smmu.hw.StreamStats(sid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[2][4], Map.of(), 0));
+		}
+		return out;
+	}
+
+	@Override
+	public void resetStreamStats(int... sids) {
+		log("reset streams " + java.util.Arrays.toString(sids));
+	}
 }

@@ -10,12 +10,16 @@ import smmu.hw.EventType;
 import smmu.hw.impl.config.FetchListener;
 
 /**
- * One thread's counters of an engine. Only the owning thread writes them, with opaque stores: a plain add
- * with no lock prefix and no cache line shared with another thread, where a LongAdder would CAS and an
- * AtomicLong would bounce its line between cores. {@code stats()} sums every thread's block with opaque
- * reads (a value may lag by the increments in flight). A translation served by both caches costs one
- * increment ({@link #FAST_HITS}, counted as a translation, a config hit and a TLB hit). The block is also
- * the listener that counts configuration fetches and table descriptor reads.
+ * One thread's counters of an engine, one block per StreamID the thread translated for. Only the owning
+ * thread writes them, with opaque stores: a plain add with no lock prefix and no cache line shared with
+ * another thread, where a LongAdder would CAS and an AtomicLong would bounce its line between cores.
+ * {@code stats()} sums every block of every thread with opaque reads (a value may lag by the increments in
+ * flight); {@code streamStats(sid)} sums the blocks of one StreamID. {@link #add} counts into the block of
+ * the current StreamID ({@link #sid}), which the engine changes ({@link #select}) only when a transaction
+ * of another StreamID than the thread's last comes: the hit path pays one compare for the attribution, and
+ * still one increment. A translation served by both caches costs one increment ({@link #FAST_HITS},
+ * counted as a translation, a config hit and a TLB hit). This is also the listener that counts
+ * configuration fetches and table descriptor reads.
  */
 final class Counters implements FetchListener {
 	/** A translation served by a configuration cache hit and a main-TLB hit: counts for all three. */
@@ -24,7 +28,7 @@ final class Counters implements FetchListener {
 	static final int MICRO_HITS = 9;
 	static final int TLB_HITS = 1, TLB_MISSES = 2, CFG_HITS = 3, CFG_MISSES = 4, STE = 5, STE_L1 = 6, CD = 7, CD_L1 = 8,
 			READS = 10, TRANSLATIONS = READS + 8, FAULTS = TRANSLATIONS + 1, ABORTS = FAULTS + EventType.values().length,
-			SIZE = ABORTS + 1;
+			WALKS = ABORTS + 1, EVENTS = WALKS + 1, SIZE = EVENTS + 1;
 
 	private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 	private static final EventType[] TYPES = EventType.values();
@@ -41,15 +45,35 @@ final class Counters implements FetchListener {
 	long lastKey, lastPage = -1;
 	Tlb.Entry last;
 	ConfigCache.Slot lastSlot;
-	private final long[] c = new long[PAD + SIZE + PAD];
+	/** The StreamID whose block {@link #add} counts into. */
+	int sid;
+	private long[] c;
+	/** This thread's blocks by stream key (owner only; the engine also lists them for its readers). */
+	final java.util.Map<Integer, long[]> streams = new java.util.HashMap<>();
+	/** The blocks of this thread's recent StreamIDs, direct-mapped by the low bits (owner only). */
+	static final int RECENT = 16;
+	final long[][] recent = new long[RECENT][];
+	final int[] recentSid = new int[RECENT];
 
-	void add(int i) {
-		int k = PAD + i;
-		LONGS.setOpaque(c, k, (long) LONGS.getOpaque(c, k) + 1);
+	/** A new block, padded so that two threads' blocks share no cache line. */
+	static long[] block() {
+		return new long[PAD + SIZE + PAD];
 	}
 
-	long get(int i) {
-		return (long) LONGS.getOpaque(c, PAD + i);
+	/** Counts into {@code block} (this thread's block of {@code sid}'s stream key) from now on. */
+	void select(int sid, long[] block) {
+		this.sid = sid;
+		this.c = block;
+	}
+
+	void add(int i) {
+		long[] a = c;
+		int k = PAD + i;
+		LONGS.setOpaque(a, k, (long) LONGS.getOpaque(a, k) + 1);
+	}
+
+	static long get(long[] block, int i) {
+		return (long) LONGS.getOpaque(block, PAD + i);
 	}
 
 	void fault(EventType type) {

@@ -2,6 +2,7 @@ package smmu.hw.impl.xlate;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import smmu.hw.EventType;
 import smmu.hw.PhysicalMemory;
 import smmu.hw.SmmuSpec;
 import smmu.hw.SmmuStats;
+import smmu.hw.StreamStats;
 import smmu.hw.TableEntry;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
@@ -19,6 +21,7 @@ import smmu.hw.TranslationResult.Aborted;
 import smmu.hw.TranslationResult.Path;
 import smmu.hw.TranslationResult.Translated;
 import smmu.hw.Walk;
+import smmu.hw.arch.Regs;
 import smmu.hw.impl.cache.ConfigCache;
 import smmu.hw.impl.cache.Tlb;
 import smmu.hw.impl.config.ConfigDecoder;
@@ -41,7 +44,11 @@ import smmu.hw.impl.walk.WalkResult;
  * is: its transactions abort from the cache). The configuration cache is not keyed by the stream table:
  * after changing STRTAB_BASE or STRTAB_BASE_CFG the register file invalidates it (CFGI_ALL).
  * <p>
- * Counters: one block per translating thread ({@link Counters}), reset by taking a baseline.
+ * Counters: one block per translating thread and StreamID ({@link Counters}), reset by taking a baseline.
+ * {@link #stats()} sums them all, {@link #streamStats} those of one StreamID; a thread looks its block up
+ * only when its StreamID changes from one transaction to the next, so a stream's hits cost what they cost
+ * without attribution plus one compare. StreamIDs at or beyond 2^SIDSIZE (all C_BAD_STREAMID) share one
+ * block that only the totals read, so a guest spraying StreamIDs cannot grow the blocks past the table.
  * <p>
  * Concurrency: translations run lock-free on the hit path; a fill locks one stripe of its cache and an
  * invalidation one stripe at a time (see {@code LinearTable}). An invalidation logs its predicate before
@@ -59,6 +66,8 @@ import smmu.hw.impl.walk.WalkResult;
 public final class SmmuTranslationEngine implements TranslationEngine {
 
 	private static final Aborted CONFIG_ABORT = new Aborted(null, "STE.Config = abort");
+	/** The stream key of every StreamID beyond SIDSIZE. */
+	private static final int BEYOND_SIDSIZE = -1;
 
 	private final EventSink sink;
 	private final PageTableWalker walker;
@@ -66,6 +75,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	private final Tlb tlb;
 	private final ConfigCache<StreamConfig> configs;
 	private final boolean tlbOn, configsOn;
+	private final int sidBits;
 	private final List<Counters> blocks = new ArrayList<>();
 	private final ThreadLocal<Counters> counters = ThreadLocal.withInitial(this::newCounters);
 	// the first translating thread's counters, reachable without the ThreadLocal lookup
@@ -73,6 +83,9 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	// guarded by blocks
 	private long[] baseline = new long[Counters.SIZE];
 	private long tlbInsertBase, tlbInvalBase, cfgInsertBase, cfgInvalBase;
+	// guarded by blocks: every thread's block of each stream key, and each stream key's sums at its last reset
+	private final Map<Integer, List<long[]>> streams = new HashMap<>();
+	private final Map<Integer, long[]> streamBase = new HashMap<>();
 
 	public SmmuTranslationEngine(SmmuSpec spec, PhysicalMemory memory, EventSink sink) {
 		this.sink = sink;
@@ -82,6 +95,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		this.configs = new ConfigCache<>(spec.configCacheCapacity());
 		this.tlbOn = tlb.enabled();
 		this.configsOn = configs.enabled();
+		this.sidBits = (int) Regs.IDR1_SIDSIZE.get(spec.idr(1));
 	}
 
 	private Counters newCounters() {
@@ -89,7 +103,37 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		synchronized (blocks) {
 			blocks.add(c);
 		}
+		select(c, 0);
 		return c;
+	}
+
+	private int streamKey(int sid) {
+		return (sid & 0xffffffffL) >>> sidBits != 0 ? BEYOND_SIDSIZE : sid;
+	}
+
+	/**
+	 * Makes {@code c} count into its thread's block of {@code sid}: from the thread's few recent streams
+	 * (direct-mapped by the StreamID's low bits, so devices taking turns switch without a map lookup), else
+	 * from its map, else made on the stream's first transaction in this thread.
+	 */
+	private void select(Counters c, int sid) {
+		int h = sid & (Counters.RECENT - 1);
+		long[] b = c.recent[h];
+		if (b == null || c.recentSid[h] != sid) {
+			int key = streamKey(sid);
+			b = c.streams.get(key);
+			if (b == null) {
+				b = Counters.block();
+				c.streams.put(key, b);
+				long[] made = b;
+				synchronized (blocks) {
+					streams.computeIfAbsent(key, k -> new ArrayList<>()).add(made);
+				}
+			}
+			c.recent[h] = b;
+			c.recentSid[h] = sid;
+		}
+		c.select(sid, b);
 	}
 
 	private Counters counters() {
@@ -132,6 +176,9 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	 * invalidation sequence (the miss path reads those), no lock, and it allocates nothing.
 	 */
 	private long hit(Counters c, int sid, int ssid, long iova, boolean write) {
+		if (sid != c.sid) {
+			select(c, sid);
+		}
 		long key = ((long) sid << 32) | (ssid & 0xffff_ffffL);
 		// the micro-TLB: this thread's last TLB hit, valid while neither its entry nor its configuration
 		// has left its cache (each removal marks the node dead before the invalidation returns)
@@ -222,11 +269,13 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			}
 			c.add(Counters.TLB_MISSES);
 		}
+		c.add(Counters.WALKS);
 		WalkResult w = walker.translate(cfg.s1(), cfg.s2(), iova, write, c);
 		if (!w.ok()) {
 			Event ev = walkEvent(w, request);
 			if (w.record()) {
 				sink.record(ev);
+				c.add(Counters.EVENTS);
 			}
 			c.fault(ev.type());
 			return new Aborted(ev, reason(w));
@@ -242,6 +291,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	private TranslationResult configFault(Decoded d, Counters c) {
 		if (d.record()) {
 			sink.record(d.error());
+			c.add(Counters.EVENTS);
 		}
 		c.fault(d.error().type());
 		return new Aborted(d.error(), d.reason());
@@ -255,6 +305,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 				Event e = Event.config(EventType.F_STREAM_DISABLED, request.sid(), request.ssid(), 0, 0);
 				if (c != null) {
 					sink.record(e);
+					c.add(Counters.EVENTS);
 					c.fault(e.type());
 				}
 				return new Aborted(e, "S1DSS = terminate: transaction without SubstreamID");
@@ -274,6 +325,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		if (c != null) {
 			if (s2.recordFaults()) {
 				sink.record(e);
+				c.add(Counters.EVENTS);
 			}
 			c.fault(e.type());
 		}
@@ -404,13 +456,89 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	private long[] sums() {
 		long[] s = new long[Counters.SIZE];
 		synchronized (blocks) {
-			for (Counters c : blocks) {
-				for (int i = 0; i < s.length; i++) {
-					s[i] += c.get(i);
-				}
+			for (List<long[]> l : streams.values()) {
+				add(s, l);
 			}
 		}
 		return s;
+	}
+
+	private static void add(long[] s, List<long[]> blocks) {
+		for (long[] b : blocks) {
+			for (int i = 0; i < s.length; i++) {
+				s[i] += Counters.get(b, i);
+			}
+		}
+	}
+
+	// guarded by blocks
+	private long[] streamSums(int key) {
+		long[] s = new long[Counters.SIZE];
+		add(s, streams.getOrDefault(key, List.of()));
+		return s;
+	}
+
+	private static Map<String, Long> faults(long[] s) {
+		Map<String, Long> faults = new LinkedHashMap<>();
+		for (int i = Counters.FAULTS; i < Counters.ABORTS; i++) {
+			if (s[i] != 0) {
+				faults.put(Counters.faultType(i).name(), s[i]);
+			}
+		}
+		if (s[Counters.ABORTS] != 0) {
+			faults.put("ABORT", s[Counters.ABORTS]);
+		}
+		return Collections.unmodifiableMap(faults);
+	}
+
+	private static long[][] reads(long[] s) {
+		long[][] reads = new long[2][4];
+		for (int i = 0; i < 8; i++) {
+			reads[i / 4][i % 4] = s[Counters.READS + i];
+		}
+		return reads;
+	}
+
+	private void checkSids(int[] sids) {
+		for (int sid : sids) {
+			if (streamKey(sid) == BEYOND_SIDSIZE) {
+				throw new IllegalArgumentException(String.format("StreamID 0x%x is beyond the SMMU's SIDSIZE (%d bits)", sid & 0xffffffffL, sidBits));
+			}
+		}
+	}
+
+	@Override
+	public List<StreamStats> streamStats(int... sids) {
+		checkSids(sids);
+		List<StreamStats> out = new ArrayList<>(sids.length);
+		for (int sid : sids) {
+			long[] s;
+			synchronized (blocks) {
+				s = streamSums(sid);
+				long[] base = streamBase.get(sid);
+				if (base != null) {
+					for (int i = 0; i < s.length; i++) {
+						s[i] -= base[i];
+					}
+				}
+			}
+			long micro = s[Counters.MICRO_HITS];
+			long fast = micro + s[Counters.FAST_HITS];
+			out.add(new StreamStats(sid, fast + s[Counters.TRANSLATIONS], micro, s[Counters.FAST_HITS] + s[Counters.TLB_HITS],
+					s[Counters.TLB_MISSES], s[Counters.WALKS], fast + s[Counters.CFG_HITS], s[Counters.CFG_MISSES], s[Counters.STE],
+					s[Counters.STE_L1], s[Counters.CD], s[Counters.CD_L1], reads(s), faults(s), s[Counters.EVENTS]));
+		}
+		return out;
+	}
+
+	@Override
+	public void resetStreamStats(int... sids) {
+		checkSids(sids);
+		synchronized (blocks) {
+			for (int sid : sids) {
+				streamBase.put(sid, streamSums(sid));
+			}
+		}
 	}
 
 	@Override
@@ -440,28 +568,17 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 				new CacheStats("tlb", tlbHits + tlbMisses, tlbHits, tlbMisses, tlbIns, tlbInv, tlb.size(), tlb.capacity()),
 				new CacheStats("config", cfgHits + cfgMisses, cfgHits, cfgMisses, cfgIns, cfgInv, configs.size(), configs.capacity()),
 				new CacheStats("utlb", microOn ? all : 0, micro, microOn ? all - micro : 0, 0, 0, microOn ? threads : 0, microOn ? threads : 0));
-		long[][] reads = new long[2][4];
-		for (int i = 0; i < 8; i++) {
-			reads[i / 4][i % 4] = s[Counters.READS + i];
-		}
-		Map<String, Long> faults = new LinkedHashMap<>();
-		for (int i = Counters.FAULTS; i < Counters.ABORTS; i++) {
-			if (s[i] != 0) {
-				faults.put(Counters.faultType(i).name(), s[i]);
-			}
-		}
-		if (s[Counters.ABORTS] != 0) {
-			faults.put("ABORT", s[Counters.ABORTS]);
-		}
-		return new SmmuStats(caches, s[Counters.STE], s[Counters.STE_L1], s[Counters.CD], s[Counters.CD_L1], reads,
-				all, Collections.unmodifiableMap(faults), Map.of(), 0, 0);
+		return new SmmuStats(caches, s[Counters.STE], s[Counters.STE_L1], s[Counters.CD], s[Counters.CD_L1], reads(s),
+				all, faults(s), Map.of(), 0, 0);
 	}
 
 	@Override
 	public void resetStats() {
-		long[] s = sums();
 		synchronized (blocks) {
-			baseline = s;
+			baseline = sums();
+			for (Integer key : streams.keySet()) {
+				streamBase.put(key, streamSums(key));
+			}
 			tlbInsertBase = tlb.insertions();
 			tlbInvalBase = tlb.invalidations();
 			cfgInsertBase = configs.insertions();

@@ -87,5 +87,12 @@ public interface TranslationEngine {
 	/** Counters of the engine: caches, fetches, table reads, translations and faults (commands and events empty). */
 	SmmuStats stats();
 
+	/** Zeroes every counter, the streams' too. */
 	void resetStats();
+
+	/** The counters of each StreamID, as {@code Smmu.streamStats}. */
+	java.util.List<smmu.hw.StreamStats> streamStats(int... sids);
+
+	/** Zeroes the counters of the StreamIDs only, as {@code Smmu.resetStreamStats}. */
+	void resetStreamStats(int... sids);
 }
