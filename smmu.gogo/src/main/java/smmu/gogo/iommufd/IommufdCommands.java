@@ -60,7 +60,7 @@ public class IommufdCommands {
 	@Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
 	volatile RealQemus qemus;
 
-	private record Fd(IommufdContext context, VmmAddressSpace mm, List<long[]> pages, long scratch) {}
+	private record Fd(IommufdContext context, VmmAddressSpace mm, List<long[]> pages, long scratch, boolean cap) {}
 
 	/** A page of each process's memory the commands use to pass struct payloads (user data pointers). */
 	private static final long SCRATCH_VA = 0x7fff_f000_0000L, SCRATCH_SIZE = 0x10000;
@@ -102,8 +102,8 @@ public class IommufdCommands {
 		while (fds.containsKey(fd)) {
 			fd++;
 		}
-		fds.put(fd, new Fd(iommufd.open(mm, cap), mm, pages, SCRATCH_VA));
-		return new FdRow(fd, 0, 0, cap);
+		fds.put(fd, new Fd(iommufd.open(mm, cap), mm, pages, SCRATCH_VA, cap));
+		return new FdRow(fd, 0, mm.mappings().size(), cap);
 	}
 
 	@Descriptor("close an iommufd: destroys its objects and unpins its pages")
@@ -120,7 +120,7 @@ public class IommufdCommands {
 	@Descriptor("list the open iommufds")
 	public synchronized List<FdRow> fds() {
 		List<FdRow> rows = new ArrayList<>();
-		fds.forEach((n, f) -> rows.add(new FdRow(n, f.context().objects().size(), f.mm().mappings().size(), false)));
+		fds.forEach((n, f) -> rows.add(new FdRow(n, f.context().objects().size(), f.mm().mappings().size(), f.cap())));
 		return rows;
 	}
 
