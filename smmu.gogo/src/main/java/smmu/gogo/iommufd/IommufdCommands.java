@@ -323,7 +323,10 @@ public class IommufdCommands {
 	@Descriptor("read() a vEVENTQ: the pending records (they leave the queue)")
 	public List<EventRow> events(@Descriptor("iommufd fd") int fd, @Descriptor("vEVENTQ id") int veventq) {
 		List<EventRow> rows = new ArrayList<>();
-		for (Vevent v : fd(fd).context().veventqRead(veventq, 1 << 20)) {
+		Fd f = fd(fd);
+		// events recorded before this command reach the vEVENTQ on the host kernel's event thread: wait for it
+		iommufd.awaitEvents();
+		for (Vevent v : f.context().veventqRead(veventq, 1 << 20)) {
 			Event e = v.evt() == null ? null : Event.decode(v.evt());
 			String ev = e != null ? Formatter.eventLine(e) : "-";
 			rows.add(new EventRow(v.sequence(), (v.flags() & Vevent.FLAG_LOST_EVENTS) != 0 ? "LOST_EVENTS" : "-", ev));
