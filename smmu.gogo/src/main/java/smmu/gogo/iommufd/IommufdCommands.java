@@ -77,6 +77,9 @@ public class IommufdCommands {
 
 	public record MapResult(int ioasId, @Hex long iova, @Hex long length, @Hex long userVa) {}
 
+	/** What IOMMU_IOAS_COPY mapped: the destination IOAS and IOVA, from the source IOAS and IOVA. */
+	public record CopyResult(int ioasId, @Hex long iova, @Hex long length, int srcIoasId, @Hex long srcIova) {}
+
 	@Activate
 	public IommufdCommands(@Reference Iommufd iommufd, @Reference HostPlatform host) {
 		this.iommufd = iommufd;
@@ -197,13 +200,13 @@ public class IommufdCommands {
 	}
 
 	@Descriptor("IOMMU_IOAS_COPY: map in dst what src maps at [src-iova, +length)")
-	public MapResult copy(@Descriptor("fixed destination IOVA") @Parameter(names = "--iova", absentValue = "") String iova,
+	public CopyResult copy(@Descriptor("fixed destination IOVA") @Parameter(names = "--iova", absentValue = "") String iova,
 			@Descriptor("iommufd fd") int fd, @Descriptor("destination IOAS") int dst, @Descriptor("source IOAS") int src,
 			@Descriptor("source IOVA") String srcIova, @Descriptor("length") String length) {
 		int flags = IoasMap.READABLE | IoasMap.WRITEABLE | (iova.isEmpty() ? 0 : IoasMap.FIXED_IOVA);
 		IoasCopy r = fd(fd).context().ioasCopy(new IoasCopy(flags, dst, src, Args.number("length", length),
 				iova.isEmpty() ? 0 : Args.number("iova", iova), Args.number("src-iova", srcIova)));
-		return new MapResult(dst, r.dstIova(), r.length(), r.srcIova());
+		return new CopyResult(dst, r.dstIova(), r.length(), src, r.srcIova());
 	}
 
 	@Descriptor("IOMMU_IOAS_IOVA_RANGES: the usable IOVA ranges and the IOVA alignment")
