@@ -30,6 +30,7 @@ import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
 
 import smmu.accel.VmManager;
+import smmu.accel.workload.Workloads;
 import smmu.hw.HostPlatform;
 import smmu.iommufd.Iommufd;
 
@@ -62,6 +63,9 @@ class ReadmeTest {
 
 	@InjectService
 	ConfigurationAdmin cm;
+
+	@InjectService
+	Workloads workloads;
 
 	@SuppressWarnings("rawtypes")
 	@InjectService(filter = "(smmu.shell=script)")
@@ -246,9 +250,12 @@ class ReadmeTest {
 
 	/**
 	 * A host as ./smmu starts it: the host platform component is created again (a property that changes
-	 * nothing, or none), so memory, fds, VMs and counters are new; then the commands are back.
+	 * nothing, or none), so memory, fds, VMs and counters are new; then the commands are back. The workloads
+	 * that ended (other tests', a session's) leave the list; their ids go on counting over the framework's
+	 * life (a session shows them as {@code ...}).
 	 */
 	void freshHost(String session) throws Exception {
+		workloads.clear();
 		long host = Platform.newestId(context, HostPlatform.class);
 		long kernel = Platform.newestId(context, Iommufd.class);
 		if (session == null) {

@@ -124,10 +124,23 @@ public class SweepCommands {
 		return rows;
 	}
 
-	@Descriptor("a sweep run's points (sweep:list shows the run numbers)")
-	public SweepView show(@Descriptor("run number") String id) {
-		long n = Args.number("run", id);
-		Sweep s = sweeper.get((int) n).orElseThrow(() -> new ShellError("no sweep run " + id + " (sweep:list shows them)"));
+	@Descriptor("a sweep run's points (sweep:list shows the run numbers; a sweep's name shows its latest run)")
+	public SweepView show(@Descriptor("run number or sweep name") String id) {
+		Sweep s;
+		if (!id.isEmpty() && Character.isDigit(id.charAt(0))) {
+			long n = Args.number("run", id);
+			s = sweeper.get((int) n).orElseThrow(() -> new ShellError("no sweep run " + id + " (sweep:list shows them)"));
+		} else {
+			s = null;
+			for (Sweep r : sweeper.list()) {
+				if (r.spec().name().equals(id) && (s == null || r.id() > s.id())) {
+					s = r;
+				}
+			}
+			if (s == null) {
+				throw new ShellError("no run of a sweep named '" + id + "' (sweep:list shows them)");
+			}
+		}
 		return view(s, written.getOrDefault(s.id(), List.of()));
 	}
 
