@@ -136,7 +136,7 @@ PY
 	else
 		check "[$MODE] two nest-parent HWPTs (one per SMMU)" test "$(grep -Ec '^ *[0-9]+ +HWPT_PAGING .*nest-parent' <<<"$objects")" -eq 2
 	fi
-	check "[$MODE] host:dma to an unmapped IOVA: F_TRANSLATION on the physical SMMU (pSID 0x100)" has 'F_TRANSLATION sid 0x100 addr 0x7770000' "$fault"
+	check "[$MODE] host:dma to an unmapped IOVA: F_TRANSLATION on the physical SMMU (pSID 0x100)" has 'F_TRANSLATION sid=0x100 iova=0x7770000' "$fault"
 	ev=$(grep -E 'event: F_TRANSLATION client: [0-9a-f:.]+ sid: 0x[0-9a-f]+ .*iova: 0x7770000' <<<"$faultConsole" | head -n 1)
 	check "[$MODE] the guest's arm-smmu-v3 driver reported the event (iova 0x7770000)" test -n "$ev"
 	if [[ -n $ev ]]; then

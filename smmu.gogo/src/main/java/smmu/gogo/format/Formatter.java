@@ -27,7 +27,11 @@ public final class Formatter {
 		if (o instanceof Comparison c) {
 			return comparison(c);
 		}
-		if (o instanceof Collection<?> c && !c.isEmpty() && c.stream().allMatch(e -> e instanceof Record)) {
+		if (o instanceof Collection<?> c && c.isEmpty()) {
+			// a command with nothing to show says so (Gogo would print an empty line)
+			return "none";
+		}
+		if (o instanceof Collection<?> c && c.stream().allMatch(e -> e instanceof Record)) {
 			return table(new ArrayList<>(c));
 		}
 		if (o instanceof Record r) {

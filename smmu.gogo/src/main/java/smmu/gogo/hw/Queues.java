@@ -32,7 +32,7 @@ final class Queues {
 		int cons = s.read32(Regs.CMDQ_CONS);
 		int log2 = log2(base, max);
 		long err = Regs.CMDQ_CONS_ERR.get(cons & 0xffff_ffffL);
-		String flags = err == 0 ? "" : "ERR=" + err + " (" + cerror((int) err) + ")";
+		String flags = err == 0 ? "-" : "ERR=" + err + " (" + cerror((int) err) + ")";
 		boolean on = (s.read32(Regs.CR0ACK) & Regs.CR0_CMDQEN) != 0;
 		return view(s, "cmdq", on, base, log2, Cmd.BYTES, prod, cons, flags, last, Queues::command);
 	}
@@ -43,7 +43,7 @@ final class Queues {
 		int prod = s.read32(Regs.EVENTQ_PROD + PAGE1);
 		int cons = s.read32(Regs.EVENTQ_CONS + PAGE1);
 		int log2 = log2(base, max);
-		String flags = ((prod ^ cons) & Regs.Q_OVF) != 0 ? "OVFLG (PROD.OVFLG != CONS.OVACKFLG: events were lost)" : "";
+		String flags = ((prod ^ cons) & Regs.Q_OVF) != 0 ? "OVFLG (PROD.OVFLG != CONS.OVACKFLG: events were lost)" : "-";
 		boolean on = (s.read32(Regs.CR0ACK) & Regs.CR0_EVENTQEN) != 0;
 		return view(s, "evtq", on, base, log2, smmu.hw.Event.BYTES, prod, cons, flags, last, Queues::event);
 	}

@@ -60,7 +60,7 @@ public class IommufdCommands {
 	@Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
 	volatile RealQemus qemus;
 
-	private record Fd(IommufdContext context, VmmAddressSpace mm, List<long[]> pages, long scratch) {}
+	private record Fd(IommufdContext context, VmmAddressSpace mm, List<long[]> pages, long scratch, boolean cap) {}
 
 	/** A page of each process's memory the commands use to pass struct payloads (user data pointers). */
 	private static final long SCRATCH_VA = 0x7fff_f000_0000L, SCRATCH_SIZE = 0x10000;
@@ -76,6 +76,9 @@ public class IommufdCommands {
 	public record RangeRow(@Hex long start, @Hex long last) {}
 
 	public record MapResult(int ioasId, @Hex long iova, @Hex long length, @Hex long userVa) {}
+
+	/** What IOMMU_IOAS_COPY mapped: the destination IOAS and IOVA, from the source IOAS and IOVA. */
+	public record CopyResult(int ioasId, @Hex long iova, @Hex long length, int srcIoasId, @Hex long srcIova) {}
 
 	@Activate
 	public IommufdCommands(@Reference Iommufd iommufd, @Reference HostPlatform host) {
@@ -102,8 +105,8 @@ public class IommufdCommands {
 		while (fds.containsKey(fd)) {
 			fd++;
 		}
-		fds.put(fd, new Fd(iommufd.open(mm, cap), mm, pages, SCRATCH_VA));
-		return new FdRow(fd, 0, 0, cap);
+		fds.put(fd, new Fd(iommufd.open(mm, cap), mm, pages, SCRATCH_VA, cap));
+		return new FdRow(fd, 0, mm.mappings().size(), cap);
 	}
 
 	@Descriptor("close an iommufd: destroys its objects and unpins its pages")
@@ -120,7 +123,7 @@ public class IommufdCommands {
 	@Descriptor("list the open iommufds")
 	public synchronized List<FdRow> fds() {
 		List<FdRow> rows = new ArrayList<>();
-		fds.forEach((n, f) -> rows.add(new FdRow(n, f.context().objects().size(), f.mm().mappings().size(), false)));
+		fds.forEach((n, f) -> rows.add(new FdRow(n, f.context().objects().size(), f.mm().mappings().size(), f.cap())));
 		return rows;
 	}
 
@@ -197,13 +200,13 @@ public class IommufdCommands {
 	}
 
 	@Descriptor("IOMMU_IOAS_COPY: map in dst what src maps at [src-iova, +length)")
-	public MapResult copy(@Descriptor("fixed destination IOVA") @Parameter(names = "--iova", absentValue = "") String iova,
+	public CopyResult copy(@Descriptor("fixed destination IOVA") @Parameter(names = "--iova", absentValue = "") String iova,
 			@Descriptor("iommufd fd") int fd, @Descriptor("destination IOAS") int dst, @Descriptor("source IOAS") int src,
 			@Descriptor("source IOVA") String srcIova, @Descriptor("length") String length) {
 		int flags = IoasMap.READABLE | IoasMap.WRITEABLE | (iova.isEmpty() ? 0 : IoasMap.FIXED_IOVA);
 		IoasCopy r = fd(fd).context().ioasCopy(new IoasCopy(flags, dst, src, Args.number("length", length),
 				iova.isEmpty() ? 0 : Args.number("iova", iova), Args.number("src-iova", srcIova)));
-		return new MapResult(dst, r.dstIova(), r.length(), r.srcIova());
+		return new CopyResult(dst, r.dstIova(), r.length(), src, r.srcIova());
 	}
 
 	@Descriptor("IOMMU_IOAS_IOVA_RANGES: the usable IOVA ranges and the IOVA alignment")
@@ -323,7 +326,10 @@ public class IommufdCommands {
 	@Descriptor("read() a vEVENTQ: the pending records (they leave the queue)")
 	public List<EventRow> events(@Descriptor("iommufd fd") int fd, @Descriptor("vEVENTQ id") int veventq) {
 		List<EventRow> rows = new ArrayList<>();
-		for (Vevent v : fd(fd).context().veventqRead(veventq, 1 << 20)) {
+		Fd f = fd(fd);
+		// events recorded before this command reach the vEVENTQ on the host kernel's event thread: wait for it
+		iommufd.awaitEvents();
+		for (Vevent v : f.context().veventqRead(veventq, 1 << 20)) {
 			Event e = v.evt() == null ? null : Event.decode(v.evt());
 			String ev = e != null ? Formatter.eventLine(e) : "-";
 			rows.add(new EventRow(v.sequence(), (v.flags() & Vevent.FLAG_LOST_EVENTS) != 0 ? "LOST_EVENTS" : "-", ev));

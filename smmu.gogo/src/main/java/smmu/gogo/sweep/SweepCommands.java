@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,6 +51,8 @@ public class SweepCommands {
 
 	private final Sweeper sweeper;
 	private final BundleContext context;
+	/** The files each run of this session wrote, for sweep:show. */
+	private final Map<Integer, List<Path>> written = new ConcurrentHashMap<>();
 
 	@Activate
 	public SweepCommands(@Reference Sweeper sweeper, BundleContext context) {
@@ -95,7 +99,9 @@ public class SweepCommands {
 			sweep.cancel();
 			throw e;
 		}
-		return view(sweep, SweepFiles.write(sweep.result(), Path.of(out).toAbsolutePath()));
+		List<Path> files = SweepFiles.write(sweep.result(), Path.of(out).toAbsolutePath());
+		written.put(sweep.id(), files);
+		return view(sweep, files);
 	}
 
 	@Descriptor("the shipped sweeps (sweeps/*.sweep) and the sweeps run in this session")
@@ -118,11 +124,24 @@ public class SweepCommands {
 		return rows;
 	}
 
-	@Descriptor("a sweep run's points (sweep:list shows the run numbers)")
-	public SweepView show(@Descriptor("run number") String id) {
-		long n = Args.number("run", id);
-		Sweep s = sweeper.get((int) n).orElseThrow(() -> new ShellError("no sweep run " + id + " (sweep:list shows them)"));
-		return view(s, List.of());
+	@Descriptor("a sweep run's points (sweep:list shows the run numbers; a sweep's name shows its latest run)")
+	public SweepView show(@Descriptor("run number or sweep name") String id) {
+		Sweep s;
+		if (!id.isEmpty() && Character.isDigit(id.charAt(0))) {
+			long n = Args.number("run", id);
+			s = sweeper.get((int) n).orElseThrow(() -> new ShellError("no sweep run " + id + " (sweep:list shows them)"));
+		} else {
+			s = null;
+			for (Sweep r : sweeper.list()) {
+				if (r.spec().name().equals(id) && (s == null || r.id() > s.id())) {
+					s = r;
+				}
+			}
+			if (s == null) {
+				throw new ShellError("no run of a sweep named '" + id + "' (sweep:list shows them)");
+			}
+		}
+		return view(s, written.getOrDefault(s.id(), List.of()));
 	}
 
 	private static SweepView view(Sweep s, List<Path> files) {

@@ -19,6 +19,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import smmu.gogo.format.Args;
+import smmu.gogo.format.Formatter;
 import smmu.gogo.format.Hex;
 import smmu.gogo.format.ShellError;
 import smmu.hw.EndpointDma;
@@ -188,7 +189,8 @@ public class HostDeviceCommands {
 		if (f.event() == null) {
 			return "abort (" + f.reason() + ")";
 		}
-		return String.format("%s sid 0x%x addr 0x%x%s", f.event().type(), f.event().sid(), f.event().address(), f.event().s2() ? " (stage 2)" : "");
+		// the event as every other command prints one (dma:read, smmu:translate)
+		return Formatter.eventLine(f.event());
 	}
 
 	private static DeviceRow row(VirtioDeviceInfo d) {

@@ -27,6 +27,9 @@ class QueuesTest {
 		QueueView before = c.evtq("", "smmu0");
 		assertEquals(0, before.pending());
 		assertEquals(0, before.entries().size());
+		assertEquals("-", before.flags(), "no overflow: a dash, not an empty value");
+		assertEquals("-", c.cmdq("", "smmu0").flags(), "no CONS.ERR");
+		assertEquals("none", new Formatter().inspect(before.entries()), "an empty result says so, not an empty line");
 		c.translate("-1", true, true, "smmu0", "0x4242", "0x1000");
 		QueueView v = c.evtq("", "smmu0");
 		assertEquals(1, v.pending());
