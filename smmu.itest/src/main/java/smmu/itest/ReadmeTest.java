@@ -38,9 +38,14 @@ import smmu.iommufd.Iommufd;
  * be the next line of the output.</li>
  * </ul>
  * Normalised: only the checkout's absolute path (printed as the repository-relative path).
+ * <p>
+ * Every output line of a session fits {@value #WIDTH} columns (the formatter's width in a script), even
+ * the lines an excerpt leaves out; exempt are the typed commands ({@code g! }) and the lines QEMU and
+ * errors word themselves ({@code qemu-system-aarch64:}, {@code error:}).
  */
 class ReadmeTest {
 	static final Pattern MARKER = Pattern.compile("^<!-- session: (\\S+)( excerpt)? -->$");
+	static final int WIDTH = 100;
 
 	@InjectBundleContext
 	BundleContext context;
@@ -115,6 +120,11 @@ class ReadmeTest {
 			output.remove(output.size() - 1);
 		}
 		String where = "README line " + at + " (" + what + "), output:\n" + out;
+		for (String l : output) {
+			if (l.length() > WIDTH && !l.startsWith("g! ") && !l.startsWith("qemu-system-aarch64:") && !l.startsWith("error:")) {
+				fail("README line " + at + " (" + what + "): an output line of " + l.length() + " columns (more than " + WIDTH + "): '" + l + "'; " + where);
+			}
+		}
 		if (!excerpt) {
 			assertEquals(String.join("\n", block), String.join("\n", output), where);
 			return;
