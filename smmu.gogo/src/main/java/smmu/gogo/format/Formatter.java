@@ -20,14 +20,16 @@ import smmu.hw.TranslationResult;
  * than that is cut into parts stacked one under the other, a blank line apart, each part repeating the
  * table's key columns (a record table's first column; a comparison's metric and unit) before as many of
  * the other columns, in order, as fit; a column too wide to fit beside the keys even alone has its cells
- * wrapped at spaces. A "name value" line longer than the width wraps at spaces, its continuation lines
- * indented to the value column. A single word longer than the width is never cut.
+ * wrapped at spaces, and ends the part it is in (where it gets at least 30 columns). A "name value"
+ * line longer than the width wraps at spaces, its continuation lines indented to the value column. A single word longer than the width is never cut.
  */
 public final class Formatter {
 	/** The width when none is known (a script, a test, a terminal that does not say). */
 	public static final int WIDTH = 100;
 	/** The narrowest width honoured: narrower ones render at this. */
 	public static final int MIN_WIDTH = 40;
+	/** The least room a column that must wrap anyway gets beside the columns before it, else it starts a part. */
+	private static final int WRAP_ROOM = 30;
 
 	private static final Map<Class<?>, Function<Object, String>> LINES = Map.of(
 			Event.class, o -> event((Event) o),
@@ -204,6 +206,15 @@ public final class Formatter {
 		int used = keyWidth;
 		for (int c = keys; c < n; c++) {
 			int need = (part.isEmpty() ? 0 : 2) + w[c];
+			boolean wraps = keyWidth + need > width && !right[c];
+			if (wraps && part.size() > keys && width - used - 2 >= WRAP_ROOM) {
+				// wrapped in any part: wrapped here, the part's last column
+				part.add(c);
+				parts.add(part);
+				part = new ArrayList<>(keyColumns);
+				used = keyWidth;
+				continue;
+			}
 			if (part.size() > keys && used + need > width) {
 				parts.add(part);
 				part = new ArrayList<>(keyColumns);
@@ -213,7 +224,9 @@ public final class Formatter {
 			part.add(c);
 			used += need;
 		}
-		parts.add(part);
+		if (part.size() > keys || parts.isEmpty()) {
+			parts.add(part);
+		}
 		StringBuilder sb = new StringBuilder();
 		for (List<Integer> p : parts) {
 			if (sb.length() > 0) {

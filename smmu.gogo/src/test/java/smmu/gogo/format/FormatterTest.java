@@ -24,6 +24,8 @@ class FormatterTest {
 
 	record Named(String name, String value) {}
 
+	record Register(String name, @Hex long offset, @Hex long value, String decoded) {}
+
 	static List<Wide> wide(int rows) {
 		List<Wide> l = new ArrayList<>();
 		for (int r = 0; r < rows; r++) {
@@ -85,6 +87,25 @@ class FormatterTest {
 		}
 		for (String h : new String[] { "  a  ", "  b  ", "  g  ", "  h" }) {
 			assertEquals(1, occurrences(text, h), h);
+		}
+	}
+
+	@Test
+	void aColumnTooWideForAnyPartWrapsInPlaceUnderItsHeader() {
+		StringBuilder fields = new StringBuilder();
+		for (int i = 0; i < 20; i++) {
+			fields.append(i == 0 ? "" : " ").append("FIELD").append(i).append("=1");
+		}
+		String text = new Formatter().inspect(List.of(new Register("IDR0", 0, 0x0d44101bL, fields.toString()), new Register("IDR1", 4, 0x02730010L, "SIDSIZE=16")));
+		fits(text, 100);
+		String[] lines = text.split("\n");
+		assertEquals("name  offset  value      decoded", lines[0]);
+		assertTrue(lines[1].startsWith("IDR0     0x0  0xd44101b  FIELD0=1 FIELD1=1 "), text);
+		assertTrue(lines[2].startsWith(" ".repeat(25) + "FIELD"), "continued under decoded: " + text);
+		assertEquals("IDR1     0x4  0x2730010  SIDSIZE=16", lines[lines.length - 1]);
+		assertEquals(-1, text.indexOf("\n\n"), "one part");
+		for (int i = 0; i < 20; i++) {
+			assertEquals(1, occurrences(text, " FIELD" + i + "=1"), "FIELD" + i + " once");
 		}
 	}
 
