@@ -19,9 +19,10 @@ import smmu.hw.TranslationResult;
  * Output fits a width ({@link #WIDTH} columns unless given, the terminal's at the prompt): a table wider
  * than that is cut into parts stacked one under the other, a blank line apart, each part repeating the
  * table's key columns (a record table's first column; a comparison's metric and unit) before as many of
- * the other columns, in order, as fit; a column too wide to fit beside the keys even alone has its cells
- * wrapped at spaces, and ends the part it is in (where it gets at least 30 columns). A "name value"
- * line longer than the width wraps at spaces, its continuation lines indented to the value column. A single word longer than the width is never cut.
+ * the other columns, in order, as fit. A column too wide to fit beside the keys even alone has its cells
+ * wrapped at spaces, as the last column of the part it reaches when it gets 30 columns there. A "name
+ * value" line longer than the width wraps at spaces, its continuation lines indented to the value
+ * column. A single word longer than the width is never cut.
  */
 public final class Formatter {
 	/** The width when none is known (a script, a test, a terminal that does not say). */
@@ -265,21 +266,19 @@ public final class Formatter {
 		}
 	}
 
-	/** Appends {@code head} + {@code value}, wrapped at spaces to the width with continuation lines indented under the value. */
+	/**
+	 * Appends {@code head} + {@code value}, wrapped at spaces to the width, continuation lines indented under
+	 * the value; a multi-line value's own lines keep their indent and continue two columns further in.
+	 */
 	private void nameValue(StringBuilder sb, String head, String value) {
 		String[] lines = value.split("\n", -1);
 		for (int i = 0; i < lines.length; i++) {
-			String indent = i == 0 ? head : "";
-			String text = lines[i];
-			int cont = i == 0 ? head.length() : leading(text) + 2;
-			if (i > 0) {
-				indent = text.substring(0, leading(text));
-				text = text.substring(indent.length());
-			}
-			List<String> parts = indent.length() + text.length() > width ? wrap(text, Math.max(1, width - Math.max(cont, indent.length()))) : List.of(text);
+			String indent = i == 0 ? head : " ".repeat(leading(lines[i]));
+			String text = lines[i].substring(i == 0 ? 0 : indent.length());
+			int cont = i == 0 ? head.length() : indent.length() + 2;
+			List<String> parts = indent.length() + text.length() > width ? wrap(text, Math.max(1, width - cont)) : List.of(text);
 			for (int k = 0; k < parts.size(); k++) {
-				sb.append(k == 0 ? indent : " ".repeat(cont)).append(parts.get(k));
-				sb.append('\n');
+				sb.append(k == 0 ? indent : " ".repeat(cont)).append(parts.get(k)).append('\n');
 			}
 		}
 	}
