@@ -53,10 +53,15 @@ import smmu.iommufd.Iommufd;
  * files relative to the repository root ({@code smmu.hw/src/...}, {@code examples/...}), as {@code ./smmu}
  * runs them from there: those paths are made absolute before the run.
  * <p>
+ * Every output line of a session fits {@value #WIDTH} columns (the formatter's width in a script), even
+ * the lines an excerpt leaves out; exempt are the typed commands ({@code g! }) and the lines QEMU and
+ * errors word themselves ({@code qemu-system-aarch64:}, {@code error:}).
+ * <p>
  * {@link #everyCommandIsInASession()}: every command this project registers appears in some session.
  */
 class ReadmeTest {
 	static final Pattern MARKER = Pattern.compile("^<!-- session: (\\S+)( excerpt)?( needs-real-qemu)? -->$");
+	static final int WIDTH = 100;
 
 	@InjectBundleContext
 	BundleContext context;
@@ -221,6 +226,11 @@ class ReadmeTest {
 			output.remove(output.size() - 1);
 		}
 		String where = "README line " + at + " (" + what + "), output:\n" + out;
+		for (String l : output) {
+			if (l.length() > WIDTH && !l.startsWith("g! ") && !l.startsWith("qemu-system-aarch64:") && !l.startsWith("error:")) {
+				fail("README line " + at + " (" + what + "): an output line of " + l.length() + " columns (more than " + WIDTH + "): '" + l + "'; " + where);
+			}
+		}
 		if (!excerpt) {
 			assertEquals(String.join("\n", block), String.join("\n", output), where);
 			return;

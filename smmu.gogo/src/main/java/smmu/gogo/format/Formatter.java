@@ -15,12 +15,44 @@ import smmu.hw.TranslationResult;
  * Renders the data commands return: any record as "name value" lines, a collection of records as an
  * aligned table, with nested record lists as sub-tables. Components marked {@link Hex} print as 0x-hex.
  * Events and translation results have a one-line form. This is the shell's only formatter.
+ * <p>
+ * Output fits a width ({@link #WIDTH} columns unless given, the terminal's at the prompt): a table wider
+ * than that is cut into parts stacked one under the other, a blank line apart, each part repeating the
+ * table's key columns (a record table's first column; a comparison's metric and unit) before as many of
+ * the other columns, in order, as fit. A column too wide to fit beside the keys even alone has its cells
+ * wrapped at spaces, as the last column of the part it reaches when it gets 30 columns there. A "name
+ * value" line longer than the width wraps at spaces, its continuation lines indented to the value
+ * column. A single word longer than the width is never cut.
  */
 public final class Formatter {
-	private final Map<Class<?>, Function<Object, String>> lines = Map.of(
+	/** The width when none is known (a script, a test, a terminal that does not say). */
+	public static final int WIDTH = 100;
+	/** The narrowest width honoured: narrower ones render at this. */
+	public static final int MIN_WIDTH = 40;
+	/** The least room a column that must wrap anyway gets beside the columns before it, else it starts a part. */
+	private static final int WRAP_ROOM = 30;
+
+	private static final Map<Class<?>, Function<Object, String>> LINES = Map.of(
 			Event.class, o -> event((Event) o),
 			TranslationResult.Translated.class, o -> hex(((TranslationResult.Translated) o).pa()),
 			TranslationResult.Aborted.class, o -> aborted((TranslationResult.Aborted) o));
+
+	private final int width;
+
+	/** A formatter for {@link #WIDTH} columns. */
+	public Formatter() {
+		this(WIDTH);
+	}
+
+	/** A formatter for {@code width} columns (at least {@link #MIN_WIDTH}). */
+	public Formatter(int width) {
+		this.width = Math.max(MIN_WIDTH, width);
+	}
+
+	/** The width this formatter fits its output to. */
+	public int width() {
+		return width;
+	}
 
 	/** Full rendering, or null if {@code o} is not ours to render. */
 	public String inspect(Object o) {
@@ -60,16 +92,16 @@ public final class Formatter {
 		return null;
 	}
 
-	private Function<Object, String> lineFormat(Object o) {
-		return lines.get(o.getClass());
+	private static Function<Object, String> lineFormat(Object o) {
+		return LINES.get(o.getClass());
 	}
 
 	private String block(Record r) {
 		RecordComponent[] rcs = r.getClass().getRecordComponents();
-		int width = 0;
+		int nameWidth = 0;
 		for (RecordComponent rc : rcs) {
 			if (!isTable(value(rc, r))) {
-				width = Math.max(width, rc.getName().length());
+				nameWidth = Math.max(nameWidth, rc.getName().length());
 			}
 		}
 		StringBuilder sb = new StringBuilder();
@@ -80,7 +112,7 @@ public final class Formatter {
 				tables.add(rc);
 				continue;
 			}
-			sb.append(pad(rc.getName(), width)).append("  ").append(cell(rc, v)).append('\n');
+			nameValue(sb, pad(rc.getName(), nameWidth) + "  ", cell(rc, v));
 		}
 		for (RecordComponent rc : tables) {
 			if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '\n') {
@@ -106,7 +138,6 @@ public final class Formatter {
 	private String table(List<?> rows) {
 		RecordComponent[] rcs = rows.get(0).getClass().getRecordComponents();
 		String[][] cells = new String[rows.size() + 1][rcs.length];
-		int[] width = new int[rcs.length];
 		boolean[] numeric = new boolean[rcs.length];
 		for (int c = 0; c < rcs.length; c++) {
 			cells[0][c] = rcs[c].getName();
@@ -119,37 +150,25 @@ public final class Formatter {
 				cells[r + 1][c] = row.getClass() == rows.get(0).getClass() ? cell(rcs[c], value(rcs[c], row)) : "";
 			}
 		}
-		for (String[] line : cells) {
-			for (int c = 0; c < rcs.length; c++) {
-				width[c] = Math.max(width[c], line[c].length());
-			}
+		boolean[] right = new boolean[rcs.length];
+		for (int c = 0; c < rcs.length - 1; c++) {
+			right[c] = numeric[c];
 		}
-		StringBuilder sb = new StringBuilder();
-		for (String[] line : cells) {
-			StringBuilder l = new StringBuilder();
-			for (int c = 0; c < rcs.length; c++) {
-				if (c > 0) {
-					l.append("  ");
-				}
-				boolean right = numeric[c] && line != cells[0] && c < rcs.length - 1;
-				l.append(right ? padLeft(line[c], width[c]) : pad(line[c], c == rcs.length - 1 ? 0 : width[c]));
-			}
-			sb.append(l.toString().stripTrailing()).append('\n');
-		}
-		return stripNewline(sb);
+		return grid(cells, right, false, 1);
 	}
 
 	/** The title, then one row per metric and one column per design, numbers right-aligned. */
-	static String comparison(Comparison c) {
+	String comparison(Comparison c) {
 		int cols = c.designs().size() + 2;
-		List<String[]> lines = new ArrayList<>();
+		String[][] lines = new String[c.rows().size() + 1][];
 		String[] head = new String[cols];
 		head[0] = "metric";
 		head[1] = "unit";
 		for (int d = 0; d < c.designs().size(); d++) {
 			head[d + 2] = c.designs().get(d);
 		}
-		lines.add(head);
+		lines[0] = head;
+		int r = 1;
 		for (Comparison.Metric m : c.rows()) {
 			String[] l = new String[cols];
 			l[0] = m.name();
@@ -158,23 +177,141 @@ public final class Formatter {
 				double v = m.values().get(d);
 				l[d + 2] = Double.isNaN(v) ? "-" : m.unit().equals("%") ? String.format("%.1f", v) : v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format("%.2f", v);
 			}
-			lines.add(l);
+			lines[r++] = l;
 		}
-		int[] width = new int[cols];
-		for (String[] l : lines) {
-			for (int i = 0; i < cols; i++) {
-				width[i] = Math.max(width[i], l[i].length());
+		boolean[] right = new boolean[cols];
+		for (int i = 2; i < cols; i++) {
+			right[i] = true;
+		}
+		return c.title() + "\n" + grid(lines, right, true, 2);
+	}
+
+	/**
+	 * Lays out {@code cells} (row 0 the header) in columns two spaces apart; a column with {@code right}
+	 * set is right-aligned (its header too when {@code rightHeader}). Wider than the width: stacked parts,
+	 * each with the first {@code keys} columns and as many of the others as fit.
+	 */
+	private String grid(String[][] cells, boolean[] right, boolean rightHeader, int keys) {
+		int n = cells[0].length;
+		int[] w = new int[n];
+		for (String[] line : cells) {
+			for (int c = 0; c < n; c++) {
+				w[c] = Math.max(w[c], line[c].length());
 			}
 		}
-		StringBuilder sb = new StringBuilder(c.title()).append('\n');
-		for (String[] l : lines) {
-			StringBuilder row = new StringBuilder();
-			for (int i = 0; i < cols; i++) {
-				row.append(i == 0 ? "" : "  ").append(i < 2 ? pad(l[i], width[i]) : padLeft(l[i], width[i]));
+		keys = Math.min(keys, n);
+		int keyWidth = 0;
+		List<Integer> keyColumns = new ArrayList<>();
+		for (int c = 0; c < keys; c++) {
+			keyWidth += (c > 0 ? 2 : 0) + w[c];
+			keyColumns.add(c);
+		}
+		List<List<Integer>> parts = new ArrayList<>();
+		List<Integer> part = new ArrayList<>(keyColumns);
+		int used = keyWidth;
+		for (int c = keys; c < n; c++) {
+			int need = (part.isEmpty() ? 0 : 2) + w[c];
+			boolean wraps = keyWidth + need > width && !right[c];
+			if (wraps && part.size() > keys && width - used - 2 >= WRAP_ROOM) {
+				// wrapped in any part: wrapped here, the part's last column
+				part.add(c);
+				parts.add(part);
+				part = new ArrayList<>(keyColumns);
+				used = keyWidth;
+				continue;
 			}
-			sb.append(row.toString().stripTrailing()).append('\n');
+			if (part.size() > keys && used + need > width) {
+				parts.add(part);
+				part = new ArrayList<>(keyColumns);
+				used = keyWidth;
+				need = (part.isEmpty() ? 0 : 2) + w[c];
+			}
+			part.add(c);
+			used += need;
+		}
+		if (part.size() > keys || parts.isEmpty()) {
+			parts.add(part);
+		}
+		StringBuilder sb = new StringBuilder();
+		for (List<Integer> p : parts) {
+			if (sb.length() > 0) {
+				sb.append('\n');
+			}
+			part(sb, cells, p, w, right, rightHeader);
 		}
 		return stripNewline(sb);
+	}
+
+	/** One part of a grid: its columns, the last one's cells wrapped at spaces where they would cross the width. */
+	private void part(StringBuilder sb, String[][] cells, List<Integer> cols, int[] w, boolean[] right, boolean rightHeader) {
+		int lastCol = cols.get(cols.size() - 1);
+		int at = 0;
+		for (int i = 0; i < cols.size() - 1; i++) {
+			at += w[cols.get(i)] + 2;
+		}
+		int room = Math.max(1, width - at);
+		for (String[] line : cells) {
+			boolean header = line == cells[0];
+			List<String> last = line[lastCol].length() > room && !(right[lastCol] && (!header || rightHeader)) ? wrap(line[lastCol], room)
+					: List.of(line[lastCol]);
+			for (int k = 0; k < last.size(); k++) {
+				StringBuilder l = new StringBuilder();
+				for (int i = 0; i < cols.size(); i++) {
+					int c = cols.get(i);
+					String text = c == lastCol ? last.get(k) : k == 0 ? line[c] : "";
+					if (i > 0) {
+						l.append("  ");
+					}
+					boolean r = right[c] && (!header || rightHeader);
+					l.append(r ? padLeft(text, w[c]) : pad(text, c == lastCol ? 0 : w[c]));
+				}
+				sb.append(l.toString().stripTrailing()).append('\n');
+			}
+		}
+	}
+
+	/**
+	 * Appends {@code head} + {@code value}, wrapped at spaces to the width, continuation lines indented under
+	 * the value; a multi-line value's own lines keep their indent and continue two columns further in.
+	 */
+	private void nameValue(StringBuilder sb, String head, String value) {
+		String[] lines = value.split("\n", -1);
+		for (int i = 0; i < lines.length; i++) {
+			String indent = i == 0 ? head : " ".repeat(leading(lines[i]));
+			String text = lines[i].substring(i == 0 ? 0 : indent.length());
+			int cont = i == 0 ? head.length() : indent.length() + 2;
+			List<String> parts = indent.length() + text.length() > width ? wrap(text, Math.max(1, width - cont)) : List.of(text);
+			for (int k = 0; k < parts.size(); k++) {
+				sb.append(k == 0 ? indent : " ".repeat(cont)).append(parts.get(k)).append('\n');
+			}
+		}
+	}
+
+	private static int leading(String s) {
+		int i = 0;
+		while (i < s.length() && s.charAt(i) == ' ') {
+			i++;
+		}
+		return i;
+	}
+
+	/** {@code s} cut at spaces into pieces of at most {@code max} characters; a longer word stays whole. */
+	static List<String> wrap(String s, int max) {
+		List<String> out = new ArrayList<>();
+		String rest = s;
+		while (rest.length() > max) {
+			int cut = rest.lastIndexOf(' ', max);
+			if (cut <= 0) {
+				cut = rest.indexOf(' ', max);
+				if (cut < 0) {
+					break;
+				}
+			}
+			out.add(rest.substring(0, cut).stripTrailing());
+			rest = rest.substring(cut + 1).stripLeading();
+		}
+		out.add(rest);
+		return out;
 	}
 
 	private String cell(RecordComponent rc, Object v) {

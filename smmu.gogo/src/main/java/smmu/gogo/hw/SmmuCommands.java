@@ -255,12 +255,13 @@ public class SmmuCommands {
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
 			@Descriptor("the SMMU's MMIO base on the snapshot's machine (QEMU virt: 0x9050000), shown as given") @Parameter(names = "--mmio-base", absentValue = "0") String mmioBase,
 			@Descriptor("QEMU version (7.2, 8.2 or 10.2) whose smmuv3 reset values give the ID registers the register files lack") @Parameter(names = "--qemu", absentValue = "") String qemu,
+			@Descriptor("QEMU's smmuv3 stage property for the --qemu preset: 1 (default), 2 (8.2 on) or nested (10.2)") @Parameter(names = "--stage", absentValue = "") String stage,
 			@Descriptor("new SMMU id") String id,
 			@Descriptor("RAM images, comma-separated: FILE (loaded at <base>) or FILE@BASE (e.g. ram.img@0x40000000); they must not overlap") String ram,
 			@Descriptor("guest-physical base of the images given without @BASE (e.g. 0x40000000)") String base,
 			@Descriptor("register files, comma-separated, later ones win: QEMU traces of smmuv3_write_mmio or offset=value lines (ID registers at 0x0-0x1c set the instance's IDRs)") String regs)
 			throws IOException {
-		return attach(paBits, mmioBase, qemu, id, ram, base, regs);
+		return attach(paBits, mmioBase, qemu, stage, id, ram, base, regs);
 	}
 
 	@Descriptor("attach a snapshot of a real guest's SMMU, each RAM image at the base given with it")
@@ -268,14 +269,15 @@ public class SmmuCommands {
 			@Descriptor("physical address bits of the snapshot memory") @Parameter(names = "--pa-bits", absentValue = "48") int paBits,
 			@Descriptor("the SMMU's MMIO base on the snapshot's machine (QEMU virt: 0x9050000), shown as given") @Parameter(names = "--mmio-base", absentValue = "0") String mmioBase,
 			@Descriptor("QEMU version (7.2, 8.2 or 10.2) whose smmuv3 reset values give the ID registers the register files lack") @Parameter(names = "--qemu", absentValue = "") String qemu,
+			@Descriptor("QEMU's smmuv3 stage property for the --qemu preset: 1 (default), 2 (8.2 on) or nested (10.2)") @Parameter(names = "--stage", absentValue = "") String stage,
 			@Descriptor("new SMMU id") String id,
 			@Descriptor("RAM images, comma-separated, each FILE@BASE (e.g. low.img@0x40000000,high.img@0x100000000); they must not overlap") String ram,
 			@Descriptor("register files, comma-separated, later ones win") String regs)
 			throws IOException {
-		return attach(paBits, mmioBase, qemu, id, ram, null, regs);
+		return attach(paBits, mmioBase, qemu, stage, id, ram, null, regs);
 	}
 
-	private SnapshotView attach(int paBits, String mmioBase, String qemu, String id, String ram, String base, String regs) throws IOException {
+	private SnapshotView attach(int paBits, String mmioBase, String qemu, String stage, String id, String ram, String base, String regs) throws IOException {
 		if (host.smmu(id).isPresent()) {
 			throw new ShellError("an SMMU named '" + id + "' exists already");
 		}
@@ -296,7 +298,16 @@ public class SmmuCommands {
 			}
 			images.add(new Object[] { existing(file), Args.number("base of " + file, b) });
 		}
-		Map<Integer, Long> preset = qemu.isEmpty() ? Map.of() : QemuIdRegisters.of(qemu);
+		if (qemu.isEmpty() && !stage.isEmpty()) {
+			throw new ShellError("--stage " + stage + ": a stage of QEMU's smmuv3 needs --qemu VERSION (without it the ID registers the files lack are an Arm MMU-700's)");
+		}
+		String stageOrDefault = stage.isEmpty() ? "1" : stage;
+		Map<Integer, Long> preset;
+		try {
+			preset = qemu.isEmpty() ? Map.of() : QemuIdRegisters.of(qemu, stageOrDefault);
+		} catch (IllegalArgumentException e) {
+			throw new ShellError("--stage " + stage + ": " + e.getMessage());
+		}
 		if (preset == null) {
 			throw new ShellError("--qemu " + qemu + ": no preset (have: " + String.join(", ", QemuIdRegisters.VERSIONS) + ")");
 		}
@@ -323,7 +334,7 @@ public class SmmuCommands {
 		Smmu s = host.attachSnapshot(id, mmio, memory, registers);
 		SmmuRow r = row(s);
 		return new SnapshotView(r.id(), r.mmioBase(), r.enabled(), r.gbpa(), r.streamTable(), r.stages(), r.oas(), r.endpoints(),
-				qemu.isEmpty() ? idRegisters(given, s) : idRegisters(given, qemu));
+				qemu.isEmpty() ? idRegisters(given, s) : idRegisters(given, qemu, stageOrDefault));
 	}
 
 	private static final String[] ID_REGISTERS = { "IDR0", "IDR1", "IDR2", "IDR3", "IDR4", "IDR5", "IIDR", "AIDR" };
@@ -334,14 +345,14 @@ public class SmmuCommands {
 	 * other values may have built structures this instance reads differently.
 	 */
 	/** Where a snapshot's ID registers came from when a QEMU preset filled in those the files lacked. */
-	static String idRegisters(java.util.Set<Integer> given, String qemu) {
+	static String idRegisters(java.util.Set<Integer> given, String qemu, String stage) {
 		List<String> preset = new ArrayList<>();
 		for (int i = 0; i < ID_REGISTERS.length; i++) {
 			if (!given.contains(i * 4)) {
 				preset.add(ID_REGISTERS[i]);
 			}
 		}
-		String from = " from QEMU " + qemu + "'s smmuv3 reset values (stage=1)";
+		String from = " from QEMU " + qemu + "'s smmuv3 reset values (stage=" + stage + ")";
 		if (preset.isEmpty()) {
 			return "from the register files";
 		}
@@ -430,7 +441,9 @@ public class SmmuCommands {
 				? String.format("2-level 2^%d split %d @0x%x", Regs.STRTAB_CFG_LOG2SIZE.get(cfg), Regs.STRTAB_CFG_SPLIT.get(cfg), base)
 				: String.format("linear 2^%d @0x%x", Regs.STRTAB_CFG_LOG2SIZE.get(cfg), base);
 		int idr0 = s.read32(Regs.IDR0);
-		String stages = (Regs.IDR0_S1P.get(idr0) != 0 ? "S1" : "") + (Regs.IDR0_S2P.get(idr0) != 0 ? "+S2" : "");
+		boolean s1 = Regs.IDR0_S1P.get(idr0) != 0;
+		boolean s2 = Regs.IDR0_S2P.get(idr0) != 0;
+		String stages = s1 && s2 ? "S1+S2" : s1 ? "S1" : s2 ? "S2" : "none";
 		long endpoints = host.endpoints().stream().filter(e -> e.smmu().equals(s.id())).count();
 		return new SmmuRow(s.id(), s.spec().mmioBase(), (cr0 & Regs.CR0_SMMUEN) != 0 ? "yes" : "no",
 				(gbpa & Regs.GBPA_ABORT) != 0 ? "abort" : "bypass", st, stages, s.spec().oasBits(), (int) endpoints);

@@ -111,7 +111,7 @@ class SmmuCommandsTest {
 	void aSnapshotKeepsItsMmioBaseAndReplaysQemusTranslations() throws Exception {
 		TestHost host = new TestHost(1, 1, idr -> idr);
 		SmmuCommands c = new SmmuCommands(host);
-		Views.SnapshotView v = c.snapshot(48, "0x9050000", "", "qemu", FIXTURE + "ram.img.gz", "0x40000000",
+		Views.SnapshotView v = c.snapshot(48, "0x9050000", "", "", "qemu", FIXTURE + "ram.img.gz", "0x40000000",
 				FIXTURE + "regs.trace," + FIXTURE + "idregs.txt");
 		assertEquals(0x905_0000L, v.mmioBase());
 		assertEquals(0x905_0000L, host.smmu("qemu").orElseThrow().spec().mmioBase());
@@ -124,7 +124,7 @@ class SmmuCommandsTest {
 				"as the README shows it");
 		assertEquals("mmio-base 0x9050040 is not 64 KiB aligned (an SMMU's register pages are)",
 				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class,
-						() -> c.snapshot(48, "0x9050040", "", "q2", FIXTURE + "ram.img.gz", "0x40000000", FIXTURE + "regs.trace")).getMessage());
+						() -> c.snapshot(48, "0x9050040", "", "", "q2", FIXTURE + "ram.img.gz", "0x40000000", FIXTURE + "regs.trace")).getMessage());
 		assertEquals("qemu detached", c.detach("qemu"));
 	}
 
@@ -140,23 +140,23 @@ class SmmuCommandsTest {
 		java.nio.file.Files.write(high, b);
 		java.nio.file.Files.writeString(regs, "0x20=0x0\n");
 		String l = low.toString(), h = high.toString();
-		c.snapshot(48, "0", "", "two", l + "@0x40000000," + h + "@0x100000000", regs.toString());
+		c.snapshot(48, "0", "", "", "two", l + "@0x40000000," + h + "@0x100000000", regs.toString());
 		smmu.hw.PhysicalMemory m = host.smmu("two").orElseThrow().memory();
 		assertEquals(0x1111_1111_1111_1111L, m.read64(0x4000_1ff8L));
 		assertEquals(0, m.read64(0x4000_2000L));
 		assertEquals(0x2222_2222_2222_2222L, m.read64(0x1_0000_0ff8L));
 		// the four-argument form: images without @BASE go at <base>
-		c.snapshot(48, "0", "", "three", l + "," + h + "@0x50000000", "0x40000000", regs.toString());
+		c.snapshot(48, "0", "", "", "three", l + "," + h + "@0x50000000", "0x40000000", regs.toString());
 		m = host.smmu("three").orElseThrow().memory();
 		assertEquals(0x1111_1111_1111_1111L, m.read64(0x4000_0000L));
 		assertEquals(0x2222_2222_2222_2222L, m.read64(0x5000_0000L));
 
-		org.junit.jupiter.api.function.Executable overlap = () -> c.snapshot(48, "0", "", "four", l + "@0x40000000," + h + "@0x40001000", regs.toString());
+		org.junit.jupiter.api.function.Executable overlap = () -> c.snapshot(48, "0", "", "", "four", l + "@0x40000000," + h + "@0x40001000", regs.toString());
 		assertEquals("RAM images " + l + " [0x40000000, 0x40002000) and " + h + " [0x40001000, 0x40002000) overlap",
 				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class, overlap).getMessage());
 		assertEquals("RAM image '" + l + "' has no @BASE (give FILE@BASE, e.g. " + l + "@0x40000000)",
 				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class,
-						() -> c.snapshot(48, "0", "", "four", l, regs.toString())).getMessage());
+						() -> c.snapshot(48, "0", "", "", "four", l, regs.toString())).getMessage());
 		assertEquals(false, host.smmu("four").isPresent());
 	}
 
@@ -164,7 +164,7 @@ class SmmuCommandsTest {
 	void aQemuPresetGivesTheIdRegistersTheFilesLack() throws Exception {
 		TestHost host = new TestHost(1, 1, idr -> idr);
 		SmmuCommands c = new SmmuCommands(host);
-		Views.SnapshotView v = c.snapshot(48, "0x9050000", "7.2", "qemu", FIXTURE + "ram.img.gz", "0x40000000",
+		Views.SnapshotView v = c.snapshot(48, "0x9050000", "7.2", "", "qemu", FIXTURE + "ram.img.gz", "0x40000000",
 				FIXTURE + "regs.trace," + FIXTURE + "idregs.txt");
 		assertEquals("IDR2 IDR4 AIDR from QEMU 7.2's smmuv3 reset values (stage=1), the rest from the register files", v.idRegisters());
 		Smmu s = host.smmu("qemu").orElseThrow();
@@ -172,11 +172,42 @@ class SmmuCommandsTest {
 		assertEquals(0, s.read32(Regs.IDR0 + 0x10));
 		assertEquals(271, c.replay("qemu", FIXTURE + "translations.trace").agreed() / 2);
 		// no ID register file: all from the preset, the files' values win over it
-		v = c.snapshot(48, "0", "8.2", "q82", FIXTURE + "ram.img.gz", "0x40000000", FIXTURE + "regs.trace");
+		v = c.snapshot(48, "0", "8.2", "", "q82", FIXTURE + "ram.img.gz", "0x40000000", FIXTURE + "regs.trace");
 		assertEquals("all from QEMU 8.2's smmuv3 reset values (stage=1)", v.idRegisters());
 		assertEquals(0x0d44_101a, host.smmu("q82").orElseThrow().read32(Regs.IDR0));
 		assertEquals("--qemu 6.0: no preset (have: 7.2, 8.2, 10.2)",
 				org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class,
-						() -> c.snapshot(48, "0", "6.0", "q60", FIXTURE + "ram.img.gz", "0x40000000", FIXTURE + "regs.trace")).getMessage());
+						() -> c.snapshot(48, "0", "6.0", "", "q60", FIXTURE + "ram.img.gz", "0x40000000", FIXTURE + "regs.trace")).getMessage());
+	}
+
+	@Test
+	void theQemuPresetTakesTheStagePropertyItsVersionHas() throws Exception {
+		TestHost host = new TestHost(1, 1, idr -> idr);
+		SmmuCommands c = new SmmuCommands(host);
+		String ram = FIXTURE + "ram.img.gz";
+		String regs = FIXTURE + "regs.trace";
+		Views.SnapshotView v = c.snapshot(48, "0", "10.2", "nested", "n", ram, "0x40000000", regs);
+		assertEquals("all from QEMU 10.2's smmuv3 reset values (stage=nested)", v.idRegisters());
+		assertEquals("S1+S2", v.stages());
+		assertEquals(0x0d44_101b, host.smmu("n").orElseThrow().read32(Regs.IDR0));
+		assertEquals(0x3404, host.smmu("n").orElseThrow().read32(Regs.IDR0 + 0xc), "IDR3.XNX with stage 2");
+		v = c.snapshot(48, "0", "8.2", "2", "s2", ram, "0x40000000", regs);
+		assertEquals("all from QEMU 8.2's smmuv3 reset values (stage=2)", v.idRegisters());
+		assertEquals("S2", v.stages());
+		v = c.snapshot(48, "0", "8.2", "1", "s1", ram, "0x40000000", regs);
+		assertEquals("S1", v.stages());
+		String[][] refused = {
+				{ "7.2", "2", "--stage 2: QEMU 7.2's smmuv3 has no stage property (stage 1 only; stage=2 came in 8.1, stage=nested in 9.1)" },
+				{ "7.2", "nested", "--stage nested: QEMU 7.2's smmuv3 has no stage property (stage 1 only; stage=2 came in 8.1, stage=nested in 9.1)" },
+				{ "8.2", "nested", "--stage nested: QEMU 8.2's smmuv3 takes stage=1 or stage=2 (stage=nested came in 9.1; 8.2 reads any other value as stage 1)" },
+				{ "10.2", "3", "--stage 3: QEMU's smmuv3 stage is 1, 2 or nested" },
+				{ "", "2", "--stage 2: a stage of QEMU's smmuv3 needs --qemu VERSION (without it the ID registers the files lack are an Arm MMU-700's)" } };
+		for (String[] r : refused) {
+			String m = org.junit.jupiter.api.Assertions.assertThrows(smmu.gogo.format.ShellError.class,
+					() -> c.snapshot(48, "0", r[0], r[1], "x", ram, "0x40000000", regs)).getMessage();
+			assertEquals(r[2], m);
+			assertEquals(-1, m.indexOf('\n'), "one line");
+			assertEquals(false, host.smmu("x").isPresent(), "nothing attached");
+		}
 	}
 }

@@ -11,5 +11,5 @@
  * {@link java.lang.IllegalArgumentException} naming the line.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package smmu.hw.snapshot;
