@@ -15,7 +15,8 @@ import smmu.hw.impl.config.FetchListener;
  * AtomicLong would bounce its line between cores. {@code stats()} sums every thread's block with opaque
  * reads (a value may lag by the increments in flight). A translation served by both caches costs one
  * increment ({@link #FAST_HITS}, counted as a translation, a config hit and a TLB hit). The block is also
- * the listener that counts configuration fetches and table descriptor reads.
+ * the listener that counts configuration fetches and table descriptor reads (the reads the walker
+ * really makes: none for a descriptor a nested walk's own stage-2 walk cache supplied).
  */
 final class Counters implements FetchListener {
 	/** A translation served by a configuration cache hit and a main-TLB hit: counts for all three. */
