@@ -18,8 +18,13 @@ import smmu.hw.TranslationResult;
 
 /**
  * The full nested miss walk over random pages (2048-page working set, TLB disabled, so every transaction
- * makes 24 dependent descriptor reads) beside its calibration in the same run: 24 dependent loads from a
- * small {@code long[]} (no memory model at all). The goal is the walk at most 6x the calibration.
+ * is a 4-level stage 1 over a 4-level stage 2) beside its calibration in the same run: 24 dependent loads
+ * from a small {@code long[]} (no memory model at all). The goal is the walk at most 6x the calibration.
+ * <p>
+ * Two calibrations: {@link #dependentLoads24} starts each call's chain from the call counter, so the loads
+ * of one call depend on each other but consecutive calls do not, and the CPU overlaps calls (closer to
+ * throughput); {@link #dependentLoads24Chained} starts each call where the previous one ended, so every
+ * load waits for the one before it across calls too (latency, as one walk's reads do).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -31,6 +36,7 @@ public class MissWalkBenchmark {
 	private NestedRig rig;
 	private TranslationRequest[] requests;
 	private int mask, next;
+	private long cursor;
 	private final long[] chain = new long[512];
 
 	@Setup
@@ -55,6 +61,17 @@ public class MissWalkBenchmark {
 		for (int i = 0; i < 24; i++) {
 			x = chain[(int) x];
 		}
+		return x;
+	}
+
+	/** As {@link #dependentLoads24}, but the chain continues from the previous call's last value. */
+	@Benchmark
+	public long dependentLoads24Chained() {
+		long x = cursor;
+		for (int i = 0; i < 24; i++) {
+			x = chain[(int) x];
+		}
+		cursor = x;
 		return x;
 	}
 }

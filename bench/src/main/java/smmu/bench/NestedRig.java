@@ -22,7 +22,8 @@ import smmu.hw.impl.SmmuDevice;
  * library: each a 4-level stage 1 (48-bit VA, 4K) over one 4-level stage 2 (48-bit IPA, 4K pages only, 16
  * MiB of guest RAM). The streams share one stage-1 table mapping {@code pages} 4K pages from {@link #IOVA},
  * but their ASIDs differ, so each stream has its own TLB entries. A miss is a full nested walk: 24
- * descriptor reads.
+ * descriptor reads in the architecture's walk, 12 with the per-walk stage-2 walk cache (the stage-1 tables
+ * and the buffers lie in one 2 MiB IPA range).
  */
 final class NestedRig {
 	static final long IOVA = 0x7f12_0000_0000L;

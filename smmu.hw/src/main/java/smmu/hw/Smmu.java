@@ -43,7 +43,9 @@ public interface Smmu extends SmmuRegisters {
 
 	/**
 	 * Translates one transaction while tracing every memory read, without using or filling the caches
-	 * and without recording events or counting statistics.
+	 * (not even the stage-2 walk cache that one nested walk of {@link #translate} keeps for itself, so the
+	 * trace holds every descriptor read of the architecture's walk) and without recording events or
+	 * counting statistics.
 	 */
 	Walk walk(TranslationRequest request);
 

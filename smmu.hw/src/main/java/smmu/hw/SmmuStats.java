@@ -11,7 +11,9 @@ import java.util.Map;
  * @param steL1Fetches level-1 stream table descriptors read
  * @param cdFetches CDs read
  * @param cdL1Fetches level-1 CD descriptors read
- * @param tableReads translation table descriptor reads, index [stage - 1][level]
+ * @param tableReads translation table descriptor reads, index [stage - 1][level]: the reads really made, so
+ *        a nested walk counts fewer stage-2 reads than the architecture's walk where its per-walk stage-2
+ *        walk cache served a level (the traced {@link Smmu#walk} shows every read and counts nothing)
  * @param translations transactions handled
  * @param faults transactions terminated, by event type (aborts without event count as "ABORT")
  * @param commands commands consumed, by upstream opcode name

@@ -23,6 +23,8 @@ public final class SparseMemory implements PhysicalMemory {
 
 	private final int addressBits;
 	private final long limit;
+	/** Bits clear in every 8-byte aligned address below the limit: the low three and those at or above it. */
+	private final long aligned64Out;
 	private final byte[][][] root;
 	private final AtomicLong frames = new AtomicLong();
 
@@ -33,6 +35,7 @@ public final class SparseMemory implements PhysicalMemory {
 		}
 		this.addressBits = addressBits;
 		this.limit = 1L << addressBits;
+		this.aligned64Out = -limit | 7;
 		this.root = new byte[1 << Math.max(1, addressBits - FRAME_SHIFT - LEAF_BITS)][][];
 	}
 
@@ -118,10 +121,11 @@ public final class SparseMemory implements PhysicalMemory {
 
 	@Override
 	public long read64(long pa) {
-		check(pa, 8);
-		if ((pa & 7) == 0) {
+		// one test for the common case: 8-byte aligned (so within one frame) and below the address size
+		if ((pa & aligned64Out) == 0) {
 			return (long) LONGS.getOpaque(frameForRead(pa), off(pa));
 		}
+		check(pa, 8);
 		if (crosses(pa, 8)) {
 			return readSlow(pa, 8);
 		}

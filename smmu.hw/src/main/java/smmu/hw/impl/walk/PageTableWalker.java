@@ -30,8 +30,19 @@ import smmu.hw.arch.Pte;
  * Stage-2 accesses made for table walks and CD fetches are reads.</li>
  * <li>An S2-only input beyond the SMMU's IAS (QEMU: a stage-1 Address size fault) is the caller's check;
  * here such an address is a stage-2 Translation fault when it exceeds S2T0SZ.</li>
+ * <li>Per-walk stage-2 walk cache ({@link #translate}): the five stage-2 walks of one nested walk (four
+ * stage-1 table descriptors and the output) keep the stage-2 descriptors they read at the levels above the
+ * last (tables and blocks), one per level tagged by the IPA range it covers, and a later stage-2 walk of
+ * the same nested walk starts below the deepest level whose range holds its IPA. The cache is created
+ * for one nested walk and dropped with it: nothing outlives the walk, so no invalidation applies to it
+ * (a walk that reads a descriptor once and uses it for several IPAs is what a walk cache allowed by the
+ * architecture does; the TLB and its invalidations are unchanged). A reused descriptor goes through the
+ * same checks as a freshly read one, so outputs, permissions and faults (type, stage, class, IPA, level)
+ * are those of {@link #translateUncached}; only the reads differ. The listener, and so the counters of
+ * table reads by stage and level, sees the reads really made.</li>
  * </ul>
- * Stateless and thread-safe; a walk allocates only its {@link WalkResult}.
+ * Stateless and thread-safe; a walk allocates only its {@link WalkResult} and, when nested, its
+ * eight-long stage-2 walk cache.
  */
 public final class PageTableWalker {
 
@@ -50,6 +61,11 @@ public final class PageTableWalker {
 	private static final long R_WALK_EABT = FAULT | (long) C_WALK_EABT << CODE_SHIFT;
 	private static final EventType[] FAULTS = { null, EventType.F_TRANSLATION, EventType.F_ADDR_SIZE, EventType.F_ACCESS,
 			EventType.F_PERMISSION, EventType.F_WALK_EABT };
+
+	// The per-walk stage-2 walk cache: tag of level L at [L] (IPA >>> level shift, TAG_VALID set), the
+	// descriptor at [DESC + L]; levels 0-2 (a level-3 descriptor is always a leaf and never reused).
+	private static final int DESC = 4, CACHE_LONGS = 8;
+	private static final long TAG_VALID = 1L << 63;
 
 	private static final long VA_SELECT = 1L << 55;
 	private static final long APTABLE_RO = 1L << 62;
@@ -85,11 +101,28 @@ public final class PageTableWalker {
 	 * is then translated by stage 2 ({@link Event#CLASS_IN}). With stage 1 alone the result's {@code ipa}
 	 * is its output address.
 	 *
+	 * <p>
+	 * A nested walk keeps a stage-2 walk cache for its own duration (see the class comment), so it reads
+	 * fewer stage-2 descriptors than {@link #translateUncached} with the same outcome.
+	 *
 	 * @param write the access is a write (else a read)
 	 * @param listener told of every descriptor read, in order; null for none
 	 * @throws IllegalArgumentException when both stages are null (a caller error, never guest input)
 	 */
 	public WalkResult translate(S1Regime s1, S2Regime s2, long iova, boolean write, WalkListener listener) {
+		return walk(s1, s2, iova, write, listener, s1 != null && s2 != null ? new long[CACHE_LONGS] : null);
+	}
+
+	/**
+	 * As {@link #translate}, without the per-walk stage-2 walk cache: every stage-2 walk of a nested walk
+	 * starts at the stage-2 start table, so the listener sees every descriptor read of the architecture's
+	 * walk (4 + 5 x 4 = 24 for 4-level tables at both stages). The traced walk ({@code smmu:walk}) uses it.
+	 */
+	public WalkResult translateUncached(S1Regime s1, S2Regime s2, long iova, boolean write, WalkListener listener) {
+		return walk(s1, s2, iova, write, listener, null);
+	}
+
+	private WalkResult walk(S1Regime s1, S2Regime s2, long iova, boolean write, WalkListener listener, long[] cache) {
 		WalkListener l = listener == null ? WalkListener.NONE : listener;
 		if (s1 == null) {
 			if (s2 == null) {
@@ -135,7 +168,7 @@ public final class PageTableWalker {
 		for (;;) {
 			long pa = descAddr;
 			if (nested) {
-				long r = s2Walk(s2, s2Start, s2Root, descAddr, false, l);
+				long r = s2Walk(s2, s2Start, s2Root, descAddr, false, l, cache);
 				if (r < 0) {
 					return s2Fault(r, s2, Event.CLASS_TT, descAddr);
 				}
@@ -172,7 +205,7 @@ public final class PageTableWalker {
 				if (!nested) {
 					return WalkResult.success(ipa, ipa, 1L << shift, level, writable, true, true, global);
 				}
-				long r = s2Walk(s2, s2Start, s2Root, ipa, write, l);
+				long r = s2Walk(s2, s2Start, s2Root, ipa, write, l, cache);
 				if (r < 0) {
 					return s2Fault(r, s2, Event.CLASS_IN, ipa);
 				}
@@ -209,7 +242,7 @@ public final class PageTableWalker {
 			throw new IllegalArgumentException("stage 2 disabled");
 		}
 		int start = s2StartLevel(s2);
-		long r = s2Walk(s2, start, s2Root(s2, start), ipa, write, listener == null ? WalkListener.NONE : listener);
+		long r = s2Walk(s2, start, s2Root(s2, start), ipa, write, listener == null ? WalkListener.NONE : listener, null);
 		if (r < 0) {
 			return s2Fault(r, s2, faultClass, ipa);
 		}
@@ -220,9 +253,11 @@ public final class PageTableWalker {
 
 	/**
 	 * One stage-2 walk from the start table at {@code root} ({@link #s2Root}) of level {@code start}
-	 * ({@link #s2StartLevel}). Returns the packed outcome.
+	 * ({@link #s2StartLevel}). Returns the packed outcome. With a {@code cache} (one nested walk's, all
+	 * its walks with the same regime and root), the walk resumes from the deepest cached descriptor whose
+	 * range holds {@code ipa}, as if it had just read it, and keeps what it reads above level 3.
 	 */
-	private long s2Walk(S2Regime s2, int start, long root, long ipa, boolean write, WalkListener l) {
+	private long s2Walk(S2Regime s2, int start, long root, long ipa, boolean write, WalkListener l, long[] cache) {
 		// Arm ARM AArch64.S2Translate: the IPA range check comes first (an invalid S2T0SZ faults either way)
 		if ((ipa >>> (64 - s2.t0sz())) != 0) {
 			return R_TRANSLATION;
@@ -238,14 +273,35 @@ public final class PageTableWalker {
 		int level = start;
 		int shift = levelShift(g, start);
 		long descAddr = root + ((ipa >>> shift) << 3);
-		for (;;) {
-			long desc;
-			try {
-				desc = memory.read64(descAddr);
-			} catch (MemoryAbort e) {
-				return R_WALK_EABT | descAddr;
+		long desc = 0;
+		boolean reuse = false;
+		if (cache != null) {
+			// the deepest level (2 up to the start level) whose cached descriptor covers this IPA
+			for (int lv = 2, sh = levelShift(g, 2); lv >= start; lv--, sh += stride) {
+				if (cache[lv] == (ipa >>> sh | TAG_VALID)) {
+					level = lv;
+					shift = sh;
+					desc = cache[DESC + lv];
+					reuse = true;
+					break;
+				}
 			}
-			l.descriptorRead(2, level, descAddr, desc);
+		}
+		for (;;) {
+			if (reuse) {
+				reuse = false;
+			} else {
+				try {
+					desc = memory.read64(descAddr);
+				} catch (MemoryAbort e) {
+					return R_WALK_EABT | descAddr;
+				}
+				l.descriptorRead(2, level, descAddr, desc);
+				if (cache != null && level < 3) {
+					cache[level] = ipa >>> shift | TAG_VALID;
+					cache[DESC + level] = desc;
+				}
+			}
 			if ((desc & Pte.VALID) == 0) {
 				return R_TRANSLATION;
 			}

@@ -19,7 +19,8 @@ import smmu.hw.impl.config.FetchListener;
  * of another StreamID than the thread's last comes: the hit path pays one compare for the attribution, and
  * still one increment. A translation served by both caches costs one increment ({@link #FAST_HITS},
  * counted as a translation, a config hit and a TLB hit). This is also the listener that counts
- * configuration fetches and table descriptor reads.
+ * configuration fetches and table descriptor reads (the reads the walker really makes: none for a
+ * descriptor a nested walk's own stage-2 walk cache supplied).
  */
 final class Counters implements FetchListener {
 	/** A translation served by a configuration cache hit and a main-TLB hit: counts for all three. */

@@ -357,7 +357,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			} else if (cfg.s1() == null && (iova >>> cfg.inputBits()) != 0) {
 				r = inputTooLarge(cfg.s2(), request, null);
 			} else {
-				WalkResult w = walker.translate(cfg.s1(), cfg.s2(), iova, request.write(), t);
+				WalkResult w = walker.translateUncached(cfg.s1(), cfg.s2(), iova, request.write(), t);
 				r = w.ok() ? new Translated(w.pa(), Path.WALK) : new Aborted(walkEvent(w, request), reason(w));
 			}
 		}

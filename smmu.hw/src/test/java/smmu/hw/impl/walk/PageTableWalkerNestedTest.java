@@ -70,7 +70,8 @@ class PageTableWalkerNestedTest {
 		long[] s1Used = s1Tables(page(OUT_IPA, 12, S1_LEAF));
 		long[] s2Final = s2map(OUT_IPA, OUT_PA, S2_RW);
 		Tables.Reads reads = new Tables.Reads();
-		WalkResult r = walker.translate(s1(12, S1_TTB, true), s2(true), VA, true, reads);
+		// the architecture's walk, every read (translate keeps a stage-2 walk cache: see the next test)
+		WalkResult r = walker.translateUncached(s1(12, S1_TTB, true), s2(true), VA, true, reads);
 		assertTrue(r.ok(), r::toString);
 		assertEquals(OUT_PA | 0xabc, r.pa());
 		assertEquals(OUT_IPA | 0xabc, r.ipa());
@@ -90,6 +91,123 @@ class PageTableWalkerNestedTest {
 		assertArrayEquals(s2Final, Arrays.copyOfRange(a, 20, 24));
 		// the listener sees the S1 leaf as written
 		assertEquals(page(OUT_IPA, 12, S1_LEAF), reads.reads.get(19)[3]);
+	}
+
+	@Test
+	void nested4x4MissWithTheWalkCacheReadsSeventeen() {
+		long[] s1Used = s1Tables(page(OUT_IPA, 12, S1_LEAF));
+		long[] s2Final = s2map(OUT_IPA, OUT_PA, S2_RW);
+		Tables.Reads uncached = new Tables.Reads();
+		WalkResult expected = walker.translateUncached(s1(12, S1_TTB, true), s2(true), VA, true, uncached);
+		Tables.Reads reads = new Tables.Reads();
+		WalkResult r = walker.translate(s1(12, S1_TTB, true), s2(true), VA, true, reads);
+		assertEquals(expected, r);
+		assertEquals(OUT_PA | 0xabc, r.pa());
+		// the S1 tables' IPAs share stage-2 levels 0-1 (one 1G range) but each has its own 2M range: after the
+		// first full stage-2 walk each table IPA reads levels 2-3; the output IPA (another 1G range, same 512G)
+		// reads levels 1-3
+		assertEquals("2:0 2:1 2:2 2:3 1:0 2:2 2:3 1:1 2:2 2:3 1:2 2:2 2:3 1:3 2:1 2:2 2:3", reads.shape());
+		assertEquals(17, reads.count());
+		long[] a = reads.addresses();
+		assertEquals(s1Used[3] + GUEST_OFFSET, a[13]);
+		assertArrayEquals(Arrays.copyOfRange(s2Final, 1, 4), Arrays.copyOfRange(a, 14, 17));
+		assertSubsequence(uncached, reads);
+	}
+
+	@Test
+	void tablesInOneStage2PageReadTwelve() {
+		// the NestedRig layout of the benchmarks: S1 tables and the output in one 2M IPA range of 4K pages
+		Tables packed = new Tables(mem, S1_TTB + 0x1000);
+		long outIpa = S1_TTB + 0x10_0000;
+		long[] used = packed.map(S1_TTB, 12, 0, VA, 3, page(outIpa, 12, S1_LEAF), ipa -> ipa + GUEST_OFFSET);
+		for (long ipa : used) {
+			s2mapGuest(ipa);
+		}
+		s2map(outIpa, OUT_PA, S2_RW);
+		Tables.Reads reads = new Tables.Reads();
+		WalkResult r = walker.translate(s1(12, S1_TTB, true), s2(true), VA, false, reads);
+		assertEquals(walker.translateUncached(s1(12, S1_TTB, true), s2(true), VA, false, null), r);
+		assertEquals(OUT_PA | 0xabc, r.pa());
+		// one full stage-2 walk, then only the level-3 descriptor of each further IPA: 4 + 4 + 4 x 1
+		assertEquals("2:0 2:1 2:2 2:3 1:0 2:3 1:1 2:3 1:2 2:3 1:3 2:3", reads.shape());
+		assertEquals(12, reads.count());
+	}
+
+	@Test
+	void aStage2BlockServesEveryLookupOfTheWalk() {
+		// one 1G stage-2 block holds the S1 tables and the output IPA
+		long[] path = host.map(vttb, 12, 0, S1_TTB, 1, block(S1_TTB + GUEST_OFFSET, 12, S2_RW));
+		long outIpa = S1_TTB + 0x3000_0000L;
+		guest.map(S1_TTB, 12, 0, VA, 3, page(outIpa, 12, S1_LEAF), ipa -> ipa + GUEST_OFFSET);
+		Tables.Reads reads = new Tables.Reads();
+		WalkResult r = walker.translate(s1(12, S1_TTB, true), s2(true), VA, true, reads);
+		assertEquals(walker.translateUncached(s1(12, S1_TTB, true), s2(true), VA, true, null), r);
+		assertEquals(outIpa + GUEST_OFFSET | 0xabc, r.pa());
+		assertEquals(4096, r.mappingSize());
+		assertEquals("2:0 2:1 1:0 1:1 1:2 1:3", reads.shape());
+		// the block is re-checked for each use: read-only lets the table reads and a read through, not a write
+		mem.write64(path[1], block(S1_TTB + GUEST_OFFSET, 12, Pte.AF | Pte.S2_HAP_READ));
+		assertTrue(walker.translate(s1(12, S1_TTB, true), s2(true), VA, false, null).ok());
+		WalkResult denied = walker.translate(s1(12, S1_TTB, true), s2(true), VA, true, null);
+		assertFault(denied, EventType.F_PERMISSION, true, Event.CLASS_IN, outIpa | 0xabc, 0, true);
+		assertEquals(walker.translateUncached(s1(12, S1_TTB, true), s2(true), VA, true, null), denied);
+		// no access flag: the first table read faults, at the TTB's descriptor IPA
+		mem.write64(path[1], block(S1_TTB + GUEST_OFFSET, 12, Pte.S2_HAP_READ | Pte.S2_HAP_WRITE));
+		WalkResult af = walker.translate(s1(12, S1_TTB, true), s2(true), VA, false, null);
+		assertFault(af, EventType.F_ACCESS, true, Event.CLASS_TT, S1_TTB + 0x810, 0, true);
+		assertEquals(walker.translateUncached(s1(12, S1_TTB, true), s2(true), VA, false, null), af);
+	}
+
+	@Test
+	void theWalkCacheLivesForOneWalk() {
+		s1Tables(page(OUT_IPA, 12, S1_LEAF));
+		long[] s2Final = s2map(OUT_IPA, OUT_PA, S2_RW);
+		assertEquals(OUT_PA | 0xabc, walker.translate(s1(12, S1_TTB, true), s2(true), VA, false, null).pa());
+		// point the S1 tables' stage-2 level-1 entry (read, and kept, by the first walk) at a new level-2
+		// table that maps the same guest pages to other PAs holding a different S1 leaf
+		long[] ttbPath = s2mapGuest(S1_TTB);
+		long l2 = host.alloc(4096);
+		long oldL2 = Pte.outputAddress(mem.read64(ttbPath[1]), 12);
+		long moved = 0x20_0000_0000L;
+		for (int i = 0; i < 512; i++) {
+			long d = mem.read64(oldL2 + 8L * i);
+			if ((d & 3) != 3) {
+				continue;
+			}
+			long l3 = host.alloc(4096), oldL3 = Pte.outputAddress(d, 12);
+			for (int j = 0; j < 512; j++) {
+				long p = mem.read64(oldL3 + 8L * j);
+				if ((p & 1) != 0) {
+					long pa = Pte.outputAddress(p, 12);
+					for (int k = 0; k < 4096; k += 8) {
+						mem.write64(pa + moved + k, mem.read64(pa + k));
+					}
+					mem.write64(l3 + 8L * j, page(pa + moved, 12, S2_RW));
+				}
+			}
+			mem.write64(l2 + 8L * i, table(l3, 12));
+		}
+		long[] s1Used = guest.map(S1_TTB, 12, 0, VA, 3, 0, ipa -> ipa + GUEST_OFFSET);
+		mem.write64(s1Used[3] + GUEST_OFFSET + moved, page(OUT_IPA + 0x1000, 12, S1_LEAF));
+		s2map(OUT_IPA + 0x1000, OUT_PA + 0x5000, S2_RW);
+		mem.write64(ttbPath[1], table(l2, 12));
+		Tables.Reads reads = new Tables.Reads();
+		WalkResult r = walker.translate(s1(12, S1_TTB, true), s2(true), VA, false, reads);
+		assertEquals(OUT_PA + 0x5000 | 0xabc, r.pa(), "the second walk reads the new stage-2 table");
+		assertEquals(l2 + 8 * ((S1_TTB >>> 21) & 511), reads.addresses()[2]);
+		assertEquals(s2Final[3] + 8, reads.addresses()[reads.count() - 1]);
+	}
+
+	/** Every read of {@code cached} appears in {@code all}, in the same order. */
+	static void assertSubsequence(Tables.Reads all, Tables.Reads cached) {
+		int j = 0;
+		for (long[] c : cached.reads) {
+			while (j < all.reads.size() && !Arrays.equals(all.reads.get(j), c)) {
+				j++;
+			}
+			assertTrue(j < all.reads.size(), () -> "cached read " + Arrays.toString(c) + " not in the uncached walk's order");
+			j++;
+		}
 	}
 
 	@ParameterizedTest(name = "S1 granule {0} over S2 granule {1}: {2} reads")
@@ -112,7 +230,11 @@ class PageTableWalkerNestedTest {
 		host.map(root2, g2, start2, outIpa & ~pageMask2, 3, page(OUT_PA, g2, S2_RW));
 		S1Regime s1 = new S1Regime(3, new TableRegime(true, ttb, 16, g1, false), null, 48, false, false, false, true);
 		Tables.Reads reads = new Tables.Reads();
-		WalkResult r = walker.translate(s1, s2, va, true, reads);
+		WalkResult r = walker.translateUncached(s1, s2, va, true, reads);
+		Tables.Reads cached = new Tables.Reads();
+		assertEquals(r, walker.translate(s1, s2, va, true, cached));
+		assertSubsequence(reads, cached);
+		assertTrue(cached.count() < expectedReads, cached::shape);
 		assertTrue(r.ok(), r::toString);
 		assertEquals(OUT_PA | (outIpa & pageMask2), r.pa());
 		assertEquals(outIpa, r.ipa());
@@ -137,9 +259,11 @@ class PageTableWalkerNestedTest {
 			// unmapped
 			mem.write64(s2Path[3], 0);
 			Tables.Reads reads = new Tables.Reads();
-			assertFault(walker.translate(s1(12, S1_TTB, false), s2(true), VA, false, reads), EventType.F_TRANSLATION, true,
+			assertFault(walker.translateUncached(s1(12, S1_TTB, false), s2(true), VA, false, reads), EventType.F_TRANSLATION, true,
 					Event.CLASS_TT, s1Used[level], 0, true);
 			assertEquals(level * 5 + 4, reads.count());
+			assertFault(walker.translate(s1(12, S1_TTB, false), s2(true), VA, false, null), EventType.F_TRANSLATION, true,
+					Event.CLASS_TT, s1Used[level], 0, true);
 			assertFault(walker.translate(s1(12, S1_TTB, true), s2(false), VA, false, null), EventType.F_TRANSLATION, true,
 					Event.CLASS_TT, s1Used[level], 0, false);
 			// not readable: table walks are reads, whatever the access
@@ -217,10 +341,12 @@ class PageTableWalkerNestedTest {
 		assertFalse(r.s1Writable());
 		assertTrue(r.s2Writable());
 		Tables.Reads reads = new Tables.Reads();
-		assertFault(walker.translate(s1(12, S1_TTB, false), s2(true), VA, true, reads), EventType.F_PERMISSION, false, Event.CLASS_IN,
-				0, 0, false);
+		assertFault(walker.translateUncached(s1(12, S1_TTB, false), s2(true), VA, true, reads), EventType.F_PERMISSION, false,
+				Event.CLASS_IN, 0, 0, false);
 		// the S1 permission fault comes before the output's S2 walk
 		assertEquals(20, reads.count());
+		assertFault(walker.translate(s1(12, S1_TTB, false), s2(true), VA, true, null), EventType.F_PERMISSION, false, Event.CLASS_IN,
+				0, 0, false);
 		mem.write64(s1Used[2] + GUEST_OFFSET, 0);
 		assertFault(walker.translate(s1(12, S1_TTB, true), s2(true), VA, false, null), EventType.F_TRANSLATION, false, Event.CLASS_IN,
 				0, 0, true);
@@ -245,7 +371,8 @@ class PageTableWalkerNestedTest {
 		long outIpa1g = 0x6_0000_0000L | (VA & 0x3fff_ffffL);
 		long[] path = host.map(vttb, 12, 0, outIpa1g, 2, block(0x8_0000_0000L, 12, S2_RW));
 		Tables.Reads reads = new Tables.Reads();
-		r = walker.translate(s1(12, S1_TTB, true), s2(true), VA, false, reads);
+		r = walker.translateUncached(s1(12, S1_TTB, true), s2(true), VA, false, reads);
+		assertEquals(r, walker.translate(s1(12, S1_TTB, true), s2(true), VA, false, null));
 		assertEquals(0x8_0000_0000L | (VA & 0x1f_ffffL), r.pa());
 		assertEquals(outIpa1g, r.ipa());
 		assertEquals(1L << 21, r.mappingSize());
@@ -298,7 +425,8 @@ class PageTableWalkerNestedTest {
 		s2map(0x5_0000_1000L, 0x2_0000_0000L, S2_RW);
 		Tables.Reads reads = new Tables.Reads();
 		S1Regime s1 = new S1Regime(3, new TableRegime(true, ttb, 16, 16, false), null, 48, false, false, false, true);
-		WalkResult r = walker.translate(s1, s2(true), va, false, reads);
+		WalkResult r = walker.translateUncached(s1, s2(true), va, false, reads);
+		assertEquals(r, walker.translate(s1, s2(true), va, false, null));
 		assertTrue(r.ok(), r::toString);
 		assertEquals(0x2_0000_0234L, r.pa());
 		assertEquals(0x5_0000_1234L, r.ipa());
