@@ -296,7 +296,7 @@ public final class Formatter {
 	}
 
 	/** {@code s} cut at spaces into pieces of at most {@code max} characters; a longer word stays whole. */
-	static List<String> wrap(String s, int max) {
+	public static List<String> wrap(String s, int max) {
 		List<String> out = new ArrayList<>();
 		String rest = s;
 		while (rest.length() > max) {

@@ -28,6 +28,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
+import smmu.gogo.format.Formatter;
 import smmu.gogo.format.Json;
 import smmu.gogo.format.ShellError;
 
@@ -105,8 +106,10 @@ public class ShellCommands {
 			sb.append(sb.length() == 0 ? "" : "\n").append("usage: ").append(Usage.line(c, m)).append('\n');
 			Descriptor d = m.getAnnotation(Descriptor.class);
 			if (d != null) {
-				sb.append("  ").append(d.value()).append('\n');
+				indented(sb, "  ", d.value());
 			}
+			List<String[]> args = new ArrayList<>();
+			int w = 0;
 			for (java.lang.reflect.Parameter p : m.getParameters()) {
 				if (CommandSession.class.isAssignableFrom(p.getType())) {
 					continue;
@@ -114,7 +117,17 @@ public class ShellCommands {
 				Parameter opt = p.getAnnotation(Parameter.class);
 				Descriptor pd = p.getAnnotation(Descriptor.class);
 				String name = opt != null ? String.join(", ", opt.names()) : p.isNamePresent() ? p.getName() : p.getType().getSimpleName();
-				sb.append("    ").append(name).append(pd == null ? "" : "  " + pd.value()).append('\n');
+				args.add(new String[] { name, pd == null ? "" : pd.value() });
+				w = Math.max(w, name.length());
+			}
+			for (String[] a : args) {
+				sb.append("    ").append(a[0]);
+				if (a[1].isEmpty()) {
+					sb.append('\n');
+				} else {
+					sb.append(" ".repeat(w - a[0].length() + 2));
+					indented(sb, " ".repeat(w + 6), a[1]);
+				}
 			}
 		}
 		return sb.toString().stripTrailing();
@@ -268,6 +281,18 @@ public class ShellCommands {
 	private static String quote(String s) {
 		String one = s.replace("\n", "\\n");
 		return "'" + (one.length() > 300 ? one.substring(0, 300) + "...'" : one + "'");
+	}
+
+	/** Appends {@code text} wrapped to the width, its first line where {@code sb} stands, the rest under {@code indent}. */
+	private static void indented(StringBuilder sb, String indent, String text) {
+		int start = sb.lastIndexOf("\n") + 1;
+		if (sb.length() == start) {
+			sb.append(indent);
+		}
+		List<String> lines = Formatter.wrap(text, WIDTH - indent.length());
+		for (int i = 0; i < lines.size(); i++) {
+			sb.append(i == 0 ? "" : indent).append(lines.get(i)).append('\n');
+		}
 	}
 
 	private static String fit(String line) {
