@@ -207,6 +207,9 @@ class ShellTest {
 	@Test
 	void refreshWaitsForTheFrameworkInsteadOfFailing() {
 		assertTrue(ok("refresh").startsWith("refreshed"));
+		assertEquals("refresh: no bundle nosuch ('lb' lists the bundles and their ids)", fails("refresh nosuch"));
+		assertEquals("update: no bundle 999 ('lb' lists the bundles and their ids)", fails("update 999"));
+		assertEquals("update: no bundle 99999999999999999999 ('lb' lists the bundles and their ids)", fails("update 99999999999999999999 /nonexistent"));
 	}
 
 	@Test

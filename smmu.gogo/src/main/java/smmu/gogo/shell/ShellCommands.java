@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -198,7 +197,8 @@ public class ShellCommands {
 	}
 
 	@Descriptor("update a bundle from a file or URL (the launcher's own jar/... locations cannot be read again)")
-	public String update(@Descriptor("bundle id or symbolic name") Bundle bundle) throws BundleException {
+	public String update(@Descriptor("bundle id or symbolic name") String id) throws BundleException {
+		Bundle bundle = bundle("update", id);
 		String location = bundle.getLocation();
 		try {
 			new URL(location.startsWith("reference:") ? location.substring("reference:".length()) : location).openStream().close();
@@ -211,7 +211,8 @@ public class ShellCommands {
 	}
 
 	@Descriptor("update a bundle from a file or URL")
-	public String update(@Descriptor("bundle id or symbolic name") Bundle bundle, @Descriptor("file or URL") String location) throws Exception {
+	public String update(@Descriptor("bundle id or symbolic name") String id, @Descriptor("file or URL") String location) throws Exception {
+		Bundle bundle = bundle("update", id);
 		Path p = Path.of(location);
 		InputStream in;
 		if (Files.isRegularFile(p)) {
@@ -232,9 +233,15 @@ public class ShellCommands {
 	}
 
 	@Descriptor("refresh the wiring of the given bundles (none: every bundle that needs it); waits for the framework's event")
-	public String refresh(@Descriptor("bundle ids or names") Bundle... bundles) throws InterruptedException {
+	public String refresh(@Descriptor("bundle ids or names") String... ids) throws InterruptedException {
 		FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
-		Collection<Bundle> which = bundles == null || bundles.length == 0 ? null : Arrays.asList(bundles);
+		Collection<Bundle> which = null;
+		if (ids != null && ids.length > 0) {
+			which = new ArrayList<>();
+			for (String id : ids) {
+				which.add(bundle("refresh", id));
+			}
+		}
 		CountDownLatch done = new CountDownLatch(1);
 		wiring.refreshBundles(which, e -> {
 			if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED || e.getType() == FrameworkEvent.ERROR) {
@@ -245,6 +252,24 @@ public class ShellCommands {
 			throw new ShellError("refresh: the framework did not finish within 60 s");
 		}
 		return "refreshed " + (which == null ? "the bundles that needed it" : which.size() + " bundle(s)");
+	}
+
+	/** The bundle with this id or symbolic name, or a one-line error naming the command. */
+	private Bundle bundle(String command, String id) {
+		Bundle b = null;
+		if (id.chars().allMatch(Character::isDigit) && !id.isEmpty() && id.length() < 19) {
+			b = context.getBundle(Long.parseLong(id));
+		} else {
+			for (Bundle c : context.getBundles()) {
+				if (id.equals(c.getSymbolicName())) {
+					b = c;
+				}
+			}
+		}
+		if (b == null) {
+			throw new ShellError(command + ": no bundle " + id + " ('lb' lists the bundles and their ids)");
+		}
+		return b;
 	}
 
 	static boolean truthy(Object v) {
