@@ -282,7 +282,7 @@ public final class Formatter {
 			int cont = i == 0 ? head.length() : indent.length() + 2;
 			List<String> parts = indent.length() + text.length() > width ? wrap(text, Math.max(1, width - cont)) : List.of(text);
 			for (int k = 0; k < parts.size(); k++) {
-				sb.append(k == 0 ? indent : " ".repeat(cont)).append(parts.get(k)).append('\n');
+				sb.append(((k == 0 ? indent : " ".repeat(cont)) + parts.get(k)).stripTrailing()).append('\n');
 			}
 		}
 	}

@@ -25,7 +25,7 @@ import smmu.gogo.format.ShellError;
  * models, one thread per device, while the shell goes on), list them with their counters, stop them.
  */
 @Component(service = WorkloadCommands.class, immediate = true)
-@GogoCommand(scope = "workload", function = { "start", "stop", "list" })
+@GogoCommand(scope = "workload", function = { "start", "stop", "list", "clear" })
 public class WorkloadCommands {
 	/** One workload: what it is and what it did. */
 	public record WorkloadRow(int id, String vm, String pattern, String devices, String state, long ios, long iosPerSecond, long maps, long unmaps,
@@ -114,6 +114,12 @@ public class WorkloadCommands {
 			rows.add(WorkloadRow.of(w));
 		}
 		return rows;
+	}
+
+	@Descriptor("forget the finished workloads (running ones stay: workload:stop first)")
+	public String clear() {
+		int n = workloads.clear();
+		return "forgot " + n + " finished workload" + (n == 1 ? "" : "s");
 	}
 
 	@Descriptor("stop a workload (its id) or every running one (all); prints what it did")
