@@ -164,8 +164,8 @@ class FormatterTest {
 		assertEquals("name   a\nvalue  " + one, new Formatter().inspect(new Named("a", one)), "a word longer than the width stays whole");
 		assertEquals("name   a\nvalue  short", new Formatter().inspect(new Named("a", "short")));
 		// a multi-line value (vm:topology's tree): its lines as they are, a long one continued two columns in
-		assertEquals("name   tree\nvalue  \n  pcie.0\n    rp0", new Formatter().inspect(new Named("tree", "\n  pcie.0\n    rp0")));
-		assertEquals("name   tree\nvalue  \n  pcie.0\n    " + words.substring(0, 84) + "\n      " + words.substring(85),
+		assertEquals("name   tree\nvalue\n  pcie.0\n    rp0", new Formatter().inspect(new Named("tree", "\n  pcie.0\n    rp0")));
+		assertEquals("name   tree\nvalue\n  pcie.0\n    " + words.substring(0, 84) + "\n      " + words.substring(85),
 				new Formatter().inspect(new Named("tree", "\n  pcie.0\n    " + words)));
 	}
 }
