@@ -1257,7 +1257,10 @@ public final class VmConfigParser {
 		private VmDescription result() {
 			Machine m = new Machine(machineType, machineProps, gic, legacySmmu, acpi, its, defaultBypass, firmware);
 			Accel a = new Accel(accelType, kernelIrqchip, accelProps);
-			Memory mem = new Memory(ramSize, memProps);
+			// QEMU: "-m 0" means the machine's default size; any size is aligned up to 8 KiB (sizes here are
+			// below 2^63, so the alignment cannot overflow)
+			long size = ramSize == 0 ? 128L << 20 : ramSize;
+			Memory mem = new Memory((size + 8191) & -8192L, memProps);
 			List<Device> out = new ArrayList<>();
 			for (DevNode d : devices) {
 				Device r = switch (d.type) {

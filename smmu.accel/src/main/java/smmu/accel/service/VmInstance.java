@@ -84,7 +84,12 @@ final class VmInstance implements VirtualMachine {
 		for (Device dev : d.devices()) {
 			modelled(d, dev, optionOf(args, d, dev));
 		}
-		Vm vm = new Vm(name, host, iommufd, host.allocator(), d.memory().size(), iommufd::awaitEvents, keys, ramPage);
+		long ram = d.memory().size();
+		if (Long.remainderUnsigned(ram, ramPage) != 0) {
+			throw new VmException("-m", String.format("model: guest RAM of %d KiB: this model backs guest RAM with host pages of %d KiB, so the size must be a multiple of %d KiB (QEMU itself takes any multiple of 8 KiB)",
+					ram >>> 10, ramPage >> 10, ramPage >> 10), null);
+		}
+		Vm vm = new Vm(name, host, iommufd, host.allocator(), ram, iommufd::awaitEvents, keys, ramPage);
 		vm.virtualMsiDoorbell(d.machine().gicVersion() >= 3 && d.machine().its() ? VirtMemoryMap.GITS_TRANSLATER : VirtMemoryMap.GICV2M_SETSPI);
 		VmInstance i = new VmInstance(name, host, vm, args, d);
 		try {

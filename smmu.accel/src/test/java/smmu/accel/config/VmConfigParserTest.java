@@ -351,6 +351,10 @@ class VmConfigParserTest {
 		assertEquals("kvm", fallback.accel().type());
 		assertEquals(List.of("invalid accelerator hvf", "falling back to KVM"), fallback.warnings());
 		assertEquals(3L << 30, VmConfigParser.parse("-machine virt -m 3072").memory().size());
+		// QEMU's parse_memory_options: -m 0 is the default size, and sizes align up to 8 KiB
+		assertEquals(128L << 20, VmConfigParser.parse("-machine virt -m 0").memory().size());
+		assertEquals(8192, VmConfigParser.parse("-machine virt -m 1000B").memory().size());
+		assertEquals(3L << 20, VmConfigParser.parse("-machine virt -m size=3M").memory().size());
 	}
 
 	@Test
