@@ -183,25 +183,34 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		if (sid != c.sid) {
 			select(c, sid);
 		}
-		long key = ((long) sid << 32) | (ssid & 0xffff_ffffL);
 		// the micro-TLB: this thread's entry for the page, valid while neither the TLB entry nor the
 		// configuration it was found with has left its cache (each removal marks the node dead before the
 		// invalidation returns)
 		Object[] micro = c.micro;
 		int i = Counters.microIndex(sid, ssid, iova) << 1;
-		ConfigCache.Slot heldSlot = (ConfigCache.Slot) micro[i + 1];
-		boolean sameStream = heldSlot != null && heldSlot.key() == key && !heldSlot.dead();
-		if (sameStream) {
+		ConfigCache.Slot held = (ConfigCache.Slot) micro[i + 1];
+		if (held != null && held.key() == ((long) sid << 32 | (ssid & 0xffff_ffffL)) && !held.dead()) {
 			Tlb.Entry u = (Tlb.Entry) micro[i];
 			if (u.covers(iova) && u.permits(write) && !u.dead()) {
 				c.add(Counters.MICRO_HITS);
 				return u.output(iova);
 			}
+		} else {
+			held = null;
 		}
+		return mainHit(c, sid, ssid, iova, write, i, held);
+	}
+
+	/**
+	 * {@link #hit} past the micro-TLB (kept apart so that the micro-TLB's path stays small enough to
+	 * inline): the configuration ({@code held}, the live slot of this stream in the micro-TLB entry
+	 * {@code i}, or the cache's) and one main-TLB lookup, whose hit fills micro-TLB entry {@code i}.
+	 */
+	private long mainHit(Counters c, int sid, int ssid, long iova, boolean write, int i, ConfigCache.Slot held) {
 		if (!tlbOn) {
 			return NOT_PROBED;
 		}
-		ConfigCache.Slot slot = sameStream ? heldSlot : configsOn ? configs.slot(sid, ssid) : null;
+		ConfigCache.Slot slot = held != null ? held : configsOn ? configs.slot(sid, ssid) : null;
 		if (slot == null) {
 			return NOT_PROBED;
 		}
@@ -216,6 +225,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		}
 		c.add(Counters.FAST_HITS);
 		// the micro-TLB takes every main-TLB hit (the entry first: the slot marks the pair present)
+		Object[] micro = c.micro;
 		micro[i] = e;
 		micro[i + 1] = slot;
 		return e.output(iova);
