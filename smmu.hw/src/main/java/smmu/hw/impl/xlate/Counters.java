@@ -45,12 +45,14 @@ final class Counters implements FetchListener {
 	 */
 	static final int MICRO_ENTRIES = 512;
 	/**
-	 * The micro-TLB, direct-mapped by {@link #microIndex}: at {@code 2i} a main-TLB entry this thread hit, at
-	 * {@code 2i + 1} the configuration slot (which names its StreamID and SubstreamID) that lookup used; both
-	 * or neither (the owner writes both; only {@link #microLive} reads them from another thread). An entry is
-	 * valid while neither node is dead: each removal from its cache marks the node dead before it returns.
+	 * The micro-TLB, direct-mapped by {@link #microIndex}: in {@code microEntry[i]} a main-TLB entry this
+	 * thread hit, in {@code microSlot[i]} the configuration slot (which names its StreamID and SubstreamID)
+	 * that lookup used; both or neither (the owner writes both; only {@link #microLive} reads them from
+	 * another thread). One array per node type, so a hit makes no type check. An entry is valid while
+	 * neither node is dead: each removal from its cache marks the node dead before it returns.
 	 */
-	final Object[] micro = new Object[2 * MICRO_ENTRIES];
+	final Tlb.Entry[] microEntry = new Tlb.Entry[MICRO_ENTRIES];
+	final ConfigCache.Slot[] microSlot = new ConfigCache.Slot[MICRO_ENTRIES];
 	/** The StreamID whose block {@link #add} counts into. */
 	int sid;
 	private long[] c;
@@ -72,10 +74,11 @@ final class Counters implements FetchListener {
 
 	/** Entries of the micro-TLB whose main-TLB entry and configuration are both live (racy from another thread). */
 	int microLive() {
-		Object[] m = micro;
 		int n = 0;
-		for (int i = 0; i < m.length; i += 2) {
-			if (m[i] instanceof Tlb.Entry e && m[i + 1] instanceof ConfigCache.Slot s && !e.dead() && !s.dead()) {
+		for (int i = 0; i < MICRO_ENTRIES; i++) {
+			Tlb.Entry e = microEntry[i];
+			ConfigCache.Slot s = microSlot[i];
+			if (e != null && s != null && !e.dead() && !s.dead()) {
 				n++;
 			}
 		}

@@ -186,11 +186,10 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		// the micro-TLB: this thread's entry for the page, valid while neither the TLB entry nor the
 		// configuration it was found with has left its cache (each removal marks the node dead before the
 		// invalidation returns)
-		Object[] micro = c.micro;
-		int i = Counters.microIndex(sid, ssid, iova) << 1;
-		ConfigCache.Slot held = (ConfigCache.Slot) micro[i + 1];
+		int i = Counters.microIndex(sid, ssid, iova);
+		ConfigCache.Slot held = c.microSlot[i];
 		if (held != null && held.key() == ((long) sid << 32 | (ssid & 0xffff_ffffL)) && !held.dead()) {
-			Tlb.Entry u = (Tlb.Entry) micro[i];
+			Tlb.Entry u = c.microEntry[i];
 			if (u.covers(iova) && u.permits(write) && !u.dead()) {
 				c.add(Counters.MICRO_HITS);
 				return u.output(iova);
@@ -225,9 +224,8 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		}
 		c.add(Counters.FAST_HITS);
 		// the micro-TLB takes every main-TLB hit (the entry first: the slot marks the pair present)
-		Object[] micro = c.micro;
-		micro[i] = e;
-		micro[i + 1] = slot;
+		c.microEntry[i] = e;
+		c.microSlot[i] = slot;
 		return e.output(iova);
 	}
 
