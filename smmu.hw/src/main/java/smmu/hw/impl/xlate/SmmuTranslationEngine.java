@@ -224,8 +224,12 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		}
 		c.add(Counters.FAST_HITS);
 		// the micro-TLB takes every main-TLB hit (the entry first: the slot marks the pair present)
+		// (each reference store costs a GC write barrier, with a fence when the array and the node lie in
+		// different heap regions: the slot, mostly unchanged, is stored only when it changes)
 		c.microEntry[i] = e;
-		c.microSlot[i] = slot;
+		if (c.microSlot[i] != slot) {
+			c.microSlot[i] = slot;
+		}
 		return e.output(iova);
 	}
 
