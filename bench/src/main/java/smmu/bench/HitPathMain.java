@@ -52,31 +52,8 @@ public final class HitPathMain {
 			for (int m = 0; m < 3; m++) {
 				long t0 = mx.getCurrentThreadCpuTime();
 				int start = r * 7919;
-				for (int n = 0; n < OPS; n++) {
-					int i = (start + n) & mask;
-					if (m == 0) {
-						TranslationResult x = rig.smmu.translate(requests[i]);
-						sink += x instanceof TranslationResult.Translated t ? t.pa() : 1;
-					} else if (m == 1) {
-						long pa = rig.smmu.translateCached(sid, Event.NO_SSID, iovas[i], false);
-						if (pa == Smmu.NOT_CACHED) {
-							pa = ((TranslationResult.Translated) rig.smmu.translate(requests[i])).pa();
-						}
-						sink += pa;
-					} else {
-						long k = iovas[i] >>> 12;
-						for (int j = (int) (((k * 0x9e3779b97f4a7c15L) >>> 32) & tableMask);; j = (int) ((j + 1) & tableMask)) {
-							long x = table[2 * j];
-							if (x == k) {
-								sink += table[2 * j + 1];
-								break;
-							}
-							if (x == 0) {
-								break;
-							}
-						}
-					}
-				}
+				sink += m == 0 ? translate(rig, requests, start, mask) : m == 1 ? cached(rig, requests, iovas, sid, start, mask)
+						: probe(table, tableMask, iovas, start, mask);
 				if (r >= 0) {
 					ns[m][r] = (mx.getCurrentThreadCpuTime() - t0) / (double) OPS;
 				}
@@ -89,6 +66,49 @@ public final class HitPathMain {
 					med / probe);
 		}
 		System.out.println(rig.hitRates("W=" + pages + " random") + " sink=" + (sink & 1));
+	}
+
+	// each loop in its own method, so that each is compiled (and its callees inlined) on its own rather
+	// than as one large on-stack-replaced main
+
+	private static long translate(NestedRig rig, TranslationRequest[] requests, int start, int mask) {
+		long sink = 0;
+		for (int n = 0; n < OPS; n++) {
+			TranslationResult x = rig.smmu.translate(requests[(start + n) & mask]);
+			sink += x instanceof TranslationResult.Translated t ? t.pa() : 1;
+		}
+		return sink;
+	}
+
+	private static long cached(NestedRig rig, TranslationRequest[] requests, long[] iovas, int sid, int start, int mask) {
+		long sink = 0;
+		for (int n = 0; n < OPS; n++) {
+			int i = (start + n) & mask;
+			long pa = rig.smmu.translateCached(sid, Event.NO_SSID, iovas[i], false);
+			if (pa == Smmu.NOT_CACHED) {
+				pa = ((TranslationResult.Translated) rig.smmu.translate(requests[i])).pa();
+			}
+			sink += pa;
+		}
+		return sink;
+	}
+
+	private static long probe(long[] table, long tableMask, long[] iovas, int start, int mask) {
+		long sink = 0;
+		for (int n = 0; n < OPS; n++) {
+			long k = iovas[(start + n) & mask] >>> 12;
+			for (int j = (int) (((k * 0x9e3779b97f4a7c15L) >>> 32) & tableMask);; j = (int) ((j + 1) & tableMask)) {
+				long x = table[2 * j];
+				if (x == k) {
+					sink += table[2 * j + 1];
+					break;
+				}
+				if (x == 0) {
+					break;
+				}
+			}
+		}
+		return sink;
 	}
 
 	private static double median(double[] a) {

@@ -23,6 +23,11 @@ public final class ConfigCache<V> extends LinearTable<ConfigCache.Slot> {
 			return value;
 		}
 
+		/** The (StreamID, SubstreamID) of the configuration: {@code sid << 32 | ssid & 0xffffffffL}. */
+		public long key() {
+			return key;
+		}
+
 		int sid() {
 			return (int) (key >>> 32);
 		}

@@ -38,14 +38,21 @@ final class Counters implements FetchListener {
 
 	final Thread owner = Thread.currentThread();
 
-	/*
-	 * The micro-TLB: a main-TLB hit of this thread (or null), the configuration slot it used and its
-	 * (StreamID, SubstreamID); valid while neither node is dead. The slot and key change together, and
-	 * then the entry is cleared. lastPage: the 4K page of the last main-TLB hit or walk.
+	/**
+	 * Micro-TLB entries per thread (a power of two): 512 pairs of references, 4 KiB with compressed
+	 * references (8 KiB without) per translating thread and engine, beside the entries and configurations
+	 * they keep reachable until overwritten (at most 512 of each, dead ones included).
 	 */
-	long lastKey, lastPage = -1;
-	Tlb.Entry last;
-	ConfigCache.Slot lastSlot;
+	static final int MICRO_ENTRIES = 512;
+	/**
+	 * The micro-TLB, direct-mapped by {@link #microIndex}: in {@code microEntry[i]} a main-TLB entry this
+	 * thread hit, in {@code microSlot[i]} the configuration slot (which names its StreamID and SubstreamID)
+	 * that lookup used; both or neither (the owner writes both; only {@link #microLive} reads them from
+	 * another thread). One array per node type, so a hit makes no type check. An entry is valid while
+	 * neither node is dead: each removal from its cache marks the node dead before it returns.
+	 */
+	final Tlb.Entry[] microEntry = new Tlb.Entry[MICRO_ENTRIES];
+	final ConfigCache.Slot[] microSlot = new ConfigCache.Slot[MICRO_ENTRIES];
 	/** The StreamID whose block {@link #add} counts into. */
 	int sid;
 	private long[] c;
@@ -55,6 +62,28 @@ final class Counters implements FetchListener {
 	static final int RECENT = 16;
 	final long[][] recent = new long[RECENT][];
 	final int[] recentSid = new int[RECENT];
+
+	/**
+	 * The micro-TLB index of a transaction: its 4K input page plus a hash of its stream, so a run of
+	 * consecutive pages of one stream fills consecutive entries (up to {@link #MICRO_ENTRIES} pages never
+	 * collide) and two streams' same pages land apart.
+	 */
+	static int microIndex(int sid, int ssid, long iova) {
+		return ((int) (iova >>> 12) + ((sid * 0x9e3779b9 + ssid) * 0x85ebca6b >>> 16)) & (MICRO_ENTRIES - 1);
+	}
+
+	/** Entries of the micro-TLB whose main-TLB entry and configuration are both live (racy from another thread). */
+	int microLive() {
+		int n = 0;
+		for (int i = 0; i < MICRO_ENTRIES; i++) {
+			Tlb.Entry e = microEntry[i];
+			ConfigCache.Slot s = microSlot[i];
+			if (e != null && s != null && !e.dead() && !s.dead()) {
+				n++;
+			}
+		}
+		return n;
+	}
 
 	/** A new block, padded so that two threads' blocks share no cache line. */
 	static long[] block() {

@@ -58,10 +58,14 @@ import smmu.hw.impl.walk.WalkResult;
  * configuration it walked with has died (a CFGI returned meanwhile). The hit path reads no invalidation
  * sequence; {@link #translateCached} is the hit path alone and allocates nothing.
  * <p>
- * Micro-TLB: each thread keeps a main-TLB hit with the configuration slot it used (as a TBU keeps
- * entries in front of the TLB), taken when a main-TLB hit follows a walk or hit of the same 4K page. It serves a transaction of the same (StreamID, SubstreamID) in the same
- * block while neither node is dead, i.e. has left its cache; an invalidation that removes other entries
- * leaves it alone. Counted apart: "utlb" hits are micro-TLB hits; "tlb" hits are hits at either level.
+ * Micro-TLB: each thread keeps {@value Counters#MICRO_ENTRIES} main-TLB hits, each with the
+ * configuration slot it used (as a TBU keeps entries in front of the TLB), direct-mapped by 4K input page
+ * and stream ({@link Counters#microIndex}); every main-TLB hit fills its entry (a walk does not: the next
+ * access to the page hits the main TLB and fills). An entry serves a transaction of the same (StreamID,
+ * SubstreamID) in the same block while neither node is dead, i.e. has left its cache; an invalidation
+ * that removes other entries leaves it alone and no invalidation touches another thread's array. Counted
+ * apart: "utlb" hits are micro-TLB hits; "tlb" hits are hits at either level; the "utlb" row's entries
+ * are the live pairs of all threads, its capacity {@value Counters#MICRO_ENTRIES} per translating thread.
  */
 public final class SmmuTranslationEngine implements TranslationEngine {
 
@@ -179,20 +183,33 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		if (sid != c.sid) {
 			select(c, sid);
 		}
-		long key = ((long) sid << 32) | (ssid & 0xffff_ffffL);
-		// the micro-TLB: this thread's last TLB hit, valid while neither its entry nor its configuration
-		// has left its cache (each removal marks the node dead before the invalidation returns)
-		Tlb.Entry last = c.last;
-		ConfigCache.Slot lastSlot = c.lastSlot;
-		boolean sameStream = c.lastKey == key && lastSlot != null && !lastSlot.dead();
-		if (sameStream && last != null && last.covers(iova) && last.permits(write) && !last.dead()) {
-			c.add(Counters.MICRO_HITS);
-			return last.output(iova);
+		// the micro-TLB: this thread's entry for the page, valid while neither the TLB entry nor the
+		// configuration it was found with has left its cache (each removal marks the node dead before the
+		// invalidation returns)
+		int i = Counters.microIndex(sid, ssid, iova);
+		ConfigCache.Slot held = c.microSlot[i];
+		if (held != null && held.key() == ((long) sid << 32 | (ssid & 0xffff_ffffL)) && !held.dead()) {
+			Tlb.Entry u = c.microEntry[i];
+			if (u.covers(iova) && u.permits(write) && !u.dead()) {
+				c.add(Counters.MICRO_HITS);
+				return u.output(iova);
+			}
+		} else {
+			held = null;
 		}
+		return mainHit(c, sid, ssid, iova, write, i, held);
+	}
+
+	/**
+	 * {@link #hit} past the micro-TLB (kept apart so that the micro-TLB's path stays small enough to
+	 * inline): the configuration ({@code held}, the live slot of this stream in the micro-TLB entry
+	 * {@code i}, or the cache's) and one main-TLB lookup, whose hit fills micro-TLB entry {@code i}.
+	 */
+	private long mainHit(Counters c, int sid, int ssid, long iova, boolean write, int i, ConfigCache.Slot held) {
 		if (!tlbOn) {
 			return NOT_PROBED;
 		}
-		ConfigCache.Slot slot = sameStream ? lastSlot : configsOn ? configs.slot(sid, ssid) : null;
+		ConfigCache.Slot slot = held != null ? held : configsOn ? configs.slot(sid, ssid) : null;
 		if (slot == null) {
 			return NOT_PROBED;
 		}
@@ -206,20 +223,12 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			return PROBED;
 		}
 		c.add(Counters.FAST_HITS);
-		if (!sameStream) {
-			c.lastSlot = slot;
-			c.lastKey = key;
-			c.last = null;
-		}
-		// the micro-TLB takes an entry when the previous walk or hit was in the same 4K page (a stream of
-		// accesses in one page), so random accesses store no reference (each costs a GC write barrier)
-		long page = iova >>> 12;
-		if (page == c.lastPage) {
-			if (c.last != e) {
-				c.last = e;
-			}
-		} else {
-			c.lastPage = page;
+		// the micro-TLB takes every main-TLB hit (the entry first: the slot marks the pair present)
+		// (each reference store costs a GC write barrier, with a fence when the array and the node lie in
+		// different heap regions: the slot, mostly unchanged, is stored only when it changes)
+		c.microEntry[i] = e;
+		if (c.microSlot[i] != slot) {
+			c.microSlot[i] = slot;
 		}
 		return e.output(iova);
 	}
@@ -283,7 +292,6 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		if (tlbOn) {
 			tlb.insert(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova, w.pa(), w.ipa(), w.mappingSize(),
 					w.s1Writable(), w.s2Readable(), w.s2Writable(), w.global(), tlbGeneration, slot);
-			c.lastPage = iova >>> 12;
 		}
 		return new Translated(w.pa(), Path.WALK);
 	}
@@ -559,15 +567,19 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		long tlbHits = fast + s[Counters.TLB_HITS], tlbMisses = s[Counters.TLB_MISSES];
 		long cfgHits = fast + s[Counters.CFG_HITS], cfgMisses = s[Counters.CFG_MISSES];
 		long all = fast + s[Counters.TRANSLATIONS];
-		int threads;
+		int threads, live = 0;
 		synchronized (blocks) {
 			threads = blocks.size();
+			for (Counters b : blocks) {
+				live += b.microLive();
+			}
 		}
 		boolean microOn = tlbOn && configsOn;
 		List<CacheStats> caches = List.of(
 				new CacheStats("tlb", tlbHits + tlbMisses, tlbHits, tlbMisses, tlbIns, tlbInv, tlb.size(), tlb.capacity()),
 				new CacheStats("config", cfgHits + cfgMisses, cfgHits, cfgMisses, cfgIns, cfgInv, configs.size(), configs.capacity()),
-				new CacheStats("utlb", microOn ? all : 0, micro, microOn ? all - micro : 0, 0, 0, microOn ? threads : 0, microOn ? threads : 0));
+				new CacheStats("utlb", microOn ? all : 0, micro, microOn ? all - micro : 0, 0, 0, microOn ? live : 0,
+						microOn ? threads * Counters.MICRO_ENTRIES : 0));
 		return new SmmuStats(caches, s[Counters.STE], s[Counters.STE_L1], s[Counters.CD], s[Counters.CD_L1], reads(s),
 				all, faults(s), Map.of(), 0, 0);
 	}

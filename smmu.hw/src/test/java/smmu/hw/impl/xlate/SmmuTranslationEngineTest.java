@@ -504,7 +504,7 @@ class SmmuTranslationEngineTest {
 		assertEquals(Path.TLB_HIT, f.path(1, Fixture.DATA + 8)); // main TLB; the page twice in a row: kept
 		assertEquals(Path.TLB_HIT, f.path(1, Fixture.DATA + 16)); // micro-TLB
 		CacheStats utlb = f.engine.stats().cache("utlb"), tlb = f.engine.stats().cache("tlb");
-		assertEquals(new CacheStats("utlb", 3, 1, 2, 0, 0, 1, 1), utlb);
+		assertEquals(new CacheStats("utlb", 3, 1, 2, 0, 0, 1, Counters.MICRO_ENTRIES), utlb);
 		assertEquals(2, tlb.hits(), "tlb hits count both levels");
 		// invalidations that remove other entries (or nothing) leave it alone
 		f.engine.invalidateAsid(4, 6);
