@@ -12,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import smmu.iommufd.IommufdContext;
 import smmu.qemu.BridgeStats;
@@ -37,6 +40,8 @@ final class QemuInstance implements RealQemu {
 	private final List<String> env;
 
 	private volatile Process process;
+	/** Completes after {@link #exited} ran (the process's own onExit completes before its dependents). */
+	private volatile CompletableFuture<Void> exitHandled = CompletableFuture.completedFuture(null);
 	private volatile State state = State.STARTING;
 	private volatile int exitStatus = -1;
 	private volatile IommufdContext iommufd;
@@ -84,7 +89,7 @@ final class QemuInstance implements RealQemu {
 		console.add("qemu: started pid " + process.pid() + ": " + String.join(" ", commandLine));
 		thread("console", this::readConsole);
 		thread("accept", this::accept);
-		process.onExit().thenRun(this::exited);
+		exitHandled = process.onExit().thenRun(this::exited);
 	}
 
 	private void thread(String what, Runnable r) {
@@ -170,7 +175,7 @@ final class QemuInstance implements RealQemu {
 		}
 	}
 
-	/** SIGTERM, then SIGKILL after {@code graceMillis}; waits for the exit. */
+	/** SIGTERM, then SIGKILL after {@code graceMillis}; waits for the exit and its handling ({@link State#EXITED}). */
 	void stop(long graceMillis) {
 		Process p = process;
 		if (p == null) {
@@ -182,9 +187,11 @@ final class QemuInstance implements RealQemu {
 				p.destroyForcibly();
 				p.waitFor(5, TimeUnit.SECONDS);
 			}
-			p.onExit().get(5, TimeUnit.SECONDS);
-		} catch (Exception e) {
+			exitHandled.get(5, TimeUnit.SECONDS);
+		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
+		} catch (ExecutionException | TimeoutException e) {
+			// the exit was not seen in time: the state says so
 		}
 		closeServer();
 	}
