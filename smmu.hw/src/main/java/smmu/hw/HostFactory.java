@@ -17,7 +17,7 @@ public interface HostFactory {
 	 *
 	 * @param smmus physical SMMUs, at least 1
 	 * @param endpointsPerSmmu PCI functions behind each, 1..256
-	 * @param tlbEntries TLB entries per SMMU (0 disables the TLB)
+	 * @param tlbEntries TLB entries of each of an SMMU's 16 TBUs (0 disables the TLBs)
 	 * @param configCacheEntries configuration cache entries per SMMU (0 disables it)
 	 * @param memoryBytes host memory for the kernel's pages and the VMs' RAM, from 0x80000000 (sparse:
 	 *        only pages written take memory)

@@ -10,7 +10,7 @@ import smmu.hw.arch.Regs;
  * @param idr ID registers IDR0..IDR5 as read by software
  * @param iidr implementation identification
  * @param aidr architecture version (0x2 = SMMUv3.2)
- * @param tlbCapacity TLB entries (0 disables the TLB)
+ * @param tlbCapacity TLB entries of each TBU (16 per SMMU, a stream's being its StreamID's low four bits; 0 disables the TLBs)
  * @param configCacheCapacity configuration cache entries (0 disables it)
  */
 public record SmmuSpec(String id, long mmioBase, int[] idr, int iidr, int aidr, int tlbCapacity, int configCacheCapacity) {

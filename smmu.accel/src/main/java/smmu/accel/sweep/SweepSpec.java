@@ -37,7 +37,7 @@ public record SweepSpec(String name, String question, Map<String, List<String>> 
 		p.put("vms", new String[] { "1", "VMs (each with K vSMMUs over the same K physical SMMUs)" });
 		p.put("ram", new String[] { "256M", "guest RAM per VM (K/M/G suffixes)" });
 		p.put("page", new String[] { "2M", "host page backing guest RAM: 4K, 2M (THP) or 1G (hugetlbfs); stage 2 maps blocks of it" });
-		p.put("tlb", new String[] { "1024", "TLB entries per physical SMMU" });
+		p.put("tlb", new String[] { "1024", "TLB entries of each TBU of a physical SMMU" });
 		p.put("kernel", new String[] { "shared", "host kernel: shared (a stage-2 domain may span SMMUs) or per-smmu (mainline)" });
 		p.put("policy", new String[] { "shared", "stage-2 policy: shared (one stage 2 per VM) or per-instance (one per vSMMU)" });
 		p.put("workload", new String[] { "none", "none, stream, random, churn-strict or churn-lazy" });

@@ -33,11 +33,16 @@ import smmu.hw.driver.SteBuilder;
 class RegimeTest {
 	static final long IOVA = 0x40_0000L, PA = 0x2_0000_0000L;
 	static final int RW = Prot.READ | Prot.WRITE | Prot.CACHE;
+	/** The StreamID of stream 1 and 2. */
+	static final int[] SIDS = { 0, 1, 17 };
 
 	final SparseMemory mem = new SparseMemory(48);
 	final FrameAllocator alloc = new FrameAllocator(mem, 0x8000_0000L, 0x1_0000_0000L);
 
-	/** An SMMU with stage-1 streams sid 1 (ASID 1) and sid 2 (ASID 2), same VMID 0, each mapping IOVA -> PA + sid. */
+	/**
+	 * An SMMU with stage-1 streams 1 (StreamID 1, ASID 1) and 2 (StreamID 17, ASID 2), same VMID 0, each
+	 * mapping IOVA -> PA + stream * 1 MiB. Both StreamIDs are of TBU 1, so they share one TLB.
+	 */
 	final class Host {
 		final SmmuDevice dev;
 		final SmmuDriver drv;
@@ -47,34 +52,35 @@ class RegimeTest {
 			dev = SmmuDevice.create(spec, mem);
 			drv = SmmuDriver.probe(dev, mem, alloc, SmmuDriver.Options.DEFAULT.withKernelE2h(e2h));
 			drv.init();
-			for (int sid = 1; sid <= 2; sid++) {
+			for (int stream = 1; stream <= 2; stream++) {
+				int sid = SIDS[stream];
 				IoPageTable pt = IoPageTable.allocate(IoPageTable.Config.s1(4096, 48, 48), alloc);
-				pt.map(IOVA, PA + sid * 0x10_0000L, 0x1000, RW);
-				pts[sid] = pt;
+				pt.map(IOVA, PA + stream * 0x10_0000L, 0x1000, RW);
+				pts[stream] = pt;
 				CdTable t = drv.allocCdTable(0);
-				drv.writeCd(t, 0, CdBuilder.s1(pt, sid, false), sid);
+				drv.writeCd(t, 0, CdBuilder.s1(pt, stream, false), sid);
 				drv.ensureL2(sid);
 				drv.writeSte(sid, SteBuilder.cdTable(drv.features(), t, Ste.S1DSS_SSID0, false, false));
 			}
 		}
 
-		/** Makes the leaf of {@code sid} global (nG = 0) behind the TLB's back. */
-		void global(int sid) {
-			IoPageTable.Leaf l = pts[sid].lookup(IOVA);
+		/** Makes the leaf of {@code stream} global (nG = 0) behind the TLB's back. */
+		void global(int stream) {
+			IoPageTable.Leaf l = pts[stream].lookup(IOVA);
 			mem.write64(l.address(), l.descriptor() & ~Pte.NG);
 		}
 
-		TranslationResult read(int sid) {
-			return dev.translate(TranslationRequest.read(sid, IOVA + 8));
+		TranslationResult read(int stream) {
+			return dev.translate(TranslationRequest.read(SIDS[stream], IOVA + 8));
 		}
 
-		long pa(int sid) {
-			TranslationResult r = read(sid);
+		long pa(int stream) {
+			TranslationResult r = read(stream);
 			return assertInstanceOf(Translated.class, r, r::toString).pa() - 8;
 		}
 
-		Path path(int sid) {
-			return assertInstanceOf(Translated.class, read(sid)).path();
+		Path path(int stream) {
+			return assertInstanceOf(Translated.class, read(stream)).path();
 		}
 
 		void submit(long[]... cmds) {
@@ -119,7 +125,7 @@ class RegimeTest {
 		assertEquals(Path.TLB_HIT, h.path(1), "EL2 entries have no ASID");
 		h.submit(Commands.tlbiEl2Va(77, IOVA, true, 0, 0, 0, 0));
 		assertEquals(Path.WALK, h.path(1), "EL2_VA reaches EL2 entries whatever the ASID");
-		// two streams of the EL2 regime share entries: the one world has one address space
+		// two streams of the EL2 regime (and one TBU) share entries: the one world has one address space
 		assertEquals(PA + 0x10_0000L, h.pa(2));
 		TranslationResult high = h.dev.translate(TranslationRequest.read(1, 0xffff_ffff_ffff_f000L));
 		assertEquals(EventType.F_TRANSLATION, assertInstanceOf(Aborted.class, high).event().type());
@@ -162,7 +168,7 @@ class RegimeTest {
 		Host h = new Host(SmmuSpec.mmu700("s", 0), false);
 		h.global(1);
 		assertEquals(PA + 0x10_0000L, h.pa(1));
-		// sid 2 (ASID 2, same VMID) hits the global entry sid 1 filled: the architecture's rule
+		// stream 2 (ASID 2, same VMID, same TBU) hits the global entry stream 1 filled: the architecture's rule
 		assertEquals(PA + 0x10_0000L, h.pa(2));
 		assertEquals(Path.TLB_HIT, h.path(2));
 		// TLBI by ASID keeps global entries
@@ -170,7 +176,7 @@ class RegimeTest {
 		assertEquals(Path.TLB_HIT, h.path(1));
 		// TLBI by VA with another ASID removes it
 		h.submit(Commands.tlbiNhVa(0, 7, IOVA, true, 0, 0, 0, 0));
-		assertEquals(PA + 0x20_0000L, h.pa(2), "sid 2 walks its own (non-global) table now");
+		assertEquals(PA + 0x20_0000L, h.pa(2), "stream 2 walks its own (non-global) table now");
 		assertEquals(Path.TLB_HIT, h.path(2));
 		assertEquals(Path.WALK, h.path(1));
 	}

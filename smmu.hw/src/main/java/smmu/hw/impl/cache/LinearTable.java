@@ -120,7 +120,7 @@ abstract class LinearTable<N extends LinearTable.Node> {
 	private volatile long generation;
 
 	LinearTable(int capacity) {
-		this.capacity = Math.max(0, Math.min(capacity, MAX_CAPACITY));
+		this.capacity = clamp(capacity);
 		int n = 1;
 		while (n < MAX_STRIPES && this.capacity / (2 * n) >= MIN_STRIPE) {
 			n <<= 1;
@@ -141,6 +141,10 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		slots = new Node[n << slotBits];
 		present = new long[(n + 1) * PRESENT_STRIDE];
 		stripeShift = 32 - Integer.numberOfTrailingZeros(n);
+	}
+
+	static int clamp(int capacity) {
+		return Math.max(0, Math.min(capacity, MAX_CAPACITY));
 	}
 
 	/** Whether two nodes have the same key. */

@@ -87,6 +87,11 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		super(capacity);
 	}
 
+	/** The capacity of a TLB asked for {@code requested} entries (clamped to [0, {@value #MAX_CAPACITY}]). */
+	public static int capacityFor(int requested) {
+		return clamp(requested);
+	}
+
 	private static int hash(int vmid, int asid, int kind, long page, int shift) {
 		return mix(page + ((long) vmid << 40) + ((long) asid << 20) + ((long) (shift << 3 | kind) << 56));
 	}

@@ -29,7 +29,7 @@ public @interface HostConfig {
 	@AttributeDefinition(description = "Host physical window for files mapped into host memory (IOMMU_IOAS_MAP_FILE), start-end (exclusive), 0x-hex, 1 GiB aligned")
 	String fileMemory() default "0x4000000000-0x800000000000";
 
-	@AttributeDefinition(description = "TLB entries per SMMU (0 disables the TLB)")
+	@AttributeDefinition(description = "TLB entries of each TBU (16 per SMMU; 0 disables the TLBs)")
 	int tlbEntries() default 1024;
 
 	@AttributeDefinition(description = "Configuration cache entries per SMMU (0 disables it)")

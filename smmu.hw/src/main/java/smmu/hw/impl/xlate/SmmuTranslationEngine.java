@@ -1,11 +1,15 @@
 package smmu.hw.impl.xlate;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 import smmu.hw.CacheStats;
 import smmu.hw.Event;
@@ -37,8 +41,14 @@ import smmu.hw.impl.walk.WalkResult;
  * {@link PageTableWalker}, with the counters of {@link #stats()}.
  * <p>
  * Caches: the configuration cache holds one decoded configuration per (StreamID, SubstreamID), STE and CD
- * together, so CFGI_CD also refetches the STE of that key. The TLB holds leaf translations tagged (VMID,
- * ASID, kind). Both replace FIFO when full and are disabled by a capacity of 0. A TLB hit that lacks the
+ * together, so CFGI_CD also refetches the STE of that key. TLBs hold leaf translations tagged (VMID,
+ * ASID, kind), one TLB per TBU as in an MMU-600/700, where each TBU (the translation port of a group of
+ * devices) has its own TLB and the TCU has the configuration cache and walks: here {@value #TBUS} TBUs, a
+ * stream's being its StreamID's low four bits, each TLB of the spec's TLB capacity. So transactions of
+ * different devices fill and evict in different tables (on different cache lines when threads carry
+ * them), and a stream's entries serve every thread that carries it. Every TLBI reaches every TBU's TLB,
+ * as the TCU forwards invalidations to all TBUs. Both caches replace FIFO when full and are disabled by a
+ * capacity of 0. A TLB hit that lacks the
  * permission the access needs is not used: the access walks, and the walk reports the fault exactly.
  * Faults and configuration errors are never cached (a valid STE with Config = abort or S1DSS = terminate
  * is: its transactions abort from the cache). The configuration cache is not keyed by the stream table:
@@ -72,11 +82,19 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	private static final Aborted CONFIG_ABORT = new Aborted(null, "STE.Config = abort");
 	/** The stream key of every StreamID beyond SIDSIZE. */
 	private static final int BEYOND_SIDSIZE = -1;
+	/** TBUs: a transaction's is the one of its StreamID's low four bits, so neighbouring devices have their own. */
+	static final int TBUS = 16;
+	private static final VarHandle TBU = MethodHandles.arrayElementVarHandle(Tlb[].class);
 
 	private final EventSink sink;
 	private final PageTableWalker walker;
 	private final ConfigDecoder decoder;
-	private final Tlb tlb;
+	/**
+	 * The TBUs' TLBs, {@value #TBUS} of them, each made on its first use (under its own monitor, which
+	 * invalidations hold while they reach every TLB made so far; see {@link #tbu}).
+	 */
+	private final Tlb[] tbus = new Tlb[TBUS];
+	private final int tlbCapacity;
 	private final ConfigCache<StreamConfig> configs;
 	private final boolean tlbOn, configsOn;
 	private final int sidBits;
@@ -95,9 +113,9 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		this.sink = sink;
 		this.walker = new PageTableWalker(memory);
 		this.decoder = new ConfigDecoder(spec, memory, walker);
-		this.tlb = new Tlb(spec.tlbCapacity());
+		this.tlbCapacity = Tlb.capacityFor(spec.tlbCapacity());
 		this.configs = new ConfigCache<>(spec.configCacheCapacity());
-		this.tlbOn = tlb.enabled();
+		this.tlbOn = tlbCapacity > 0;
 		this.configsOn = configs.enabled();
 		this.sidBits = (int) Regs.IDR1_SIDSIZE.get(spec.idr(1));
 	}
@@ -109,6 +127,50 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		}
 		select(c, 0);
 		return c;
+	}
+
+	/**
+	 * The TLB of {@code sid}'s TBU. Made under the array's monitor, which invalidations hold while they reach
+	 * every TLB made so far: an invalidation either reaches a new TLB, or returned before it was made, and then
+	 * every walk that may fill it reads the page tables after the change the invalidation was issued for.
+	 */
+	private Tlb tbu(int sid) {
+		int k = sid & (TBUS - 1);
+		Tlb t = (Tlb) TBU.getAcquire(tbus, k);
+		if (t != null) {
+			return t;
+		}
+		synchronized (tbus) {
+			t = tbus[k];
+			if (t == null) {
+				t = new Tlb(tlbCapacity);
+				TBU.setRelease(tbus, k, t);
+			}
+			return t;
+		}
+	}
+
+	/** Runs a TLB invalidation on every TBU's TLB. */
+	private void invalidateTlbs(Consumer<Tlb> invalidation) {
+		synchronized (tbus) {
+			for (Tlb t : tbus) {
+				if (t != null) {
+					invalidation.accept(t);
+				}
+			}
+		}
+	}
+
+	/** A sum over the TBUs' TLBs made so far. */
+	private long tlbSum(ToLongFunction<Tlb> of) {
+		long n = 0;
+		for (int k = 0; k < TBUS; k++) {
+			Tlb t = (Tlb) TBU.getAcquire(tbus, k);
+			if (t != null) {
+				n += of.applyAsLong(t);
+			}
+		}
+		return n;
 	}
 
 	private int streamKey(int sid) {
@@ -218,7 +280,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			return NOT_PROBED;
 		}
 		// an input beyond the IAS never reaches the TLB, so no entry can match it
-		Tlb.Entry e = tlb.lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
+		Tlb.Entry e = tbu(sid).lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
 		if (e == null || !e.permits(write)) {
 			return PROBED;
 		}
@@ -240,10 +302,11 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	 * consults; the configuration's dead mark covers them).
 	 */
 	private TranslationResult translateSlow(StreamTable table, TranslationRequest request, boolean tlbProbed, Counters c) {
-		long tlbGeneration = tlb.generation();
+		int sid = request.sid(), ssid = request.ssid();
+		Tlb tlb = tlbOn ? tbu(sid) : null;
+		long tlbGeneration = tlbOn ? tlb.generation() : 0;
 		long cfgGeneration = configs.generation();
 		c.add(Counters.TRANSLATIONS);
-		int sid = request.sid(), ssid = request.ssid();
 		long iova = request.iova();
 		boolean write = request.write();
 		ConfigCache.Slot slot = configsOn ? configs.slot(sid, ssid) : null;
@@ -416,47 +479,47 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 
 	@Override
 	public void invalidateAll() {
-		tlb.invalidateAll();
+		invalidateTlbs(t -> t.invalidateAll());
 	}
 
 	@Override
 	public void invalidateEl2All() {
-		tlb.invalidateEl2All();
+		invalidateTlbs(t -> t.invalidateEl2All());
 	}
 
 	@Override
 	public void invalidateEl2Asid(int asid) {
-		tlb.invalidateEl2Asid(asid);
+		invalidateTlbs(t -> t.invalidateEl2Asid(asid));
 	}
 
 	@Override
 	public void invalidateEl2Va(int asid, long addr, long length, boolean leaf) {
-		tlb.invalidateEl2Va(asid, asid == ANY_ASID, addr, length);
+		invalidateTlbs(t -> t.invalidateEl2Va(asid, asid == ANY_ASID, addr, length));
 	}
 
 	@Override
 	public void invalidateVmid(int vmid) {
-		tlb.invalidateVmid(vmid);
+		invalidateTlbs(t -> t.invalidateVmid(vmid));
 	}
 
 	@Override
 	public void invalidateStage1(int vmid) {
-		tlb.invalidateStage1(vmid);
+		invalidateTlbs(t -> t.invalidateStage1(vmid));
 	}
 
 	@Override
 	public void invalidateAsid(int vmid, int asid) {
-		tlb.invalidateAsid(vmid, asid);
+		invalidateTlbs(t -> t.invalidateAsid(vmid, asid));
 	}
 
 	@Override
 	public void invalidateVa(int vmid, int asid, long addr, long length, boolean leaf) {
-		tlb.invalidateVa(vmid, asid, asid == ANY_ASID, addr, length);
+		invalidateTlbs(t -> t.invalidateVa(vmid, asid, asid == ANY_ASID, addr, length));
 	}
 
 	@Override
 	public void invalidateIpa(int vmid, long ipa, long length, boolean leaf) {
-		tlb.invalidateIpa(vmid, ipa, length);
+		invalidateTlbs(t -> t.invalidateIpa(vmid, ipa, length));
 	}
 
 	// ---- statistics
@@ -557,8 +620,8 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			for (int i = 0; i < s.length; i++) {
 				s[i] -= baseline[i];
 			}
-			tlbIns = tlb.insertions() - tlbInsertBase;
-			tlbInv = tlb.invalidations() - tlbInvalBase;
+			tlbIns = tlbSum(Tlb::insertions) - tlbInsertBase;
+			tlbInv = tlbSum(Tlb::invalidations) - tlbInvalBase;
 			cfgIns = configs.insertions() - cfgInsertBase;
 			cfgInv = configs.invalidations() - cfgInvalBase;
 		}
@@ -576,7 +639,8 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		}
 		boolean microOn = tlbOn && configsOn;
 		List<CacheStats> caches = List.of(
-				new CacheStats("tlb", tlbHits + tlbMisses, tlbHits, tlbMisses, tlbIns, tlbInv, tlb.size(), tlb.capacity()),
+				new CacheStats("tlb", tlbHits + tlbMisses, tlbHits, tlbMisses, tlbIns, tlbInv, tlbSum(Tlb::size),
+						tlbCapacity * Math.max(1, tlbSum(t -> 1))),
 				new CacheStats("config", cfgHits + cfgMisses, cfgHits, cfgMisses, cfgIns, cfgInv, configs.size(), configs.capacity()),
 				new CacheStats("utlb", microOn ? all : 0, micro, microOn ? all - micro : 0, 0, 0, microOn ? live : 0,
 						microOn ? threads * Counters.MICRO_ENTRIES : 0));
@@ -591,8 +655,8 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			for (Integer key : streams.keySet()) {
 				streamBase.put(key, streamSums(key));
 			}
-			tlbInsertBase = tlb.insertions();
-			tlbInvalBase = tlb.invalidations();
+			tlbInsertBase = tlbSum(Tlb::insertions);
+			tlbInvalBase = tlbSum(Tlb::invalidations);
 			cfgInsertBase = configs.insertions();
 			cfgInvalBase = configs.invalidations();
 		}

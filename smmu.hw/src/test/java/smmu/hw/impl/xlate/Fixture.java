@@ -83,7 +83,8 @@ final class Fixture {
 		t.putSte(st, 3, Tables.steNested(cdN + IPA_OFFSET, 0, 0, 0, 4, s2n.root));
 	}
 
-	private long stage1(int sid, int vmid, int asid, PageTable pt) {
+	/** Points {@code sid}'s STE at a new CD: stage 1 over {@code pt}, ASID {@code asid}, VMID {@code vmid}. */
+	long stage1(int sid, int vmid, int asid, PageTable pt) {
 		long cd = t.alloc(64, 64);
 		t.write(cd, Tables.cd(asid, pt.root));
 		long[] ste = Tables.steS1(cd, 0, 0, 0);

@@ -413,6 +413,38 @@ class SmmuTranslationEngineTest {
 		assertEquals(2, x.engine.stats().cache("config").entries());
 	}
 
+	/**
+	 * One TLB per TBU (a StreamID's low four bits): a stream finds the entries of its TBU's streams with the
+	 * same tags, never another TBU's; fills evict only in their own TBU's TLB; a TLBI reaches every TBU's.
+	 */
+	@Test
+	void eachTbuHasItsOwnTlb() {
+		Fixture x = new Fixture(SPEC.withCaches(2, 16));
+		x.s1a.map4k(0x2000, 0x8100_0000L);
+		x.s1a.map4k(0x3000, 0x8200_0000L);
+		x.stage1(17, 4, 5, x.s1a); // TBU 1, as sid 1, and sid 1's tags
+		x.stage1(18, 4, 5, x.s1a); // TBU 2, the same tags
+		assertEquals(Path.WALK, x.path(1, 0x1000));
+		assertEquals(Path.TLB_HIT, x.path(17, 0x1000), "sid 1's entry, in their TBU's TLB");
+		assertEquals(Path.WALK, x.path(18, 0x1000), "another TBU, another TLB");
+		assertEquals(Path.WALK, x.path(18, 0x2000));
+		assertEquals(Path.WALK, x.path(18, 0x3000)); // evicts TBU 2's oldest (0x1000), not TBU 1's entry
+		assertEquals(Path.WALK, x.path(11, 0x1000)); // TBU 11
+		assertEquals(Path.TLB_HIT, x.path(1, 0x1000));
+		assertEquals(Path.TLB_HIT, x.path(18, 0x2000));
+		assertEquals(Path.WALK, x.path(18, 0x1000));
+		CacheStats tlb = x.engine.stats().cache("tlb");
+		assertEquals(1 + 2 + 1, tlb.entries());
+		assertEquals(3 * 2, tlb.capacity(), "three TBUs in use, two entries each");
+		assertEquals(6, tlb.insertions());
+		x.remap();
+		x.engine.invalidateVmid(4);
+		assertEquals(0, x.engine.stats().cache("tlb").entries(), "every TBU's entries of VMID 4");
+		assertEquals(0x8001_0000L + 0x1000_0000L, x.pa(1, 0x1000));
+		assertEquals(0x8001_0000L + 0x1000_0000L, x.pa(18, 0x1000));
+		assertEquals(0x8011_0000L + 0x1000_0000L, x.pa(11, 0x1000));
+	}
+
 	// ---- tables
 
 	@Test
