@@ -30,6 +30,7 @@ final class NestedRig {
 	static final int FIRST_SID = 0x10;
 
 	final SmmuDevice smmu;
+	final SmmuDriver driver;
 	final int pages;
 
 	NestedRig(int pages, int streams, int tlbEntries) {
@@ -38,7 +39,7 @@ final class NestedRig {
 		FrameAllocator host = new FrameAllocator(memory, 0x8000_0000L, 0x9000_0000L);
 		SmmuSpec spec = SmmuSpec.mmu700("bench", 0x2b40_0000L).withCaches(tlbEntries, 256);
 		smmu = SmmuDevice.create(spec, memory);
-		SmmuDriver driver = SmmuDriver.probe(smmu, memory, host);
+		driver = SmmuDriver.probe(smmu, memory, host);
 		driver.init();
 		long ram = 0xa000_0000L, ramSize = 16L << 20;
 		IoPageTable s2 = IoPageTable.allocate(IoPageTable.Config.s2(4096, 48, 48), host);

@@ -1,0 +1,57 @@
+package smmu.bench;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import smmu.hw.TranslationRequest;
+import smmu.hw.driver.Commands;
+
+/**
+ * What a TLBI costs as the TBUs in use grow: TLBI_NH_VA of one page no stream has cached, + CMD_SYNC,
+ * through the command queue, on an SMMU whose {@code streams} streams (StreamIDs 0x10.., one TBU each)
+ * have each filled their TBU's TLB with {@code pages} entries. Every TLBI reaches every TBU's TLB in use.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class TlbiBenchmark {
+	@Param({ "1", "4", "16" })
+	public int streams;
+
+	@Param({ "256" })
+	public int pages;
+
+	NestedRig rig;
+	long[] tlbi;
+
+	@Setup
+	public void setup() {
+		rig = new NestedRig(pages + 1, streams, 1024);
+		for (int s = 0; s < streams; s++) {
+			for (int p = 0; p < pages; p++) {
+				rig.smmu.translate(TranslationRequest.read(NestedRig.FIRST_SID + s, NestedRig.IOVA + p * 4096L));
+			}
+		}
+		// the page after the cached ones: mapped, never translated
+		tlbi = Commands.tlbiNhVa(1, 1, NestedRig.IOVA + pages * 4096L, true);
+	}
+
+	@Benchmark
+	public void tlbiAndSync() {
+		rig.driver.submitAndSync(tlbi);
+	}
+}
