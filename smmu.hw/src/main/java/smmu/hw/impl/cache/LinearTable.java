@@ -22,7 +22,9 @@ import java.util.function.Predicate;
  * invalidation removes, and an invalidation that cannot match a fill does not cost it. Proof sketch: a
  * fill reads the sequence under its stripe lock; an invalidation advances it before taking any stripe lock.
  * Either the fill sees the advance (and tests the predicate), or it inserted before the invalidation
- * locked that stripe (and the invalidation removes the node).
+ * locked that stripe (and the invalidation removes the node). An invalidation that can name every key a
+ * matching node may have ({@link Candidates}, asked after publishing) probes only those keys' clusters
+ * instead of visiting every node; the same argument holds per cluster.
  * <p>
  * <b>Replacement</b> when a stripe is full: FIFO within the stripe. The capacity is divided evenly among
  * the stripes (at least {@link #MIN_STRIPE} nodes each). The FIFO is a ring of node references per stripe
@@ -311,33 +313,87 @@ abstract class LinearTable<N extends LinearTable.Node> {
 		return generation - from <= LOG;
 	}
 
+	/**
+	 * Where the nodes an invalidation removes can be: the hashes of every key a matching node may have.
+	 * It is asked after the invalidation is published, so a fill it does not foresee tests the predicate.
+	 */
+	interface Candidates {
+		/** Writes the hashes into {@code out} and returns how many; -1 when there are more or it cannot say. */
+		int hashes(int[] out);
+	}
+
+	/** Most candidate hashes a targeted invalidation probes; beyond that it visits every node. */
+	static final int MAX_CANDIDATES = 64;
+	/** The candidates' buffer; the invalidation lock held. */
+	private final int[] candidates = new int[MAX_CANDIDATES];
+
 	/** Removes every node matching {@code p}; returns how many were removed. */
-	@SuppressWarnings("unchecked")
 	final int removeIf(Predicate<N> p) {
+		return removeIf(p, null);
+	}
+
+	/**
+	 * {@link #removeIf(Predicate)}, probing only the clusters of the hashes {@code where} names (none, or
+	 * null: visiting every node). Exact as long as every node {@code p} matches has one of those hashes.
+	 */
+	@SuppressWarnings("unchecked")
+	final int removeIf(Predicate<N> p, Candidates where) {
 		synchronized (invalidationLock) {
 			publish((Predicate<Object>) (Predicate<?>) p);
-			int n = 0;
-			for (Fifo f : fifos) {
-				synchronized (f) {
-					int removed = 0;
-					Node[] ring = f.ring;
-					for (int i = f.head; i != f.tail; i++) {
-						Node x = ring[i & f.ringMask];
-						if (!x.dead && p.test((N) x)) {
-							remove(f, x, indexOf(x));
-							removed++;
-						}
-					}
-					// drop the dead nodes at the old end
-					while (f.head != f.tail && ring[f.head & f.ringMask].dead) {
-						ring[f.head++ & f.ringMask] = null;
-					}
-					f.invalidations += removed;
-					n += removed;
-				}
-			}
-			return n;
+			int count = where == null ? -1 : where.hashes(candidates);
+			return count < 0 ? scan(p) : probe(p, candidates, count);
 		}
+	}
+
+	/** Removes the nodes matching {@code p} in the clusters of {@code hashes[0..count)}; invalidation lock held. */
+	@SuppressWarnings("unchecked")
+	private int probe(Predicate<N> p, int[] hashes, int count) {
+		int n = 0;
+		for (int k = 0; k < count; k++) {
+			int h = hashes[k];
+			Fifo f = fifos[stripe(h)];
+			synchronized (f) {
+				int removed = 0;
+				for (int i = home(h); slots[i] != null;) {
+					Node x = slots[i];
+					if (x.hash == h && p.test((N) x)) {
+						remove(f, x, i); // a later node of the cluster may have moved into slot i: look again
+						removed++;
+					} else {
+						i = next(i);
+					}
+				}
+				f.invalidations += removed;
+				n += removed;
+			}
+		}
+		return n;
+	}
+
+	/** Removes the nodes matching {@code p}, visiting every stripe's ring; invalidation lock held. */
+	@SuppressWarnings("unchecked")
+	private int scan(Predicate<N> p) {
+		int n = 0;
+		for (Fifo f : fifos) {
+			synchronized (f) {
+				int removed = 0;
+				Node[] ring = f.ring;
+				for (int i = f.head; i != f.tail; i++) {
+					Node x = ring[i & f.ringMask];
+					if (!x.dead && p.test((N) x)) {
+						remove(f, x, indexOf(x));
+						removed++;
+					}
+				}
+				// drop the dead nodes at the old end
+				while (f.head != f.tail && ring[f.head & f.ringMask].dead) {
+					ring[f.head++ & f.ringMask] = null;
+				}
+				f.invalidations += removed;
+				n += removed;
+			}
+		}
+		return n;
 	}
 
 	/** Removes everything. */

@@ -1,5 +1,9 @@
 package smmu.hw.impl.cache;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.function.Predicate;
+
 /**
  * The SMMU TLB: leaf translations tagged with VMID, ASID and kind (the translation regime: NS-EL1 stage 1
  * only, stage 2 only, NS-EL1 nested, EL2, EL2-E2H), keyed by (VMID, ASID, kind, input >> size, size). A
@@ -20,6 +24,30 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	public static final int GLOBAL = -2;
 
 	private static final long VA_MASK = (1L << 56) - 1;
+	/** {@link #kindsSeen}: an entry's input block had VA[63:56] set (a TLBI by VA ignores them: see below). */
+	private static final int TAGGED_INPUT = 1 << 31;
+	private static final VarHandle SHIFTS_SEEN, KINDS_SEEN;
+
+	static {
+		try {
+			MethodHandles.Lookup l = MethodHandles.lookup();
+			SHIFTS_SEEN = l.findVarHandle(Tlb.class, "shiftsSeen", long.class);
+			KINDS_SEEN = l.findVarHandle(Tlb.class, "kindsSeen", int.class);
+		} catch (ReflectiveOperationException e) {
+			throw new ExceptionInInitializerError(e);
+		}
+	}
+
+	/**
+	 * What the TLB has ever held, for the invalidations that probe only the keys a matching entry can have
+	 * ({@link LinearTable.Candidates}): bit s of {@code shiftsSeen} once an entry of 1 << s bytes was filled,
+	 * bit k of {@code kindsSeen} once one of kind k was, and {@link #TAGGED_INPUT}. Sticky (bits are never
+	 * cleared), and set by a fill before it reads the invalidation sequence: an invalidation reads them after
+	 * publishing, so a fill it cannot foresee reads the new sequence and tests its predicate.
+	 */
+	private volatile long shiftsSeen;
+	private volatile int kindsSeen;
+	private final boolean targeted;
 
 	/** One cached translation of a naturally aligned input block of {@code 1 << shift} bytes. */
 	public static final class Entry extends LinearTable.Node {
@@ -84,7 +112,16 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	}
 
 	public Tlb(int capacity) {
+		this(capacity, true);
+	}
+
+	/**
+	 * With {@code targeted} false, every invalidation visits every entry (the reference the tests compare
+	 * with); else a TLBI_NH_VA or TLBI_S2_IPA of a few pages probes only the keys a matching entry can have.
+	 */
+	Tlb(int capacity, boolean targeted) {
 		super(capacity);
+		this.targeted = targeted;
 	}
 
 	/** The capacity of a TLB asked for {@code requested} entries (clamped to [0, {@value #MAX_CAPACITY}]). */
@@ -191,8 +228,54 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		long low = (1L << shift) - 1;
 		long page = iova >>> shift;
 		int tag = global || kind == STAGE2 || kind == EL2 ? GLOBAL : asid;
+		seen(kind, shift, page << shift);
 		return insert(new Entry(hash(vmid, tag, kind, page, shift), page, vmid, tag, kind, shift, pa & ~low, ipa & ~low,
 				s1Writable, s2Readable, s2Writable), readGeneration, config);
+	}
+
+	/** Records a fill's size and kind (before the fill reads the sequence); writes only what is new. */
+	private void seen(int kind, int shift, long inputBase) {
+		long s = 1L << shift;
+		if ((shiftsSeen & s) == 0) {
+			SHIFTS_SEEN.getAndBitwiseOr(this, s);
+		}
+		int k = 1 << kind | ((inputBase & ~VA_MASK) != 0 ? TAGGED_INPUT : 0);
+		if ((kindsSeen & k) != k) {
+			KINDS_SEEN.getAndBitwiseOr(this, k);
+		}
+	}
+
+	/**
+	 * The hashes of every key an entry of {@code vmid}, tagged {@code asid} or global, of a kind in
+	 * {@code kinds}, could have while its input block intersects [first, last] (VA[63:56] of both zero):
+	 * one per tag, kind seen, size seen and block of that size in the range; -1 when more than fit.
+	 */
+	private int keys(int[] out, int vmid, int asid, int kinds, long first, long last) {
+		int seenKinds = kindsSeen & kinds;
+		long shifts = shiftsSeen;
+		int n = 0;
+		for (int kind = STAGE1; kind <= EL2_E2H; kind++) {
+			if ((seenKinds & 1 << kind) == 0) {
+				continue;
+			}
+			for (long rest = shifts; rest != 0; rest &= rest - 1) {
+				int shift = Long.numberOfTrailingZeros(rest);
+				long from = first >>> shift, to = last >>> shift;
+				if (to - from >= out.length) {
+					return -1;
+				}
+				for (long page = from; page <= to; page++) {
+					if (n + 2 > out.length) {
+						return -1;
+					}
+					out[n++] = hash(vmid, GLOBAL, kind, page, shift);
+					if (asid != GLOBAL) {
+						out[n++] = hash(vmid, asid, kind, page, shift);
+					}
+				}
+			}
+		}
+		return n;
 	}
 
 	/** TLBI_NSNH_ALL: every entry of the Non-secure non-hypervisor regimes (NS-EL1 stage 1, stage 2, nested). */
@@ -223,14 +306,19 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	public int invalidateVa(int vmid, int asid, boolean anyAsid, long addr, long length) {
 		long first = addr & VA_MASK;
 		long last = lastOf(first, length, VA_MASK);
-		return removeIf(e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid
-				&& (anyAsid || e.asid == asid || e.asid == GLOBAL) && intersects(e, first, last, VA_MASK));
+		Predicate<Entry> p = e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid
+				&& (anyAsid || e.asid == asid || e.asid == GLOBAL) && intersects(e, first, last, VA_MASK);
+		if (anyAsid || !targeted) { // a TLBI_NH_VAA matches every ASID: no key to probe
+			return removeIf(p);
+		}
+		return removeIf(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, vmid, asid, 1 << STAGE1 | 1 << NESTED, first, last));
 	}
 
 	/** TLBI_S2_IPA: stage-2-only entries of {@code vmid} whose input (IPA) block intersects [ipa, ipa + length). */
 	public int invalidateIpa(int vmid, long ipa, long length) {
 		long last = lastOf(ipa, length, -1L);
-		return removeIf(e -> e.kind == STAGE2 && e.vmid == vmid && intersects(e, ipa, last, -1L));
+		Predicate<Entry> p = e -> e.kind == STAGE2 && e.vmid == vmid && intersects(e, ipa, last, -1L);
+		return targeted ? removeIf(p, out -> keys(out, vmid, GLOBAL, 1 << STAGE2, ipa, last)) : removeIf(p);
 	}
 
 	/** TLBI_EL2_ALL: every EL2 and EL2-E2H entry. */

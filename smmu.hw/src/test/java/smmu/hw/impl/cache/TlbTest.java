@@ -446,6 +446,91 @@ class TlbTest {
 		assertTrue(big.size() > 900, "the stripes together hold about the capacity: " + big.size());
 	}
 
+	/**
+	 * TLBI_NH_VA and TLBI_S2_IPA of small ranges probe only the keys a matching entry can have: the same
+	 * random operations (4K, 2M and 1G entries, global ones, several kinds, VMIDs and ASIDs, inputs with
+	 * VA[63:56] set, ranges of one page to past 64 candidates) on a TLB that visits every entry leave both
+	 * with the same entries in the same FIFO order and count the same removals.
+	 */
+	@Test
+	void targetedInvalidationsRemoveExactlyWhatAScanRemoves() {
+		for (long seed = 1; seed <= 4; seed++) {
+			Tlb targeted = new Tlb(256), scan = new Tlb(256, false);
+			Random r = new Random(seed);
+			int[] kinds = { Tlb.STAGE1, Tlb.NESTED, Tlb.STAGE2, Tlb.EL2_E2H };
+			long[] sizes = { 1L << 12, 1L << 21, 1L << 30 };
+			for (int step = 0; step < 40_000; step++) {
+				int kind = kinds[r.nextInt(kinds.length)];
+				int vmid = r.nextInt(2), asid = r.nextInt(3);
+				long size = sizes[r.nextInt(seed == 1 ? 1 : 3)];
+				long addr = (r.nextInt(24) * size) | (seed == 4 && r.nextInt(50) == 0 ? 0x5aL << 56 : 0);
+				if (r.nextInt(3) > 0) {
+					boolean global = r.nextInt(4) == 0;
+					long pa = r.nextInt(1 << 16) * (1L << 30);
+					for (Tlb t : new Tlb[] { targeted, scan }) {
+						t.insert(vmid, asid, kind, S4K, addr, pa, pa, size, true, true, true, global, t.generation());
+					}
+					continue;
+				}
+				long length = switch (r.nextInt(4)) {
+					case 0 -> 1 + r.nextInt(4096);
+					case 1 -> r.nextInt(40) * 4096L;
+					case 2 -> r.nextInt(3) * (1L << 21) + r.nextInt(2) * 4096L;
+					default -> 1L << (12 + r.nextInt(40));
+				};
+				boolean ipa = r.nextInt(3) == 0;
+				boolean any = r.nextInt(8) == 0;
+				int a = ipa ? scan.invalidateIpa(vmid, addr, length) : scan.invalidateVa(vmid, asid, any, addr, length);
+				int b = ipa ? targeted.invalidateIpa(vmid, addr, length) : targeted.invalidateVa(vmid, asid, any, addr, length);
+				assertEquals(a, b, "removed at step " + step);
+				if (step % 64 == 0) {
+					assertEquals(keys(scan), keys(targeted), "seed " + seed + " step " + step);
+				}
+			}
+			assertEquals(keys(scan), keys(targeted));
+			assertTrue(scan.invalidations() > 1000, "the invalidations removed entries: " + scan.invalidations());
+		}
+	}
+
+	private static List<String> keys(Tlb t) {
+		List<String> out = new ArrayList<>();
+		for (Tlb.Entry e : t.fifoOrder()) {
+			out.add(e.kind() + "/" + e.vmid() + "/" + e.asid() + "/" + Long.toHexString(e.inputBase()));
+		}
+		return out;
+	}
+
+	/**
+	 * A fill of an entry size the TLB has never held, racing a TLBI_NH_VA of its page: whichever comes
+	 * first, the entry is not there after both (the fill records its size before it reads the invalidation
+	 * sequence, and the invalidation reads the sizes after publishing).
+	 */
+	@Test
+	void targetedInvalidationSeesAFillOfANewSize() throws Exception {
+		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+		try {
+			for (int round = 0; round < 20_000; round++) {
+				Tlb t = new Tlb(64);
+				t.insert(VM, AS, Tlb.NESTED, S4K, 0x4000_0000L, 0, 0, 4096, true, true, true, t.generation());
+				long gen = t.generation(); // the walk's read, before the unmap
+				java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+				var fill = pool.submit(() -> {
+					go.await();
+					return t.insert(VM, AS, Tlb.NESTED, S4K, 0x20_0000L, 0, 0, 1L << 21, true, true, true, gen);
+				});
+				var tlbi = pool.submit(() -> {
+					go.await();
+					return t.invalidateVa(VM, AS, false, 0x20_0000L, 4096);
+				});
+				fill.get();
+				tlbi.get();
+				assertNull(t.lookup(VM, AS, Tlb.NESTED, S4K, 0x20_0000L), "round " + round);
+			}
+		} finally {
+			pool.shutdownNow();
+		}
+	}
+
 	@Test
 	void sameInstanceUntilInvalidated() {
 		put(Tlb.STAGE1, VM, AS, 0x1000, 0x2000, 4096);
