@@ -18,9 +18,11 @@ import smmu.hw.TranslationRequest;
 import smmu.hw.driver.Commands;
 
 /**
- * What a TLBI costs as the TBUs in use grow: TLBI_NH_VA of one page no stream has cached, + CMD_SYNC,
- * through the command queue, on an SMMU whose {@code streams} streams (StreamIDs 0x10.., one TBU each)
- * have each filled their TBU's TLB with {@code pages} entries. Every TLBI reaches every TBU's TLB in use.
+ * What a TLBI costs as the TBUs in use grow: a TLBI + CMD_SYNC through the command queue, on an SMMU whose
+ * {@code streams} streams (StreamIDs 0x10.., one TBU each, VMID 1) have each filled their TBU's TLB with
+ * {@code pages} entries. Every TLBI reaches every TBU's TLB in use. {@code command}: {@code nhVa}, TLBI_NH_VA
+ * of one page of VMID 1 no stream has cached; {@code nhAll}, TLBI_NH_ALL of VMID 2 (another VM's devices,
+ * behind other SMMUs).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -35,6 +37,9 @@ public class TlbiBenchmark {
 	@Param({ "256" })
 	public int pages;
 
+	@Param({ "nhVa", "nhAll" })
+	public String command;
+
 	NestedRig rig;
 	long[] tlbi;
 
@@ -47,7 +52,7 @@ public class TlbiBenchmark {
 			}
 		}
 		// the page after the cached ones: mapped, never translated
-		tlbi = Commands.tlbiNhVa(1, 1, NestedRig.IOVA + pages * 4096L, true);
+		tlbi = command.equals("nhAll") ? Commands.tlbiNhAll(2) : Commands.tlbiNhVa(1, 1, NestedRig.IOVA + pages * 4096L, true);
 	}
 
 	@Benchmark

@@ -24,15 +24,18 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	public static final int GLOBAL = -2;
 
 	private static final long VA_MASK = (1L << 56) - 1;
+	/** Kind masks: the NS-EL1 regimes; those with a stage 1. */
+	private static final int NS_EL1 = 1 << STAGE1 | 1 << STAGE2 | 1 << NESTED, NS_EL1_STAGE1 = 1 << STAGE1 | 1 << NESTED;
 	/** {@link #kindsSeen}: an entry's input block had VA[63:56] set (a TLBI by VA ignores them: see below). */
 	private static final int TAGGED_INPUT = 1 << 31;
-	private static final VarHandle SHIFTS_SEEN, KINDS_SEEN;
+	private static final VarHandle SHIFTS_SEEN, KINDS_SEEN, VMIDS_SEEN;
 
 	static {
 		try {
 			MethodHandles.Lookup l = MethodHandles.lookup();
 			SHIFTS_SEEN = l.findVarHandle(Tlb.class, "shiftsSeen", long.class);
 			KINDS_SEEN = l.findVarHandle(Tlb.class, "kindsSeen", int.class);
+			VMIDS_SEEN = l.findVarHandle(Tlb.class, "vmidsSeen", long.class);
 		} catch (ReflectiveOperationException e) {
 			throw new ExceptionInInitializerError(e);
 		}
@@ -40,13 +43,15 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 
 	/**
 	 * What the TLB has ever held, for the invalidations that probe only the keys a matching entry can have
-	 * ({@link LinearTable.Candidates}): bit s of {@code shiftsSeen} once an entry of 1 << s bytes was filled,
-	 * bit k of {@code kindsSeen} once one of kind k was, and {@link #TAGGED_INPUT}. Sticky (bits are never
+	 * ({@link LinearTable.Candidates}) and skip a TLB that never held the VMID they name: bit s of
+	 * {@code shiftsSeen} once an entry of 1 << s bytes was filled, bit k of {@code kindsSeen} once one of kind
+	 * k was, and {@link #TAGGED_INPUT}; bit (VMID mod 64) of {@code vmidsSeen}. Sticky (bits are never
 	 * cleared), and set by a fill before it reads the invalidation sequence: an invalidation reads them after
 	 * publishing, so a fill it cannot foresee reads the new sequence and tests its predicate.
 	 */
 	private volatile long shiftsSeen;
 	private volatile int kindsSeen;
+	private volatile long vmidsSeen;
 	private final boolean targeted;
 
 	/** One cached translation of a naturally aligned input block of {@code 1 << shift} bytes. */
@@ -117,7 +122,8 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 
 	/**
 	 * With {@code targeted} false, every invalidation visits every entry (the reference the tests compare
-	 * with); else a TLBI_NH_VA or TLBI_S2_IPA of a few pages probes only the keys a matching entry can have.
+	 * with); else a TLBI_NH_VA or TLBI_S2_IPA of a few pages probes only the keys a matching entry can have,
+	 * and one naming a VMID the TLB never held (modulo 64) only publishes.
 	 */
 	Tlb(int capacity, boolean targeted) {
 		super(capacity);
@@ -228,13 +234,13 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		long low = (1L << shift) - 1;
 		long page = iova >>> shift;
 		int tag = global || kind == STAGE2 || kind == EL2 ? GLOBAL : asid;
-		seen(kind, shift, page << shift);
+		seen(kind, vmid, shift, page << shift);
 		return insert(new Entry(hash(vmid, tag, kind, page, shift), page, vmid, tag, kind, shift, pa & ~low, ipa & ~low,
 				s1Writable, s2Readable, s2Writable), readGeneration, config);
 	}
 
-	/** Records a fill's size and kind (before the fill reads the sequence); writes only what is new. */
-	private void seen(int kind, int shift, long inputBase) {
+	/** Records a fill's size, kind and VMID (before the fill reads the sequence); writes only what is new. */
+	private void seen(int kind, int vmid, int shift, long inputBase) {
 		long s = 1L << shift;
 		if ((shiftsSeen & s) == 0) {
 			SHIFTS_SEEN.getAndBitwiseOr(this, s);
@@ -243,6 +249,20 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		if ((kindsSeen & k) != k) {
 			KINDS_SEEN.getAndBitwiseOr(this, k);
 		}
+		long v = 1L << vmid; // bit VMID mod 64
+		if ((vmidsSeen & v) == 0) {
+			VMIDS_SEEN.getAndBitwiseOr(this, v);
+		}
+	}
+
+	/** Whether an entry of {@code vmid} and of a kind in {@code kinds} may be held (read after publishing). */
+	private boolean heldVmid(int vmid, int kinds) {
+		return (vmidsSeen & 1L << vmid) != 0 && (kindsSeen & kinds) != 0;
+	}
+
+	/** A TLBI of NS-EL1 {@code kinds} by VMID: visits every entry, or none when no entry can match. */
+	private int invalidateTagged(Predicate<Entry> p, int vmid, int kinds) {
+		return targeted ? removeIf(p, out -> heldVmid(vmid, kinds) ? -1 : 0) : removeIf(p);
 	}
 
 	/**
@@ -251,6 +271,9 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	 * one per tag, kind seen, size seen and block of that size in the range; -1 when more than fit.
 	 */
 	private int keys(int[] out, int vmid, int asid, int kinds, long first, long last) {
+		if (!heldVmid(vmid, kinds)) {
+			return 0;
+		}
 		int seenKinds = kindsSeen & kinds;
 		long shifts = shiftsSeen;
 		int n = 0;
@@ -285,17 +308,18 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 
 	/** TLBI_S12_VMALL: every NS-EL1 entry (stage 1, stage 2, nested) of {@code vmid}. */
 	public int invalidateVmid(int vmid) {
-		return removeIf(e -> e.kind <= NESTED && e.vmid == vmid);
+		return invalidateTagged(e -> e.kind <= NESTED && e.vmid == vmid, vmid, NS_EL1);
 	}
 
 	/** TLBI_NH_ALL: stage-1 and nested entries of {@code vmid}. */
 	public int invalidateStage1(int vmid) {
-		return removeIf(e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid);
+		return invalidateTagged(e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid, vmid, NS_EL1_STAGE1);
 	}
 
 	/** TLBI_NH_ASID: non-global stage-1 and nested entries of ({@code vmid}, {@code asid}). */
 	public int invalidateAsid(int vmid, int asid) {
-		return removeIf(e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid && e.asid == asid);
+		return invalidateTagged(e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid && e.asid == asid, vmid,
+				NS_EL1_STAGE1);
 	}
 
 	/**
@@ -309,9 +333,9 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		Predicate<Entry> p = e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid
 				&& (anyAsid || e.asid == asid || e.asid == GLOBAL) && intersects(e, first, last, VA_MASK);
 		if (anyAsid || !targeted) { // a TLBI_NH_VAA matches every ASID: no key to probe
-			return removeIf(p);
+			return invalidateTagged(p, vmid, NS_EL1_STAGE1);
 		}
-		return removeIf(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, vmid, asid, 1 << STAGE1 | 1 << NESTED, first, last));
+		return removeIf(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, vmid, asid, NS_EL1_STAGE1, first, last));
 	}
 
 	/** TLBI_S2_IPA: stage-2-only entries of {@code vmid} whose input (IPA) block intersects [ipa, ipa + length). */

@@ -449,8 +449,9 @@ class TlbTest {
 	/**
 	 * TLBI_NH_VA and TLBI_S2_IPA of small ranges probe only the keys a matching entry can have: the same
 	 * random operations (4K, 2M and 1G entries, global ones, several kinds, VMIDs and ASIDs, inputs with
-	 * VA[63:56] set, ranges of one page to past 64 candidates) on a TLB that visits every entry leave both
-	 * with the same entries in the same FIFO order and count the same removals.
+	 * VA[63:56] set, ranges of one page to past 64 candidates), and TLBIs by VMID and ASID naming VMIDs the
+	 * TLB held, never held, or that share a VMID's bit (modulo 64), on a TLB that visits every entry leave
+	 * both with the same entries in the same FIFO order and count the same removals.
 	 */
 	@Test
 	void targetedInvalidationsRemoveExactlyWhatAScanRemoves() {
@@ -461,7 +462,8 @@ class TlbTest {
 			long[] sizes = { 1L << 12, 1L << 21, 1L << 30 };
 			for (int step = 0; step < 40_000; step++) {
 				int kind = kinds[r.nextInt(kinds.length)];
-				int vmid = r.nextInt(2), asid = r.nextInt(3);
+				int[] vmids = { 0, 1, 64, 33, 2 }; // VMID 2 is never filled; 64 shares VMID 0's bit
+				int vmid = vmids[r.nextInt(4)], asid = r.nextInt(3);
 				long size = sizes[r.nextInt(seed == 1 ? 1 : 3)];
 				long addr = (r.nextInt(24) * size) | (seed == 4 && r.nextInt(50) == 0 ? 0x5aL << 56 : 0);
 				if (r.nextInt(3) > 0) {
@@ -478,11 +480,21 @@ class TlbTest {
 					case 2 -> r.nextInt(3) * (1L << 21) + r.nextInt(2) * 4096L;
 					default -> 1L << (12 + r.nextInt(40));
 				};
-				boolean ipa = r.nextInt(3) == 0;
+				int tlbiVmid = r.nextInt(4) == 0 ? vmids[r.nextInt(5)] : vmid;
+				int op = r.nextInt(20);
 				boolean any = r.nextInt(8) == 0;
-				int a = ipa ? scan.invalidateIpa(vmid, addr, length) : scan.invalidateVa(vmid, asid, any, addr, length);
-				int b = ipa ? targeted.invalidateIpa(vmid, addr, length) : targeted.invalidateVa(vmid, asid, any, addr, length);
-				assertEquals(a, b, "removed at step " + step);
+				int[] removed = new int[2];
+				for (int k = 0; k < 2; k++) {
+					Tlb t = k == 0 ? scan : targeted;
+					removed[k] = switch (op) {
+						case 0 -> t.invalidateVmid(tlbiVmid);
+						case 1 -> t.invalidateStage1(tlbiVmid);
+						case 2, 3 -> t.invalidateAsid(tlbiVmid, asid);
+						case 4, 5, 6, 7, 8, 9 -> t.invalidateIpa(tlbiVmid, addr, length);
+						default -> t.invalidateVa(tlbiVmid, asid, any, addr, length);
+					};
+				}
+				assertEquals(removed[0], removed[1], "removed at step " + step);
 				if (step % 64 == 0) {
 					assertEquals(keys(scan), keys(targeted), "seed " + seed + " step " + step);
 				}
