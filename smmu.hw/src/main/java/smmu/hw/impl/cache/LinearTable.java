@@ -24,7 +24,9 @@ import java.util.function.Predicate;
  * Either the fill sees the advance (and tests the predicate), or it inserted before the invalidation
  * locked that stripe (and the invalidation removes the node). An invalidation that can name every key a
  * matching node may have ({@link Candidates}, asked after publishing) probes only those keys' clusters
- * instead of visiting every node; the same argument holds per cluster.
+ * instead of visiting every node; the same argument holds per cluster. It also still orders evictions: a
+ * node it would have removed but that a fill evicted first has a candidate hash, so the invalidation locks
+ * the stripe where the eviction marked it dead, and the mark is visible once the invalidation returns.
  * <p>
  * <b>Replacement</b> when a stripe is full: FIFO within the stripe. The capacity is divided evenly among
  * the stripes (at least {@link #MIN_STRIPE} nodes each). The FIFO is a ring of node references per stripe
