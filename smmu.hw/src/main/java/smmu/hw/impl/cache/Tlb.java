@@ -17,15 +17,17 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 
 	/**
 	 * Entry kinds, each a translation regime's tagging: NS-EL1 stage 1 (VMID + ASID), stage 2 (VMID),
-	 * NS-EL1 nested (VMID + ASID), EL2 (neither: every entry global), EL2-E2H (ASID, no VMID).
+	 * NS-EL1 nested (VMID + ASID), EL2 (neither: every entry global), EL2-E2H (ASID, no VMID). The TLB
+	 * stores and looks up the EL2 kinds with VMID 0, whatever the caller passes.
 	 */
 	public static final int STAGE1 = 1, STAGE2 = 2, NESTED = 3, EL2 = 4, EL2_E2H = 5;
+	/** Kind masks: the NS-EL1 regimes; those with a stage 1; the EL2 regimes. */
+	private static final int NS_EL1 = 1 << STAGE1 | 1 << STAGE2 | 1 << NESTED, NS_EL1_STAGE1 = 1 << STAGE1 | 1 << NESTED,
+			EL2_ANY = 1 << EL2 | 1 << EL2_E2H;
 	/** The ASID tag of a global entry (stage-1 leaf with nG = 0; every EL2 and stage-2 entry). */
 	public static final int GLOBAL = -2;
 
 	private static final long VA_MASK = (1L << 56) - 1;
-	/** Kind masks: the NS-EL1 regimes; those with a stage 1. */
-	private static final int NS_EL1 = 1 << STAGE1 | 1 << STAGE2 | 1 << NESTED, NS_EL1_STAGE1 = 1 << STAGE1 | 1 << NESTED;
 	/** {@link #kindsSeen}: an entry's input block had VA[63:56] set (a TLBI by VA ignores them: see below). */
 	private static final int TAGGED_INPUT = 1 << 31;
 	private static final VarHandle SHIFTS_SEEN, KINDS_SEEN, VMIDS_SEEN;
@@ -122,8 +124,8 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 
 	/**
 	 * With {@code targeted} false, every invalidation visits every entry (the reference the tests compare
-	 * with); else a TLBI_NH_VA or TLBI_S2_IPA of a few pages probes only the keys a matching entry can have,
-	 * and one naming a VMID the TLB never held (modulo 64) only publishes.
+	 * with); else a TLBI_NH_VA, TLBI_EL2_VA or TLBI_S2_IPA of a few pages probes only the keys a matching
+	 * entry can have, and one naming a VMID (modulo 64) or kinds the TLB never held only publishes.
 	 */
 	Tlb(int capacity, boolean targeted) {
 		super(capacity);
@@ -156,6 +158,7 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	 * {@link #generation()} before the walk whose result may be {@link #insert}ed.
 	 */
 	public Entry lookup(int vmid, int asid, int kind, int[] shifts, long iova) {
+		vmid = kind >= EL2 ? 0 : vmid;
 		int first = asid == GLOBAL ? 64 : 0;
 		for (int shift : shifts) {
 			long page = iova >>> shift;
@@ -234,6 +237,7 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		long low = (1L << shift) - 1;
 		long page = iova >>> shift;
 		int tag = global || kind == STAGE2 || kind == EL2 ? GLOBAL : asid;
+		vmid = kind >= EL2 ? 0 : vmid;
 		seen(kind, vmid, shift, page << shift);
 		return insert(new Entry(hash(vmid, tag, kind, page, shift), page, vmid, tag, kind, shift, pa & ~low, ipa & ~low,
 				s1Writable, s2Readable, s2Writable), readGeneration, config);
@@ -263,6 +267,11 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	/** A TLBI of NS-EL1 {@code kinds} by VMID: visits every entry, or none when no entry can match. */
 	private int invalidateTagged(Predicate<Entry> p, int vmid, int kinds) {
 		return targeted ? removeIf(p, out -> heldVmid(vmid, kinds) ? -1 : 0) : removeIf(p);
+	}
+
+	/** A TLBI of {@code kinds}: visits every entry, or none when the TLB never held one of those kinds. */
+	private int invalidateKinds(Predicate<Entry> p, int kinds) {
+		return targeted ? removeIf(p, out -> (kindsSeen & kinds) != 0 ? -1 : 0) : removeIf(p);
 	}
 
 	/**
@@ -303,7 +312,7 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 
 	/** TLBI_NSNH_ALL: every entry of the Non-secure non-hypervisor regimes (NS-EL1 stage 1, stage 2, nested). */
 	public int invalidateAll() {
-		return removeIf(e -> e.kind <= NESTED);
+		return invalidateKinds(e -> e.kind <= NESTED, NS_EL1);
 	}
 
 	/** TLBI_S12_VMALL: every NS-EL1 entry (stage 1, stage 2, nested) of {@code vmid}. */
@@ -347,12 +356,12 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 
 	/** TLBI_EL2_ALL: every EL2 and EL2-E2H entry. */
 	public int invalidateEl2All() {
-		return removeIf(e -> e.kind >= EL2);
+		return invalidateKinds(e -> e.kind >= EL2, EL2_ANY);
 	}
 
 	/** TLBI_EL2_ASID: non-global EL2-E2H entries tagged {@code asid} (EL2 entries have no ASID). */
 	public int invalidateEl2Asid(int asid) {
-		return removeIf(e -> e.kind == EL2_E2H && e.asid == asid);
+		return invalidateKinds(e -> e.kind == EL2_E2H && e.asid == asid, 1 << EL2_E2H);
 	}
 
 	/**
@@ -362,8 +371,12 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	public int invalidateEl2Va(int asid, boolean anyAsid, long addr, long length) {
 		long first = addr & VA_MASK;
 		long last = lastOf(first, length, VA_MASK);
-		return removeIf(e -> (e.kind == EL2 || e.kind == EL2_E2H && (anyAsid || e.asid == asid || e.asid == GLOBAL))
-				&& intersects(e, first, last, VA_MASK));
+		Predicate<Entry> p = e -> (e.kind == EL2 || e.kind == EL2_E2H && (anyAsid || e.asid == asid || e.asid == GLOBAL))
+				&& intersects(e, first, last, VA_MASK);
+		if (anyAsid || !targeted) { // a TLBI_EL2_VAA matches every ASID of EL2-E2H: no key to probe
+			return invalidateKinds(p, EL2_ANY);
+		}
+		return removeIf(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, 0, asid, EL2_ANY, first, last));
 	}
 
 	private static long lastOf(long first, long length, long limit) {
