@@ -264,14 +264,19 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		return (vmidsSeen & 1L << vmid) != 0 && (kindsSeen & kinds) != 0;
 	}
 
+	/** Removes the entries matching {@code p}: where {@code where} says when {@link #targeted}, else by scanning. */
+	private int invalidate(Predicate<Entry> p, Candidates where) {
+		return removeIf(p, targeted ? where : null);
+	}
+
 	/** A TLBI of NS-EL1 {@code kinds} by VMID: visits every entry, or none when no entry can match. */
 	private int invalidateTagged(Predicate<Entry> p, int vmid, int kinds) {
-		return targeted ? removeIf(p, out -> heldVmid(vmid, kinds) ? -1 : 0) : removeIf(p);
+		return invalidate(p, out -> heldVmid(vmid, kinds) ? -1 : 0);
 	}
 
 	/** A TLBI of {@code kinds}: visits every entry, or none when the TLB never held one of those kinds. */
 	private int invalidateKinds(Predicate<Entry> p, int kinds) {
-		return targeted ? removeIf(p, out -> (kindsSeen & kinds) != 0 ? -1 : 0) : removeIf(p);
+		return invalidate(p, out -> (kindsSeen & kinds) != 0 ? -1 : 0);
 	}
 
 	/**
@@ -341,17 +346,17 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		long last = lastOf(first, length, VA_MASK);
 		Predicate<Entry> p = e -> (e.kind == STAGE1 || e.kind == NESTED) && e.vmid == vmid
 				&& (anyAsid || e.asid == asid || e.asid == GLOBAL) && intersects(e, first, last, VA_MASK);
-		if (anyAsid || !targeted) { // a TLBI_NH_VAA matches every ASID: no key to probe
+		if (anyAsid) { // a TLBI_NH_VAA matches every ASID: no key to probe
 			return invalidateTagged(p, vmid, NS_EL1_STAGE1);
 		}
-		return removeIf(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, vmid, asid, NS_EL1_STAGE1, first, last));
+		return invalidate(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, vmid, asid, NS_EL1_STAGE1, first, last));
 	}
 
 	/** TLBI_S2_IPA: stage-2-only entries of {@code vmid} whose input (IPA) block intersects [ipa, ipa + length). */
 	public int invalidateIpa(int vmid, long ipa, long length) {
 		long last = lastOf(ipa, length, -1L);
 		Predicate<Entry> p = e -> e.kind == STAGE2 && e.vmid == vmid && intersects(e, ipa, last, -1L);
-		return targeted ? removeIf(p, out -> keys(out, vmid, GLOBAL, 1 << STAGE2, ipa, last)) : removeIf(p);
+		return invalidate(p, out -> keys(out, vmid, GLOBAL, 1 << STAGE2, ipa, last));
 	}
 
 	/** TLBI_EL2_ALL: every EL2 and EL2-E2H entry. */
@@ -373,10 +378,10 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		long last = lastOf(first, length, VA_MASK);
 		Predicate<Entry> p = e -> (e.kind == EL2 || e.kind == EL2_E2H && (anyAsid || e.asid == asid || e.asid == GLOBAL))
 				&& intersects(e, first, last, VA_MASK);
-		if (anyAsid || !targeted) { // a TLBI_EL2_VAA matches every ASID of EL2-E2H: no key to probe
+		if (anyAsid) { // a TLBI_EL2_VAA matches every ASID of EL2-E2H: no key to probe
 			return invalidateKinds(p, EL2_ANY);
 		}
-		return removeIf(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, 0, asid, EL2_ANY, first, last));
+		return invalidate(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, 0, asid, EL2_ANY, first, last));
 	}
 
 	private static long lastOf(long first, long length, long limit) {
