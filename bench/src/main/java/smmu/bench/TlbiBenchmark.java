@@ -21,8 +21,8 @@ import smmu.hw.driver.Commands;
  * What a TLBI costs as the TBUs in use grow: a TLBI + CMD_SYNC through the command queue, on an SMMU whose
  * {@code streams} streams (StreamIDs 0x10.., one TBU each, VMID 1) have each filled their TBU's TLB with
  * {@code pages} entries. Every TLBI reaches every TBU's TLB in use. {@code command}: {@code nhVa}, TLBI_NH_VA
- * of one page of VMID 1 no stream has cached; {@code nhAll}, TLBI_NH_ALL of VMID 2 (another VM's devices,
- * behind other SMMUs).
+ * of VMID 1, each call another of {@code pages} pages no stream has cached (an unmapping guest's pages);
+ * {@code nhAll}, TLBI_NH_ALL of VMID 2 (another VM's devices, behind other SMMUs).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,7 +41,8 @@ public class TlbiBenchmark {
 	public String command;
 
 	NestedRig rig;
-	long[] tlbi;
+	long[][] tlbis;
+	int next;
 
 	@Setup
 	public void setup() {
@@ -51,12 +52,17 @@ public class TlbiBenchmark {
 				rig.smmu.translate(TranslationRequest.read(NestedRig.FIRST_SID + s, NestedRig.IOVA + p * 4096L));
 			}
 		}
-		// the page after the cached ones: mapped, never translated
-		tlbi = command.equals("nhAll") ? Commands.tlbiNhAll(2) : Commands.tlbiNhVa(1, 1, NestedRig.IOVA + pages * 4096L, true);
+		// the pages after the cached ones, never translated
+		tlbis = new long[pages][];
+		for (int p = 0; p < pages; p++) {
+			tlbis[p] = command.equals("nhAll") ? Commands.tlbiNhAll(2) : Commands.tlbiNhVa(1, 1, NestedRig.IOVA + (pages + p) * 4096L, true);
+		}
 	}
 
 	@Benchmark
 	public void tlbiAndSync() {
+		long[] tlbi = tlbis[next];
+		next = next + 1 == pages ? 0 : next + 1;
 		rig.driver.submitAndSync(tlbi);
 	}
 }

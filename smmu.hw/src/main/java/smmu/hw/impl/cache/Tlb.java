@@ -18,7 +18,8 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	/**
 	 * Entry kinds, each a translation regime's tagging: NS-EL1 stage 1 (VMID + ASID), stage 2 (VMID),
 	 * NS-EL1 nested (VMID + ASID), EL2 (neither: every entry global), EL2-E2H (ASID, no VMID). The TLB
-	 * stores and looks up the EL2 kinds with VMID 0, whatever the caller passes.
+	 * stores the EL2 kinds with VMID 0, whatever the caller passes; lookups of them pass 0 (as the
+	 * configuration decoder does), so the hit path does not normalise.
 	 */
 	public static final int STAGE1 = 1, STAGE2 = 2, NESTED = 3, EL2 = 4, EL2_E2H = 5;
 	/** Kind masks: the NS-EL1 regimes; those with a stage 1; the EL2 regimes. */
@@ -158,7 +159,6 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	 * {@link #generation()} before the walk whose result may be {@link #insert}ed.
 	 */
 	public Entry lookup(int vmid, int asid, int kind, int[] shifts, long iova) {
-		vmid = kind >= EL2 ? 0 : vmid;
 		int first = asid == GLOBAL ? 64 : 0;
 		for (int shift : shifts) {
 			long page = iova >>> shift;
@@ -282,11 +282,16 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 	/**
 	 * The hashes of every key an entry of {@code vmid}, tagged {@code asid} or global, of a kind in
 	 * {@code kinds}, could have while its input block intersects [first, last] (VA[63:56] of both zero):
-	 * one per tag, kind seen, size seen and block of that size in the range; -1 when more than fit.
+	 * one per tag, kind seen, size seen and block of that size in the range; -1 when more than fit, or when
+	 * the TLB ever held an input with VA[63:56] set (a TLBI by VA ignores them, so such an entry's key is not
+	 * the command's page; a TLBI by IPA then scans too, which is only slower).
 	 */
 	private int keys(int[] out, int vmid, int asid, int kinds, long first, long last) {
 		if (!heldVmid(vmid, kinds)) {
 			return 0;
+		}
+		if ((kindsSeen & TAGGED_INPUT) != 0) {
+			return -1;
 		}
 		int seenKinds = kindsSeen & kinds;
 		long shifts = shiftsSeen;
@@ -349,7 +354,7 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		if (anyAsid) { // a TLBI_NH_VAA matches every ASID: no key to probe
 			return invalidateTagged(p, vmid, NS_EL1_STAGE1);
 		}
-		return invalidate(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, vmid, asid, NS_EL1_STAGE1, first, last));
+		return invalidate(p, out -> keys(out, vmid, asid, NS_EL1_STAGE1, first, last));
 	}
 
 	/** TLBI_S2_IPA: stage-2-only entries of {@code vmid} whose input (IPA) block intersects [ipa, ipa + length). */
@@ -381,7 +386,7 @@ public final class Tlb extends LinearTable<Tlb.Entry> {
 		if (anyAsid) { // a TLBI_EL2_VAA matches every ASID of EL2-E2H: no key to probe
 			return invalidateKinds(p, EL2_ANY);
 		}
-		return invalidate(p, out -> (kindsSeen & TAGGED_INPUT) != 0 ? -1 : keys(out, 0, asid, EL2_ANY, first, last));
+		return invalidate(p, out -> keys(out, 0, asid, EL2_ANY, first, last));
 	}
 
 	private static long lastOf(long first, long length, long limit) {
