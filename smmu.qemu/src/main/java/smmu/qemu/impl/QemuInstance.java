@@ -42,6 +42,8 @@ final class QemuInstance implements RealQemu {
 	private volatile Process process;
 	/** Completes after {@link #exited} ran (the process's own onExit completes before its dependents). */
 	private volatile CompletableFuture<Void> exitHandled = CompletableFuture.completedFuture(null);
+	/** Completes when the bridge is done: its session released QEMU's kernel objects, or it never connected. */
+	private final CompletableFuture<Void> bridgeEnded = new CompletableFuture<>();
 	private volatile State state = State.STARTING;
 	private volatile int exitStatus = -1;
 	private volatile IommufdContext iommufd;
@@ -121,6 +123,7 @@ final class QemuInstance implements RealQemu {
 			ch = server.accept();
 		} catch (IOException e) {
 			bridgeDone = true;
+			bridgeEnded.complete(null);
 			return;
 		} finally {
 			closeServer();
@@ -144,7 +147,11 @@ final class QemuInstance implements RealQemu {
 			}
 		}, console::add);
 		session = s;
-		s.run();
+		try {
+			s.run();
+		} finally {
+			bridgeEnded.complete(null);
+		}
 	}
 
 	private void closeServer() {
@@ -175,7 +182,11 @@ final class QemuInstance implements RealQemu {
 		}
 	}
 
-	/** SIGTERM, then SIGKILL after {@code graceMillis}; waits for the exit and its handling ({@link State#EXITED}). */
+	/**
+	 * SIGTERM, then SIGKILL after {@code graceMillis}; waits for the exit and its handling ({@link State#EXITED})
+	 * and for the bridge session to release what QEMU held (its iommufd, VFIO device files), as the kernel
+	 * does before the process's parent sees it gone.
+	 */
 	void stop(long graceMillis) {
 		Process p = process;
 		if (p == null) {
@@ -188,6 +199,7 @@ final class QemuInstance implements RealQemu {
 				p.waitFor(5, TimeUnit.SECONDS);
 			}
 			exitHandled.get(5, TimeUnit.SECONDS);
+			bridgeEnded.get(5, TimeUnit.SECONDS);
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 		} catch (ExecutionException | TimeoutException e) {

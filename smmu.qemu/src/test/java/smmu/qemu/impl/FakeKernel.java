@@ -25,6 +25,8 @@ class FakeKernel {
 	final AtomicReference<Path> mapped = new AtomicReference<>();
 	volatile FakeFile file;
 	volatile String refuse;
+	/** How long releasing the iommufd takes (a kernel tearing down a context's objects). */
+	volatile long releaseMillis;
 
 	/** The kernel's half: IOAS_ALLOC copies in 12 bytes and writes out_ioas_id; VEVENTQ_ALLOC installs a file; MAP_FILE asks for the fd's path. */
 	final Session.Kernel kernel = new Session.Kernel() {
@@ -39,6 +41,7 @@ class FakeKernel {
 					}
 					throw new IommufdException(Errno.ENOTTY, "");
 				case "close":
+					Thread.sleep(releaseMillis);
 					released.add("iommufd");
 					return null;
 				case "hashCode":
