@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * A host endpoint's bus-master port: a DMA is one transaction per page through the endpoint's physical
- * SMMU (its StreamID, no SubstreamID), then the memory access at the output address. This is the only
- * way device models reach memory; a transaction the SMMU terminates stops the DMA there (the SMMU has
- * recorded its event, if the architecture records one).
+ * SMMU (its StreamID, no SubstreamID; through the calling thread's {@link StreamPort}, taken once per DMA),
+ * then the memory access at the output address. This is the only way device models reach memory; a
+ * transaction the SMMU terminates stops the DMA there (the SMMU has recorded its event, if the architecture
+ * records one).
  */
 public final class EndpointDma {
 	private static final long PAGE = 4096;
@@ -75,11 +76,12 @@ public final class EndpointDma {
 	private Result transfer(long iova, byte[] buf, int offset, int length, boolean write) {
 		long[] pas = new long[(int) ((length + 2 * PAGE) / PAGE)];
 		int k = 0;
+		StreamPort port = smmu.port(sid, Event.NO_SSID);
 		for (int done = 0; done < length;) {
 			long a = iova + done;
 			int n = (int) Math.min(length - done, PAGE - (a & (PAGE - 1)));
 			// a TLB hit costs no request and no result object; a miss takes the full path
-			long pa = smmu.translateCached(sid, Event.NO_SSID, a, write);
+			long pa = port.translateCached(a, write);
 			if (pa == Smmu.NOT_CACHED) {
 				TranslationResult r = smmu.translate(new TranslationRequest(sid, Event.NO_SSID, a, write));
 				if (r instanceof TranslationResult.Aborted ab) {

@@ -42,6 +42,32 @@ public interface Smmu extends SmmuRegisters {
 	}
 
 	/**
+	 * The calling thread's {@link StreamPort} for stream ({@code sid}, {@code ssid}): {@link #translateCached}
+	 * without finding the thread's state or hashing the stream per transaction. Take it once per DMA (or
+	 * keep it per DMA thread); a thread's ports of one stream share one micro-TLB.
+	 *
+	 * @since 1.5
+	 */
+	default StreamPort port(int sid, int ssid) {
+		return new StreamPort() {
+			@Override
+			public int sid() {
+				return sid;
+			}
+
+			@Override
+			public int ssid() {
+				return ssid;
+			}
+
+			@Override
+			public long translateCached(long iova, boolean write) {
+				return Smmu.this.translateCached(sid, ssid, iova, write);
+			}
+		};
+	}
+
+	/**
 	 * Translates one transaction while tracing every memory read, without using or filling the caches
 	 * (not even the stage-2 walk cache that one nested walk of {@link #translate} keeps for itself, so the
 	 * trace holds every descriptor read of the architecture's walk) and without recording events or

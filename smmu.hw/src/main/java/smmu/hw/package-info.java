@@ -10,7 +10,10 @@
  * fetches, table reads, faults and events), so a VM's share of an SMMU is the sum over its devices' StreamIDs.
  * Commands, invalidations and cache occupancy are per instance only. {@link smmu.hw.Smmu#resetStats()} zeroes
  * both; {@link smmu.hw.Smmu#resetStreamStats(int...)} zeroes the given streams only (since 1.4).
+ * <p>
+ * Device models translate through {@link smmu.hw.Smmu#translateCached} (the caches' hit path, no allocation)
+ * and, per DMA thread and stream, a {@link smmu.hw.StreamPort} (the same with the stream fixed; since 1.5).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package smmu.hw;

@@ -5,6 +5,7 @@ import smmu.hw.InterruptSink;
 import smmu.hw.PhysicalMemory;
 import smmu.hw.SmmuSpec;
 import smmu.hw.SmmuStats;
+import smmu.hw.StreamPort;
 import smmu.hw.TableEntry;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
@@ -62,6 +63,11 @@ public final class EmulatedDevice implements EmulatedSmmu {
 	@Override
 	public long translateCached(int sid, int ssid, long iova, boolean write) {
 		return device.translateCached(sid, ssid, iova, write);
+	}
+
+	@Override
+	public StreamPort port(int sid, int ssid) {
+		return device.port(sid, ssid);
 	}
 
 	@Override

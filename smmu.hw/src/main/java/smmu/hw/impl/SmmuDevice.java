@@ -12,6 +12,7 @@ import smmu.hw.PhysicalMemory;
 import smmu.hw.Smmu;
 import smmu.hw.SmmuSpec;
 import smmu.hw.SmmuStats;
+import smmu.hw.StreamPort;
 import smmu.hw.StreamStats;
 import smmu.hw.TableEntry;
 import smmu.hw.TranslationRequest;
@@ -174,10 +175,16 @@ public final class SmmuDevice implements Smmu {
 		return engine.translate(g.table, request);
 	}
 
+	// with SMMUEN = 0 nothing is cached (translate() answers from GBPA): publishGate() tells the engine
+
 	@Override
 	public long translateCached(int sid, int ssid, long iova, boolean write) {
-		// with SMMUEN = 0 nothing is cached: translate() answers from GBPA
-		return gate.enabled ? engine.translateCached(sid, ssid, iova, write) : NOT_CACHED;
+		return engine.translateCached(sid, ssid, iova, write);
+	}
+
+	@Override
+	public StreamPort port(int sid, int ssid) {
+		return engine.port(sid, ssid);
 	}
 
 	@Override
@@ -454,6 +461,7 @@ public final class SmmuDevice implements Smmu {
 		StreamTable table = new StreamTable(strtabBase & Regs.STRTAB_BASE_ADDR_MASK, (int) Regs.STRTAB_CFG_LOG2SIZE.get(cfg),
 				(int) Regs.STRTAB_CFG_FMT.get(cfg), (int) Regs.STRTAB_CFG_SPLIT.get(cfg), hyp && (cr2 & CR2_E2H) != 0);
 		gate = new Gate((cr0ack & Regs.CR0_SMMUEN) != 0, (gbpa & Regs.GBPA_ABORT) != 0, table);
+		engine.setSmmuEnabled(gate.enabled);
 	}
 
 	// ---- command queue, GERROR, interrupts

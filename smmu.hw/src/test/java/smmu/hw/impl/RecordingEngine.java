@@ -7,6 +7,7 @@ import java.util.Map;
 import smmu.hw.CacheStats;
 import smmu.hw.Event;
 import smmu.hw.SmmuStats;
+import smmu.hw.StreamPort;
 import smmu.hw.TableEntry;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
@@ -16,13 +17,14 @@ import smmu.hw.impl.xlate.EventSink;
 import smmu.hw.impl.xlate.StreamTable;
 import smmu.hw.impl.xlate.TranslationEngine;
 
-/** A fake translation engine that records every call as a string and translates iova -> iova + OFFSET. */
+/** A fake translation engine that records every call as a string and translates iova -> iova + OFFSET (also from its "caches"). */
 final class RecordingEngine implements TranslationEngine {
 	static final long OFFSET = 0x4000_0000L;
 
 	final EventSink sink;
 	final List<String> calls = new ArrayList<>();
 	volatile StreamTable lastTable;
+	volatile boolean smmuEnabled = true;
 	int resets;
 
 	RecordingEngine(EventSink sink) {
@@ -43,6 +45,37 @@ final class RecordingEngine implements TranslationEngine {
 	public TranslationResult translate(StreamTable table, TranslationRequest request) {
 		lastTable = table;
 		return new TranslationResult.Translated(request.iova() + OFFSET, TranslationResult.Path.WALK);
+	}
+
+	@Override
+	public void setSmmuEnabled(boolean enabled) {
+		smmuEnabled = enabled;
+	}
+
+	/** Every transaction hits the fake caches while SMMUEN is set. */
+	@Override
+	public long translateCached(int sid, int ssid, long iova, boolean write) {
+		return smmuEnabled ? iova + OFFSET : NOT_CACHED;
+	}
+
+	@Override
+	public StreamPort port(int sid, int ssid) {
+		return new StreamPort() {
+			@Override
+			public int sid() {
+				return sid;
+			}
+
+			@Override
+			public int ssid() {
+				return ssid;
+			}
+
+			@Override
+			public long translateCached(long iova, boolean write) {
+				return RecordingEngine.this.translateCached(sid, ssid, iova, write);
+			}
+		};
 	}
 
 	@Override

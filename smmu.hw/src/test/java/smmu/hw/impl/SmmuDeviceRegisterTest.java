@@ -9,8 +9,10 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import smmu.hw.Smmu;
 import smmu.hw.SmmuSpec;
 import smmu.hw.SmmuStats;
+import smmu.hw.StreamPort;
 import smmu.hw.TableEntry;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
@@ -134,6 +136,22 @@ class SmmuDeviceRegisterTest {
 		TableEntry ste = d.readSte(2);
 		assertEquals(0x12_3440L + 128, ste.address());
 		assertTrue(!d.readCd(2, 1).found());
+	}
+
+	/** With SMMUEN = 0 nothing is cached: translateCached and a port taken while enabled answer NOT_CACHED. */
+	@Test
+	void cachedTranslationsFollowSmmuen() {
+		SmmuDevice d = new Rig().smmu;
+		StreamPort port = d.port(5, 1);
+		assertEquals(Smmu.NOT_CACHED, d.translateCached(5, 1, 0x8000, false));
+		assertEquals(Smmu.NOT_CACHED, port.translateCached(0x8000, false));
+		d.write32(Regs.CR0, Regs.CR0_SMMUEN);
+		assertEquals(0x8000 + RecordingEngine.OFFSET, d.translateCached(5, 1, 0x8000, false));
+		assertEquals(0x8000 + RecordingEngine.OFFSET, port.translateCached(0x8000, true));
+		assertEquals(5, port.sid());
+		assertEquals(1, port.ssid());
+		d.write32(Regs.CR0, 0);
+		assertEquals(Smmu.NOT_CACHED, port.translateCached(0x8000, false));
 	}
 
 	@Test

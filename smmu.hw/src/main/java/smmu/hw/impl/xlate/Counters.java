@@ -62,6 +62,8 @@ final class Counters implements FetchListener {
 	static final int RECENT = 16;
 	final long[][] recent = new long[RECENT][];
 	final int[] recentSid = new int[RECENT];
+	/** This thread's stream ports by stream (StreamID << 32 | SubstreamID; owner only). */
+	final java.util.Map<Long, ThreadPort> ports = new java.util.HashMap<>();
 
 	/**
 	 * The micro-TLB index of a transaction: its 4K input page plus a hash of its stream, so a run of
@@ -97,9 +99,13 @@ final class Counters implements FetchListener {
 	}
 
 	void add(int i) {
-		long[] a = c;
+		add(c, i);
+	}
+
+	/** Counts into {@code block}, which only the calling thread writes. */
+	static void add(long[] block, int i) {
 		int k = PAD + i;
-		LONGS.setOpaque(a, k, (long) LONGS.getOpaque(a, k) + 1);
+		LONGS.setOpaque(block, k, (long) LONGS.getOpaque(block, k) + 1);
 	}
 
 	static long get(long[] block, int i) {

@@ -17,6 +17,7 @@ import smmu.hw.EventType;
 import smmu.hw.PhysicalMemory;
 import smmu.hw.SmmuSpec;
 import smmu.hw.SmmuStats;
+import smmu.hw.StreamPort;
 import smmu.hw.StreamStats;
 import smmu.hw.TableEntry;
 import smmu.hw.TranslationRequest;
@@ -75,7 +76,13 @@ import smmu.hw.impl.walk.WalkResult;
  * SubstreamID) in the same block while neither node is dead, i.e. has left its cache; an invalidation
  * that removes other entries leaves it alone and no invalidation touches another thread's array. Counted
  * apart: "utlb" hits are micro-TLB hits; "tlb" hits are hits at either level; the "utlb" row's entries
- * are the live pairs of all threads, its capacity {@value Counters#MICRO_ENTRIES} per translating thread.
+ * are the live pairs of all threads and ports, its capacity {@value Counters#MICRO_ENTRIES} per translating
+ * thread and per port.
+ * <p>
+ * Ports ({@link #port}): a thread's {@link StreamPort} of one stream has a micro-TLB of its own, all of
+ * whose entries were found with one configuration, and counts into the thread's block of the stream, so
+ * its hit is the micro-TLB check without the thread's block lookup, the stream's hash and its key compare
+ * (see {@link ThreadPort}).
  */
 public final class SmmuTranslationEngine implements TranslationEngine {
 
@@ -97,8 +104,12 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	private final int tlbCapacity;
 	private final ConfigCache<StreamConfig> configs;
 	private final boolean tlbOn, configsOn;
+	/** SMMUEN: while false the cached hit paths answer NOT_CACHED ({@link #setSmmuEnabled}). */
+	volatile boolean smmuEnabled = true;
 	private final int sidBits;
 	private final List<Counters> blocks = new ArrayList<>();
+	// guarded by blocks: every thread's stream ports, for the micro-TLB's occupancy
+	private final List<ThreadPort> ports = new ArrayList<>();
 	private final ThreadLocal<Counters> counters = ThreadLocal.withInitial(this::newCounters);
 	// the first translating thread's counters, reachable without the ThreadLocal lookup
 	private Counters first;
@@ -183,6 +194,11 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	 * from its map, else made on the stream's first transaction in this thread.
 	 */
 	private void select(Counters c, int sid) {
+		c.select(sid, block(c, sid));
+	}
+
+	/** {@code c}'s block of {@code sid} ({@link #select}'s lookup). */
+	private long[] block(Counters c, int sid) {
 		int h = sid & (Counters.RECENT - 1);
 		long[] b = c.recent[h];
 		if (b == null || c.recentSid[h] != sid) {
@@ -199,7 +215,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 			c.recent[h] = b;
 			c.recentSid[h] = sid;
 		}
-		c.select(sid, b);
+		return b;
 	}
 
 	private Counters counters() {
@@ -225,9 +241,47 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 	}
 
 	@Override
+	public void setSmmuEnabled(boolean enabled) {
+		smmuEnabled = enabled;
+	}
+
+	@Override
 	public long translateCached(int sid, int ssid, long iova, boolean write) {
+		if (!smmuEnabled) {
+			return NOT_CACHED;
+		}
 		long pa = hit(counters(), sid, ssid, iova, write);
 		return pa >= 0 ? pa : NOT_CACHED;
+	}
+
+	/**
+	 * The calling thread's port of the stream, made on the first call (its micro-TLB and the thread's block
+	 * of the stream); see {@link ThreadPort}.
+	 */
+	@Override
+	public StreamPort port(int sid, int ssid) {
+		Counters c = counters();
+		long key = (long) sid << 32 | (ssid & 0xffff_ffffL);
+		ThreadPort p = c.ports.get(key);
+		if (p == null) {
+			p = new ThreadPort(this, sid, ssid, block(c, sid));
+			c.ports.put(key, p);
+			synchronized (blocks) {
+				ports.add(p);
+			}
+		}
+		return p;
+	}
+
+	/** The cached configuration slot of the stream when the hit path may use it (both caches on), else null. */
+	ConfigCache.Slot configSlot(int sid, int ssid) {
+		return tlbOn && configsOn ? configs.slot(sid, ssid) : null;
+	}
+
+	/** The main-TLB entry of {@code iova} under configuration {@code cfg}, or null (also for a configuration without TLB entries). */
+	Tlb.Entry tlbLookup(int sid, StreamConfig cfg, long iova) {
+		// an input beyond the IAS never reaches the TLB, so no entry can match it
+		return cfg.tlbKind() == 0 ? null : tbu(sid).lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
 	}
 
 	/** {@link #hit}: no cached configuration or no TLB to probe. */
@@ -279,8 +333,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		if (cfg.tlbKind() == 0) {
 			return NOT_PROBED;
 		}
-		// an input beyond the IAS never reaches the TLB, so no entry can match it
-		Tlb.Entry e = tbu(sid).lookup(cfg.vmid(), cfg.asid(), cfg.tlbKind(), cfg.shifts(iova), iova);
+		Tlb.Entry e = tlbLookup(sid, cfg, iova);
 		if (e == null || !e.permits(write)) {
 			return PROBED;
 		}
@@ -630,11 +683,14 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 		long tlbHits = fast + s[Counters.TLB_HITS], tlbMisses = s[Counters.TLB_MISSES];
 		long cfgHits = fast + s[Counters.CFG_HITS], cfgMisses = s[Counters.CFG_MISSES];
 		long all = fast + s[Counters.TRANSLATIONS];
-		int threads, live = 0;
+		int microTlbs, live = 0;
 		synchronized (blocks) {
-			threads = blocks.size();
+			microTlbs = blocks.size() + ports.size();
 			for (Counters b : blocks) {
 				live += b.microLive();
+			}
+			for (ThreadPort p : ports) {
+				live += p.microLive();
 			}
 		}
 		boolean microOn = tlbOn && configsOn;
@@ -643,7 +699,7 @@ public final class SmmuTranslationEngine implements TranslationEngine {
 						tlbCapacity * Math.max(1, tlbSum(t -> 1))),
 				new CacheStats("config", cfgHits + cfgMisses, cfgHits, cfgMisses, cfgIns, cfgInv, configs.size(), configs.capacity()),
 				new CacheStats("utlb", microOn ? all : 0, micro, microOn ? all - micro : 0, 0, 0, microOn ? live : 0,
-						microOn ? threads * Counters.MICRO_ENTRIES : 0));
+						microOn ? microTlbs * Counters.MICRO_ENTRIES : 0));
 		return new SmmuStats(caches, s[Counters.STE], s[Counters.STE_L1], s[Counters.CD], s[Counters.CD_L1], reads(s),
 				all, faults(s), Map.of(), 0, 0);
 	}

@@ -1,6 +1,7 @@
 package smmu.hw.impl.xlate;
 
 import smmu.hw.SmmuStats;
+import smmu.hw.StreamPort;
 import smmu.hw.TableEntry;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
@@ -30,6 +31,15 @@ public interface TranslationEngine {
 	default long translateCached(int sid, int ssid, long iova, boolean write) {
 		return NOT_CACHED;
 	}
+
+	/**
+	 * SMMUEN as the caches see it (the register file sets it with every change): while false,
+	 * {@link #translateCached} and every port answer {@link #NOT_CACHED}. True for an engine of its own.
+	 */
+	void setSmmuEnabled(boolean enabled);
+
+	/** The calling thread's port of stream ({@code sid}, {@code ssid}): {@link #translateCached} with the stream fixed. */
+	StreamPort port(int sid, int ssid);
 
 	/** The traced, uncached, side-effect-free variant of {@link #translate}. */
 	Walk walk(StreamTable table, TranslationRequest request);

@@ -10,9 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import smmu.hw.Event;
 import smmu.hw.SmmuSpec;
+import smmu.hw.StreamPort;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
 import smmu.hw.TranslationResult.Path;
@@ -30,8 +33,10 @@ class EngineConcurrencyTest {
 
 	record Stream(int sid, long slot, long attrs, long base, Runnable invalidate) {}
 
-	@Test
-	void noStaleTranslationAfterInvalidationReturns() throws Exception {
+	/** Readers translate with {@code translate}, or first through their own {@link StreamPort}s. */
+	@ParameterizedTest
+	@ValueSource(booleans = { false, true })
+	void noStaleTranslationAfterInvalidationReturns(boolean viaPorts) throws Exception {
 		Fixture f = new Fixture();
 		List<Stream> streams = List.of(
 				new Stream(1, f.s1a.leafSlot(Fixture.DATA, 3), Tables.RW1, 0x8001_0000L,
@@ -41,7 +46,7 @@ class EngineConcurrencyTest {
 				new Stream(3, f.s2n.leafSlot(Fixture.DATA, 3), Tables.RW2, 0x8003_0000L, () -> f.engine.invalidateStage1(4)));
 		AtomicLong[] published = { new AtomicLong(), new AtomicLong(), new AtomicLong() };
 		AtomicReference<String> failure = new AtomicReference<>();
-		AtomicLong translations = new AtomicLong();
+		AtomicLong translations = new AtomicLong(), portHits = new AtomicLong();
 		AtomicBoolean done = new AtomicBoolean();
 		long until = System.nanoTime() + 300_000_000L;
 		AtomicLong last = new AtomicLong();
@@ -62,18 +67,25 @@ class EngineConcurrencyTest {
 		for (int n = 0; n < 3; n++) {
 			int seed = n;
 			readers.add(new Thread(() -> {
+				StreamPort[] ports = streams.stream().map(s -> f.engine.port(s.sid, Event.NO_SSID)).toArray(StreamPort[]::new);
 				int k = seed;
 				while (!done.get() && failure.get() == null) {
 					int i = k++ % streams.size();
 					Stream s = streams.get(i);
 					long min = published[i].get();
-					TranslationResult r = f.engine.translate(f.st, TranslationRequest.read(s.sid, Fixture.DATA + 8));
-					translations.incrementAndGet();
-					if (!(r instanceof Translated t)) {
-						failure.set("aborted: " + r);
-						return;
+					long pa = viaPorts ? ports[i].translateCached(Fixture.DATA + 8, false) : TranslationEngine.NOT_CACHED;
+					if (pa == TranslationEngine.NOT_CACHED) {
+						TranslationResult r = f.engine.translate(f.st, TranslationRequest.read(s.sid, Fixture.DATA + 8));
+						if (!(r instanceof Translated t)) {
+							failure.set("aborted: " + r);
+							return;
+						}
+						pa = t.pa();
+					} else {
+						portHits.incrementAndGet();
 					}
-					long version = (t.pa() - 8 - s.base) / STEP;
+					translations.incrementAndGet();
+					long version = (pa - 8 - s.base) / STEP;
 					if (version < min) {
 						failure.set("sid " + s.sid + ": version " + version + " after invalidation of " + min);
 					}
@@ -88,6 +100,7 @@ class EngineConcurrencyTest {
 		}
 		assertEquals(null, failure.get());
 		assertTrue(translations.get() > 1000, "translations: " + translations.get());
+		assertTrue(!viaPorts || portHits.get() > 0, "hits through the ports: " + portHits.get());
 		// after the last invalidation everything translates to the last version
 		for (Stream s : streams) {
 			long pa = ((Translated) f.translate(s.sid, Fixture.DATA)).pa();
@@ -149,7 +162,7 @@ class EngineConcurrencyTest {
 		assertEquals(Path.TLB_HIT, f.path(1, Fixture.DATA));
 	}
 
-	/** A hit through {@code translateCached} allocates nothing, on the main TLB and on the micro-TLB. */
+	/** A hit through {@code translateCached} or a port allocates nothing, on the main TLB and on the micro-TLBs. */
 	@Test
 	void cachedHitAllocatesNothing() {
 		Fixture f = new Fixture();
@@ -157,6 +170,7 @@ class EngineConcurrencyTest {
 		assertEquals(0x9000_0000L, f.pa(1, Fixture.BLOCK));
 		com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 		long id = Thread.currentThread().getId();
+		StreamPort port = f.engine.port(1, Event.NO_SSID);
 		long sum = 0;
 		for (int round = 0; round < 3; round++) {
 			long before = mx.getThreadAllocatedBytes(id);
@@ -164,19 +178,20 @@ class EngineConcurrencyTest {
 			for (int i = 0; i < 200_000; i++) {
 				// four accesses to a page, then four to another: main-TLB hits, then micro-TLB hits
 				long iova = (i & 4) == 0 ? Fixture.DATA + (i & 0xff8) : Fixture.BLOCK + ((long) i << 3 & 0x1f_fff8);
-				sum += f.engine.translateCached(1, Event.NO_SSID, iova, false);
+				sum += f.engine.translateCached(1, Event.NO_SSID, iova, false) + port.translateCached(iova, false);
 			}
 			long after = mx.getThreadAllocatedBytes(id);
 			if (round == 2) {
-				// a result object per hit would be 4.8 MB; the counter reads themselves may cost a few bytes
-				assertTrue(after - before < 4096, "bytes allocated by 200 000 hits: " + (after - before));
+				// a result object per hit would be 9.6 MB; the counter reads themselves may cost a few bytes
+				assertTrue(after - before < 4096, "bytes allocated by 400 000 hits: " + (after - before));
 			}
 		}
 		assertTrue(sum > 0);
 		assertEquals(TranslationEngine.NOT_CACHED, f.engine.translateCached(1, Event.NO_SSID, 0x5000, false));
 		assertEquals(TranslationEngine.NOT_CACHED, f.engine.translateCached(7, Event.NO_SSID, Fixture.DATA, false));
+		assertEquals(TranslationEngine.NOT_CACHED, port.translateCached(0x5000, false));
 		var s = f.engine.stats();
-		assertEquals(2 + 600_000, s.translations(), "a hit counts as a translation, a miss of translateCached not at all");
-		assertTrue(s.cache("utlb").hits() > 0 && s.cache("utlb").hits() < 600_000, "micro-TLB hits: " + s.cache("utlb").hits());
+		assertEquals(2 + 2 * 600_000, s.translations(), "a hit counts as a translation, a miss of translateCached not at all");
+		assertTrue(s.cache("utlb").hits() > 0 && s.cache("utlb").hits() < 2 * 600_000, "micro-TLB hits: " + s.cache("utlb").hits());
 	}
 }
