@@ -6,12 +6,13 @@ import java.util.Arrays;
 
 import smmu.hw.Event;
 import smmu.hw.Smmu;
+import smmu.hw.StreamPort;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
 
 /**
  * The TLB hit path on a loaded machine: {@link WorkingSetBenchmark}'s W = 256 random sequence through
- * {@code translate}, {@code translateCached} and the open-addressing probe, in interleaved rounds of 2^20
+ * {@code translate}, {@code translateCached}, a {@code StreamPort} and the open-addressing probe, in interleaved rounds of 2^20
  * operations each, timed by the thread's CPU time (not wall time, which a shared machine's other work
  * inflates by whatever share of the cores it takes). Prints the median ns/op of each and the ratios to the
  * probe. Run: {@code java -cp bench/target/benchmarks.jar smmu.bench.HitPathMain [rounds] [pages]}.
@@ -44,23 +45,23 @@ public final class HitPathMain {
 			table[2 * i + 1] = k * 31;
 		}
 		ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-		String[] names = { "translate", "translateCached", "probe" };
-		double[][] ns = new double[3][rounds];
+		String[] names = { "translate", "translateCached", "port", "probe" };
+		double[][] ns = new double[names.length][rounds];
 		long sink = 0;
 		int mask = length - 1;
 		for (int r = -5; r < rounds; r++) { // five warm-up rounds
-			for (int m = 0; m < 3; m++) {
+			for (int m = 0; m < names.length; m++) {
 				long t0 = mx.getCurrentThreadCpuTime();
 				int start = r * 7919;
 				sink += m == 0 ? translate(rig, requests, start, mask) : m == 1 ? cached(rig, requests, iovas, sid, start, mask)
-						: probe(table, tableMask, iovas, start, mask);
+						: m == 2 ? ported(rig, requests, iovas, sid, start, mask) : probe(table, tableMask, iovas, start, mask);
 				if (r >= 0) {
 					ns[m][r] = (mx.getCurrentThreadCpuTime() - t0) / (double) OPS;
 				}
 			}
 		}
-		double probe = median(ns[2]);
-		for (int m = 0; m < 3; m++) {
+		double probe = median(ns[3]);
+		for (int m = 0; m < names.length; m++) {
 			double med = median(ns[m]);
 			System.out.printf("%-16s W=%d median %.2f ns/op (CPU time, %d rounds of %d), %.1fx the probe%n", names[m], pages, med, rounds, OPS,
 					med / probe);
@@ -76,6 +77,20 @@ public final class HitPathMain {
 		for (int n = 0; n < OPS; n++) {
 			TranslationResult x = rig.smmu.translate(requests[(start + n) & mask]);
 			sink += x instanceof TranslationResult.Translated t ? t.pa() : 1;
+		}
+		return sink;
+	}
+
+	private static long ported(NestedRig rig, TranslationRequest[] requests, long[] iovas, int sid, int start, int mask) {
+		StreamPort port = rig.smmu.port(sid, Event.NO_SSID);
+		long sink = 0;
+		for (int n = 0; n < OPS; n++) {
+			int i = (start + n) & mask;
+			long pa = port.translateCached(iovas[i], false);
+			if (pa == Smmu.NOT_CACHED) {
+				pa = ((TranslationResult.Translated) rig.smmu.translate(requests[i])).pa();
+			}
+			sink += pa;
 		}
 		return sink;
 	}

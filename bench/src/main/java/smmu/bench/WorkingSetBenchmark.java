@@ -19,14 +19,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import smmu.hw.Event;
 import smmu.hw.Smmu;
+import smmu.hw.StreamPort;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
 
 /**
  * One thread's transactions over a working set of W pages of a nested stream (default 1024-entry TLB),
  * in sequential or random order, beside {@link #probe}: a plain open-addressing long -> long lookup over
- * the same page numbers in the same order (the floor for a TLB hit), and {@link #translateCached}: the
- * allocation-free API over the same sequence. The aux counters {@code hit} and
+ * the same page numbers in the same order (the floor for a TLB hit), {@link #translateCached}: the
+ * allocation-free API over the same sequence, and {@link #port}: the same through a {@link StreamPort}. The aux counters {@code hit} and
  * {@code walk} give the hit rate beside the time; tear-down prints which cache served the hits (micro-TLB
  * or main TLB).
  */
@@ -47,6 +48,7 @@ public class WorkingSetBenchmark {
 	private TranslationRequest[] requests;
 	private long[] keys, iovas, table;
 	private int sid;
+	private StreamPort port;
 	private int mask, next;
 	private long tableMask;
 
@@ -76,6 +78,7 @@ public class WorkingSetBenchmark {
 			keys[i] = requests[i].iova() >>> 12;
 		}
 		sid = requests[0].sid();
+		port = rig.smmu.port(sid, Event.NO_SSID); // JMH runs a thread-scoped state's set-up on the benchmark's thread
 		int slots = Integer.highestOneBit(Math.max(pages, 1) * 4 - 1);
 		table = new long[2 * slots];
 		tableMask = slots - 1;
@@ -127,6 +130,25 @@ public class WorkingSetBenchmark {
 			paths.hit++;
 			return pa;
 		}
+		return miss(iova, paths);
+	}
+
+	/**
+	 * The same through the thread's {@link StreamPort} of the stream, taken once: what a device model's DMA
+	 * loop calls, with no lookup of the thread's state and no stream key per transaction.
+	 */
+	@Benchmark
+	public long port(Paths paths) {
+		long iova = iovas[next++ & mask];
+		long pa = port.translateCached(iova, false);
+		if (pa != Smmu.NOT_CACHED) {
+			paths.hit++;
+			return pa;
+		}
+		return miss(iova, paths);
+	}
+
+	private long miss(long iova, Paths paths) {
 		TranslationResult r = rig.smmu.translate(new TranslationRequest(sid, Event.NO_SSID, iova, false));
 		if (r instanceof TranslationResult.Translated t && t.path() == TranslationResult.Path.TLB_HIT) {
 			paths.hit++;
@@ -136,16 +158,21 @@ public class WorkingSetBenchmark {
 		return r instanceof TranslationResult.Translated t ? t.pa() : -1;
 	}
 
-	/** The floor: one open-addressing probe (key array, linear probing) for the same key sequence. */
+	/**
+	 * The floor: one open-addressing probe (key array, linear probing) for the same key sequence, counting its
+	 * hits in the same aux counters as the translating benchmarks (the same harness work per call).
+	 */
 	@Benchmark
-	public long probe() {
+	public long probe(Paths paths) {
 		long k = keys[next++ & mask];
 		for (int i = slot(k);; i = (int) ((i + 1) & tableMask)) {
 			long x = table[2 * i];
 			if (x == k) {
+				paths.hit++;
 				return table[2 * i + 1];
 			}
 			if (x == 0) {
+				paths.walk++;
 				return -1;
 			}
 		}
