@@ -175,10 +175,9 @@ public final class SmmuDevice implements Smmu {
 		return engine.translate(g.table, request);
 	}
 
-	// with SMMUEN = 0 nothing is cached (translate() answers from GBPA): publishGate() tells the engine
-
 	@Override
 	public long translateCached(int sid, int ssid, long iova, boolean write) {
+		// with SMMUEN = 0 nothing is cached (translate() answers from GBPA): publishGate() tells the engine
 		return engine.translateCached(sid, ssid, iova, write);
 	}
 
