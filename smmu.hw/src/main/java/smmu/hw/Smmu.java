@@ -49,22 +49,7 @@ public interface Smmu extends SmmuRegisters {
 	 * @since 1.5
 	 */
 	default StreamPort port(int sid, int ssid) {
-		return new StreamPort() {
-			@Override
-			public int sid() {
-				return sid;
-			}
-
-			@Override
-			public int ssid() {
-				return ssid;
-			}
-
-			@Override
-			public long translateCached(long iova, boolean write) {
-				return Smmu.this.translateCached(sid, ssid, iova, write);
-			}
-		};
+		return (iova, write) -> translateCached(sid, ssid, iova, write);
 	}
 
 	/**

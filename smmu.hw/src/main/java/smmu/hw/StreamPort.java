@@ -19,11 +19,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * @since 1.5
  */
 @ProviderType
+@FunctionalInterface
 public interface StreamPort {
-
-	int sid();
-
-	int ssid();
 
 	/** The output address of {@code iova} when the caches translate it now, else {@link Smmu#NOT_CACHED}. */
 	long translateCached(long iova, boolean write);

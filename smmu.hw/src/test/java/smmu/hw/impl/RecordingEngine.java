@@ -60,22 +60,7 @@ final class RecordingEngine implements TranslationEngine {
 
 	@Override
 	public StreamPort port(int sid, int ssid) {
-		return new StreamPort() {
-			@Override
-			public int sid() {
-				return sid;
-			}
-
-			@Override
-			public int ssid() {
-				return ssid;
-			}
-
-			@Override
-			public long translateCached(long iova, boolean write) {
-				return RecordingEngine.this.translateCached(sid, ssid, iova, write);
-			}
-		};
+		return (iova, write) -> translateCached(sid, ssid, iova, write);
 	}
 
 	@Override

@@ -148,8 +148,6 @@ class SmmuDeviceRegisterTest {
 		d.write32(Regs.CR0, Regs.CR0_SMMUEN);
 		assertEquals(0x8000 + RecordingEngine.OFFSET, d.translateCached(5, 1, 0x8000, false));
 		assertEquals(0x8000 + RecordingEngine.OFFSET, port.translateCached(0x8000, true));
-		assertEquals(5, port.sid());
-		assertEquals(1, port.ssid());
 		d.write32(Regs.CR0, 0);
 		assertEquals(Smmu.NOT_CACHED, port.translateCached(0x8000, false));
 	}

@@ -35,16 +35,6 @@ final class ThreadPort implements StreamPort {
 		this.block = block;
 	}
 
-	@Override
-	public int sid() {
-		return sid;
-	}
-
-	@Override
-	public int ssid() {
-		return ssid;
-	}
-
 	private static int index(long iova) {
 		return (int) (iova >>> 12) & (Counters.MICRO_ENTRIES - 1);
 	}

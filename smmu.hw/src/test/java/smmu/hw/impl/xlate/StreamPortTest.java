@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static smmu.hw.impl.xlate.MicroTlbTest.MOVED;
+import static smmu.hw.impl.xlate.MicroTlbTest.OUT;
+import static smmu.hw.impl.xlate.MicroTlbTest.PAGES;
+import static smmu.hw.impl.xlate.MicroTlbTest.page;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,22 +28,10 @@ import smmu.hw.impl.xlate.Tables.PageTable;
  * from a thread that does not own it takes the engine's path with exact counts.
  */
 class StreamPortTest {
-	/** {@link #PAGES} pages of sid 1 (stage 1, VMID 4, ASID 5) from here, mapped to {@link #OUT} + offset. */
-	static final long BASE = 0x10_0000L, OUT = 0x8100_0000L, MOVED = 0x1000_0000L;
-	static final int PAGES = 16;
 	static final long NOT_CACHED = TranslationEngine.NOT_CACHED;
 
-	final Fixture f = new Fixture();
-
-	StreamPortTest() {
-		for (int k = 0; k < PAGES; k++) {
-			f.s1a.map4k(page(k), OUT + k * 0x1000L);
-		}
-	}
-
-	static long page(int k) {
-		return BASE + k * 0x1000L;
-	}
+	/** {@link MicroTlbTest}'s pages: PAGES pages of sid 1 (stage 1, VMID 4, ASID 5) mapped to OUT + offset. */
+	final Fixture f = new MicroTlbTest().f;
 
 	StreamStats sid1() {
 		return f.engine.streamStats(1).get(0);
