@@ -15,11 +15,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import smmu.hw.CacheStats;
+import smmu.hw.Event;
 import smmu.hw.FrameAllocator;
+import smmu.hw.Smmu;
 import smmu.hw.SmmuSpec;
 import smmu.hw.SparseMemory;
+import smmu.hw.StreamPort;
 import smmu.hw.TranslationRequest;
 import smmu.hw.TranslationResult;
+import smmu.hw.TranslationResult.Path;
 import smmu.hw.TranslationResult.Translated;
 import smmu.hw.arch.Regs;
 import smmu.hw.arch.Ste;
@@ -36,7 +40,7 @@ import smmu.hw.driver.SteBuilder;
  * the command queue (TLBI + CMD_SYNC, as the driver does) and another writes registers at random: once the
  * CMD_SYNC of an invalidation has completed, no translation that starts afterwards returns the page it
  * removed; streams nobody touches keep translating to their page. Both kernel modes (NS-EL1 and E2H).
- * Fixed seeds; the length grows with -Dsmmu.stress.ms (default 400 ms per case).
+ * Half the readers go through their {@link StreamPort}s first. Fixed seeds; the length grows with -Dsmmu.stress.ms (default 400 ms per case).
  */
 class DeviceConcurrencyTest {
 	static final long IOVA = 0x40_0000L, BASE = 0x2_0000_0000L, STEP = 0x10_0000L, STABLE = 0x3_0000_0000L;
@@ -109,11 +113,18 @@ class DeviceConcurrencyTest {
 			int seed = n;
 			readers.add(new Thread(() -> {
 				Random r = new Random(seed);
+				// odd readers try their StreamPorts first, as a device model's DMA does
+				StreamPort[] ports = new StreamPort[STREAMS + 1];
+				for (int sid = 1; seed % 2 == 1 && sid <= STREAMS; sid++) {
+					ports[sid] = dev.port(sid, Event.NO_SSID);
+				}
 				while (!done.get() && failure.get() == null) {
 					int sid = 1 + r.nextInt(STREAMS);
 					long page = IOVA + (r.nextInt(4) == 0 ? 0x1000 : 0);
 					long min = published.get();
-					TranslationResult res = dev.translate(TranslationRequest.read(sid, page + 8));
+					long cached = ports[sid] == null ? Smmu.NOT_CACHED : ports[sid].translateCached(page + 8, false);
+					TranslationResult res = cached != Smmu.NOT_CACHED ? new Translated(cached, Path.TLB_HIT)
+							: dev.translate(TranslationRequest.read(sid, page + 8));
 					translations.incrementAndGet();
 					if (sid == 1 && page == IOVA) {
 						if (!(res instanceof Translated t)) {
