@@ -12,9 +12,9 @@ import smmu.hw.TranslationResult;
 
 /**
  * The TLB hit path on a loaded machine: {@link WorkingSetBenchmark}'s W = 256 random sequence through
- * {@code translate}, {@code translateCached}, a {@code StreamPort} and the open-addressing probe, in interleaved rounds of 2^20
- * operations each, timed by the thread's CPU time (not wall time, which a shared machine's other work
- * inflates by whatever share of the cores it takes). Prints the median ns/op of each and the ratios to the
+ * {@code translate}, {@code translateCached}, a {@code StreamPort} and the open-addressing probe, in
+ * interleaved rounds of 2^20 operations each, timed by the thread's CPU time (not wall time, which a shared
+ * machine's other work inflates by whatever share of the cores it takes). Prints the median ns/op of each and the ratios to the
  * probe. Run: {@code java -cp bench/target/benchmarks.jar smmu.bench.HitPathMain [rounds] [pages]}.
  */
 public final class HitPathMain {

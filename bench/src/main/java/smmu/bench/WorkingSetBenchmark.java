@@ -27,9 +27,9 @@ import smmu.hw.TranslationResult;
  * One thread's transactions over a working set of W pages of a nested stream (default 1024-entry TLB),
  * in sequential or random order, beside {@link #probe}: a plain open-addressing long -> long lookup over
  * the same page numbers in the same order (the floor for a TLB hit), {@link #translateCached}: the
- * allocation-free API over the same sequence, and {@link #port}: the same through a {@link StreamPort}. The aux counters {@code hit} and
- * {@code walk} give the hit rate beside the time; tear-down prints which cache served the hits (micro-TLB
- * or main TLB).
+ * allocation-free API over the same sequence, and {@link #port}: the same through a {@link StreamPort}.
+ * The aux counters {@code hit} and {@code walk} give the hit rate beside the time; tear-down prints which
+ * cache served the hits (micro-TLB or main TLB).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -40,7 +40,8 @@ import smmu.hw.driver.SteBuilder;
  * the command queue (TLBI + CMD_SYNC, as the driver does) and another writes registers at random: once the
  * CMD_SYNC of an invalidation has completed, no translation that starts afterwards returns the page it
  * removed; streams nobody touches keep translating to their page. Both kernel modes (NS-EL1 and E2H).
- * Half the readers go through their {@link StreamPort}s first. Fixed seeds; the length grows with -Dsmmu.stress.ms (default 400 ms per case).
+ * Half the readers go through their {@link StreamPort}s first. Fixed seeds; the length grows with
+ * -Dsmmu.stress.ms (default 400 ms per case).
  */
 class DeviceConcurrencyTest {
 	static final long IOVA = 0x40_0000L, BASE = 0x2_0000_0000L, STEP = 0x10_0000L, STABLE = 0x3_0000_0000L;

@@ -17,7 +17,10 @@ import smmu.hw.impl.xlate.EventSink;
 import smmu.hw.impl.xlate.StreamTable;
 import smmu.hw.impl.xlate.TranslationEngine;
 
-/** A fake translation engine that records every call as a string and translates iova -> iova + OFFSET (also from its "caches"). */
+/**
+ * A fake translation engine that records every call as a string and translates iova -> iova + OFFSET (its
+ * "caches" too, while SMMUEN is set).
+ */
 final class RecordingEngine implements TranslationEngine {
 	static final long OFFSET = 0x4000_0000L;
 

@@ -138,7 +138,7 @@ class SmmuDeviceRegisterTest {
 		assertTrue(!d.readCd(2, 1).found());
 	}
 
-	/** With SMMUEN = 0 nothing is cached: translateCached and a port taken while enabled answer NOT_CACHED. */
+	/** With SMMUEN = 0 nothing is cached: translateCached and a port answer NOT_CACHED, the port's SMMU passes SMMUEN on. */
 	@Test
 	void cachedTranslationsFollowSmmuen() {
 		SmmuDevice d = new Rig().smmu;
