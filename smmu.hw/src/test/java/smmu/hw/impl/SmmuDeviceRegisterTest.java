@@ -138,7 +138,7 @@ class SmmuDeviceRegisterTest {
 		assertTrue(!d.readCd(2, 1).found());
 	}
 
-	/** With SMMUEN = 0 nothing is cached: translateCached and a port answer NOT_CACHED, the port's SMMU passes SMMUEN on. */
+	/** With SMMUEN = 0 nothing is cached: the register file tells the engine, and translateCached and a port answer NOT_CACHED. */
 	@Test
 	void cachedTranslationsFollowSmmuen() {
 		SmmuDevice d = new Rig().smmu;
