@@ -42,15 +42,18 @@ final class QemuInstance implements RealQemu {
 	private volatile Process process;
 	/** Completes after {@link #exited} ran (the process's own onExit completes before its dependents). */
 	private volatile CompletableFuture<Void> exitHandled = CompletableFuture.completedFuture(null);
-	/** Completes when the bridge is done: its session released QEMU's kernel objects, or it never connected. */
+	/**
+	 * Completes when the bridge is done: its session released QEMU's kernel objects, or it never connected;
+	 * nothing more comes from it to the console.
+	 */
 	private final CompletableFuture<Void> bridgeEnded = new CompletableFuture<>();
 	private volatile State state = State.STARTING;
 	private volatile int exitStatus = -1;
 	private volatile IommufdContext iommufd;
 	private volatile Session session;
 	private volatile long started, bootMillis = -1;
-	/** Nothing more will be written to the console: the output and the bridge have both ended. */
-	private volatile boolean consoleDone, bridgeDone;
+	/** QEMU's output has ended (with {@link #bridgeEnded}: nothing more will be written to the console). */
+	private volatile boolean consoleDone;
 	private ServerSocketChannel server;
 
 	/**
@@ -122,8 +125,7 @@ final class QemuInstance implements RealQemu {
 		try {
 			ch = server.accept();
 		} catch (IOException e) {
-			bridgeDone = true;
-			bridgeEnded.complete(null);
+			bridgeEnded();
 			return;
 		} finally {
 			closeServer();
@@ -141,17 +143,20 @@ final class QemuInstance implements RealQemu {
 			@Override
 			public void ended(String why) {
 				iommufd = null;
-				bridgeDone = true;
 				console.add("bridge: ended: " + why);
-				console.wake();
 			}
 		}, console::add);
 		session = s;
 		try {
 			s.run();
 		} finally {
-			bridgeEnded.complete(null);
+			bridgeEnded();
 		}
+	}
+
+	private void bridgeEnded() {
+		bridgeEnded.complete(null);
+		console.wake();
 	}
 
 	private void closeServer() {
@@ -251,7 +256,7 @@ final class QemuInstance implements RealQemu {
 
 	@Override
 	public boolean awaitConsole(String text, long millis) throws InterruptedException {
-		return console.await(text, millis, () -> state == State.EXITED && consoleDone && bridgeDone);
+		return console.await(text, millis, () -> state == State.EXITED && consoleDone && bridgeEnded.isDone());
 	}
 
 	@Override
