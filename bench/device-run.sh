@@ -10,7 +10,7 @@
 # Runs, most important first; a run that would start after --limit seconds (default 450) is skipped and
 # listed in summary.txt, so the script ends in time on a slower machine:
 #   tlb-scaling-<stream>-t<N>  TlbScalingBenchmark: W = 2048 random pages, 1024-entry TLB, ops/us (total)
-#   writer-alone, rw-r<R>      WriterUnderReadersBenchmark: map+unmap ops/ms alone; under R readers, writer on/off
+#   writer-alone, rw-r<R>      WriterUnderReadersBenchmark: map+unmap ops/ms alone; under R readers, writer map/idle/spin
 #   working-set                WorkingSetBenchmark: 1 thread, W = 16/256/2048/65536 random/sequential, vs probe
 #   miss-walk                  MissWalkBenchmark: nested miss walk vs 24 dependent loads, 1 thread
 #   walk-scaling-t<N>          TlbScalingBenchmark tlb=0: every transaction walks
@@ -65,7 +65,7 @@ for t in $THREADS; do
 		run "tlb-scaling-$s-t$t" 'TlbScalingBenchmark' $MT -t "$t" -p stream=$s -p tlb=1024
 	done
 done
-run writer-alone 'WriterUnderReadersBenchmark.writerAlone$' $MT -t 1 -p writer=true
+run writer-alone 'WriterUnderReadersBenchmark.writerAlone$' $MT -t 1 -p writer=map
 for r in $READERS; do
 	run "rw-r$r" 'WriterUnderReadersBenchmark.rw$' $MT -tg "$r,1"
 done

@@ -39,7 +39,10 @@ import smmu.iommufd.impl.HostKernel;
  * (the share-domain kernel), while reader threads translate stable pages of the same domain on those
  * SMMUs. Group {@code rw}: one writer and the readers (run with {@code -tg R,1} for R readers: JMH orders the
  * group's methods by name, reader first);
- * {@code writer = false} makes the writer sleep instead, for the readers' throughput without it.
+ * {@code writer}: {@code map} maps and unmaps; {@code idle} sleeps, for the readers' throughput without a
+ * writer; {@code spin} runs arithmetic on its own registers, touching nothing the readers touch: the control
+ * for what a busy neighbouring core costs the readers on this hardware (shared execution units, power and
+ * frequency), so that the map writer's cost to the readers beyond it is what the model's sharing costs.
  * {@link #writerAlone}: the writer with no readers. Goals: the writer keeps at least 50% of its alone
  * throughput under 8 readers; readers keep at least 80% with the writer on.
  */
@@ -53,8 +56,8 @@ public class WriterUnderReadersBenchmark {
 	static final long VA = 0x7f00_0000_0000L, IOVA = 0x4000_0000L, WRITER_IOVA = 0x8000_0000L;
 	static final int SMMUS = 4, STABLE_PAGES = 64;
 
-	@Param({ "true", "false" })
-	public boolean writer;
+	@Param({ "map", "idle", "spin" })
+	public String writer;
 
 	Context ctx;
 	int ioas;
@@ -121,11 +124,20 @@ public class WriterUnderReadersBenchmark {
 	@Group("rw")
 	@GroupThreads(1)
 	public long writer() throws InterruptedException {
-		if (!writer) {
-			Thread.sleep(1);
-			return 0;
+		switch (writer) {
+		case "idle" -> Thread.sleep(1);
+		case "spin" -> {
+			long x = System.nanoTime();
+			for (int i = 0; i < 1000; i++) {
+				x = x * 6364136223846793005L + 1442695040888963407L; // an LCG step: registers only
+			}
+			return x;
 		}
-		return mapUnmap();
+		default -> {
+			return mapUnmap();
+		}
+		}
+		return 0;
 	}
 
 	@Benchmark
