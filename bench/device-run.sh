@@ -8,7 +8,9 @@
 #   bench/device-run.sh --threads "1 4" --readers "8" --limit 300
 #
 # Runs, most important first; a run that would start after --limit seconds (default 450) is skipped and
-# listed in summary.txt, so the script ends in time on a slower machine:
+# listed in summary.txt, so the script ends in time on a slower machine. Each run is preceded by one
+# second of CoreToCoreMain (the round trip of a cache line between two cores, in the summary above the
+# run's results), which the same-stream scaling follows:
 #   tlb-scaling-<stream>-t<N>  TlbScalingBenchmark: W = 2048 random pages, 1024-entry TLB, ops/us (total)
 #   writer-alone, rw-r<R>      WriterUnderReadersBenchmark: map+unmap ops/ms alone; under R readers, writer map/idle/spin
 #   working-set                WorkingSetBenchmark: 1 thread, W = 16/256/2048/65536 random/sequential, vs probe
@@ -57,6 +59,8 @@ run() {
 		return 0
 	fi
 	echo "[$now s] $name" >&2
+	# the core-to-core round trip just before: what a line shared by two threads costs on this host now
+	"$JAVA" -cp "$JAR" smmu.bench.CoreToCoreMain 1 > "$OUT/$name.c2c" 2>&1 || true
 	"$JAVA" -jar "$JAR" "$@" -rf json -rff "$OUT/$name.json" > "$OUT/$name.txt" 2>&1 || echo "$name failed: see $name.txt" >&2
 }
 
@@ -84,6 +88,7 @@ done
 		echo
 		echo "== $(basename "$f" .txt)"
 		# JMH's result table and the hit-rate lines of the last measurement iteration
+		cat "${f%.txt}.c2c" 2>/dev/null || true
 		sed -n '/^Benchmark /,$p' "$f"
 		grep '^Iteration.*hit rates' "$f" | tail -1 || true
 	done
