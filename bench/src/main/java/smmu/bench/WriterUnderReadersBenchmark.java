@@ -124,20 +124,21 @@ public class WriterUnderReadersBenchmark {
 	@Group("rw")
 	@GroupThreads(1)
 	public long writer() throws InterruptedException {
-		switch (writer) {
-		case "idle" -> Thread.sleep(1);
+		return switch (writer) {
+		case "map" -> mapUnmap();
+		case "idle" -> {
+			Thread.sleep(1);
+			yield 0;
+		}
 		case "spin" -> {
 			long x = System.nanoTime();
 			for (int i = 0; i < 1000; i++) {
 				x = x * 6364136223846793005L + 1442695040888963407L; // an LCG step: registers only
 			}
-			return x;
+			yield x;
 		}
-		default -> {
-			return mapUnmap();
-		}
-		}
-		return 0;
+		default -> throw new IllegalArgumentException("writer: map, idle or spin, not " + writer);
+		};
 	}
 
 	@Benchmark
