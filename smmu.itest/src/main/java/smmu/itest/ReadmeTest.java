@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,8 +117,7 @@ class ReadmeTest {
 		for (Session s : sessions(Files.readAllLines(file))) {
 			tests.add(DynamicTest.dynamicTest("README line " + s.at() + ": " + s.what(), () -> {
 				if (s.realQemu()) {
-					String absent = realQemuAbsent();
-					assumeTrue(absent == null, () -> "README line " + s.at() + " (" + s.what() + ") needs the real-QEMU set-up: " + absent);
+					Skip.unless("README line " + s.at() + " (" + s.what() + ", needs the real-QEMU set-up)", realQemuAbsent());
 				}
 				freshHost("readme line " + s.at());
 				try {

@@ -3,7 +3,6 @@ package smmu.itest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -63,8 +62,7 @@ class RealQemuTest {
 
 	@BeforeEach
 	void setUp() {
-		String why = qemus.notSetUp();
-		assumeTrue(why == null, () -> "real QEMU test skipped: " + why);
+		Skip.unless("real QEMU test", qemus.notSetUp());
 	}
 
 	@AfterEach
