@@ -16,7 +16,13 @@ public final class CoreToCoreMain {
 	private static final long WINDOW_NS = 250_000_000L;
 
 	public static void main(String[] args) throws InterruptedException {
-		double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2;
+		double seconds = 2;
+		try {
+			seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2;
+		} catch (NumberFormatException e) {
+			System.err.println("usage: CoreToCoreMain [seconds]: not a number: " + args[0]);
+			System.exit(2);
+		}
 		AtomicLong line = new AtomicLong();
 		Thread echo = new Thread(() -> {
 			// answers each odd value v with v + 1; ends on a negative value
@@ -31,6 +37,7 @@ public final class CoreToCoreMain {
 				line.set(v + 1);
 			}
 		}, "core-to-core-echo");
+		echo.setDaemon(true);
 		echo.start();
 		int windows = Math.max(1, (int) (seconds * 1e9 / WINDOW_NS));
 		double[] roundTrip = new double[windows];
